@@ -1,0 +1,21 @@
+// Alert values shared by the evaluator, the notifier, the metrics and the pages.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace msx {
+
+// An alert the built-in evaluator has firing. Labels hold alertname, severity,
+// target, msid and name (node alerts) and the target's configured labels.
+struct FiringAlert {
+  std::string alertname;
+  std::string severity;
+  std::string msid;  // "" for target-wide alerts
+  std::string name;  // node name, "" for target-wide alerts
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  double active_since_unix = 0;  // when it turned firing
+};
+
+}  // namespace msx

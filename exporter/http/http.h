@@ -1,0 +1,68 @@
+// The HTTP boundary: plain request/response values, an exact-path router, and a
+// server that runs CivetWeb behind them.
+//
+// Only http_server.cc includes CivetWeb. Handlers are plain functions from
+// HttpRequest to HttpResponse, so every route is unit-tested without sockets. The
+// server calls handlers from CivetWeb's worker threads: handlers must be thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace msx {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // without the query string, not decoded further
+  std::string query;   // raw, without '?'
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  // The first value of a query parameter, URL-decoded; nullopt-like "" with
+  // *found=false when absent.
+  std::string QueryParam(const std::string& name, bool* found = nullptr) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::map<std::string, std::string> headers;  // extra headers (Allow, ...)
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Exact path match; an unknown path is 404, a known path with another method is 405
+// with an Allow header. HEAD is answered wherever GET is.
+class Router {
+ public:
+  void Handle(const std::string& method, const std::string& path, HttpHandler handler);
+  HttpResponse Serve(const HttpRequest& req) const;
+
+ private:
+  std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method
+};
+
+struct HttpServerOptions {
+  std::string listen_address = ":9887";  // "HOST:PORT" or ":PORT"; port 0 = any free
+  std::string web_config_file;           // exporter-toolkit web config (TLS, auth)
+  int threads = 8;
+};
+
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  // The port actually bound (useful with port 0).
+  virtual int port() const = 0;
+  virtual void Stop() = 0;
+};
+
+// Starts serving `router` (which must outlive the server). On failure returns null
+// and sets *error to one line ("cannot listen on :9887: address in use").
+std::unique_ptr<HttpServer> StartHttpServer(const HttpServerOptions& options,
+                                            const Router& router, std::string* error);
+
+}  // namespace msx

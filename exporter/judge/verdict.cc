@@ -1,0 +1,53 @@
+#include "judge/verdict.h"
+
+namespace msx {
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kOk: return "ok";
+    case Verdict::kUpNotRunning: return "up_not_running";
+    case Verdict::kUpHeartbeatStale: return "up_heartbeat_stale";
+    case Verdict::kUpUnreachable: return "up_unreachable";
+    case Verdict::kDownButRunning: return "down_but_running";
+    case Verdict::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+int VerdictSeverityRank(Verdict v) {
+  switch (v) {
+    case Verdict::kUpNotRunning: return 0;
+    case Verdict::kUpHeartbeatStale: return 1;
+    case Verdict::kUpUnreachable: return 2;
+    case Verdict::kDownButRunning: return 3;
+    case Verdict::kUnknown: return 4;
+    case Verdict::kOk: return 5;
+  }
+  return 4;
+}
+
+bool ClaimsRunning(const std::optional<std::string>& state) {
+  return !state.has_value() || *state != "Down";
+}
+
+Verdict Judge(const VerdictInput& in) {
+  const bool stale = !in.has_heartbeat || in.silence_seconds > in.stale_after_seconds;
+  const bool silent = !in.has_heartbeat || in.silence_seconds > in.dead_after_seconds;
+  if (!ClaimsRunning(in.state)) {
+    // A clean stop leaves a fresh heartbeat behind, so only the probe can tell a Down
+    // row that lies.
+    return in.alive.value_or(false) ? Verdict::kDownButRunning : Verdict::kOk;
+  }
+  if (!in.alive.has_value()) {
+    // Probing off: the heartbeat is the only signal, so wait for the longer threshold.
+    return stale ? Verdict::kUpNotRunning : Verdict::kOk;
+  }
+  if (*in.alive) {
+    // A JVM paused by garbage collection still accepts connections: never dead.
+    return stale ? Verdict::kUpHeartbeatStale : Verdict::kOk;
+  }
+  // Two independent signals agree the node is gone, so dead_after suffices.
+  return silent ? Verdict::kUpNotRunning : Verdict::kUpUnreachable;
+}
+
+}  // namespace msx

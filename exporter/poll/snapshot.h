@@ -1,0 +1,65 @@
+// Snapshot: everything one poll of one target learned, immutable once published.
+//
+// The poller builds a Snapshot per cycle and publishes it as
+// std::shared_ptr<const Snapshot>; metrics, HTTP pages, `check` and the alert
+// evaluator read it concurrently without locks. During a database outage (after a
+// successful read) the poller republishes the last good nodes unchanged with up=false
+// ("frozen"), so no verdict flips because the database is away.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "judge/verdict.h"
+#include "probe/prober.h"
+#include "source/source.h"
+
+namespace msx {
+
+struct NodeStatus {
+  MshostRow row;
+  double raw_age_seconds = 0;  // db now - last_update; meaningless without heartbeat
+  std::optional<double> clock_offset_seconds;
+  double silence_seconds = 0;
+  std::optional<ProbeResult> probe;  // nullopt when probing is off
+  std::string probe_address;         // "host:port" that was probed
+  // service_ip is a loopback address and the probe goes there: from another host
+  // that probes the wrong machine.
+  bool probe_loopback = false;
+  Verdict verdict = Verdict::kUnknown;
+  uint64_t restarts = 0;  // runid changes seen since the exporter started
+
+  bool has_heartbeat() const { return row.last_update_unix.has_value(); }
+};
+
+struct PeerStatus {
+  uint64_t owner_msid = 0;
+  std::string owner_name;
+  uint64_t peer_msid = 0;
+  std::string peer_name;
+  std::string state;  // "<NULL>" for NULL
+  int64_t peer_runid = 0;
+};
+
+struct Snapshot {
+  std::string target;
+  bool polled = false;   // at least one poll attempt finished (/-/ready)
+  bool ever_ok = false;  // at least one successful read since start
+  bool up = false;       // the last read succeeded
+  std::string last_error;  // of the last failed read; empty when up
+  double poll_duration_seconds = 0;
+  double last_poll_unix = 0;
+  double last_success_unix = 0;  // 0 until the first success
+  double db_down_since_unix = 0;  // first failure of the current outage; 0 when up
+  double db_now_unix = 0;        // database clock at the last successful read
+  std::vector<NodeStatus> nodes;  // sorted by msid; frozen during an outage
+  bool peers_available = false;
+  std::vector<PeerStatus> peers;  // only where owner and peer are current nodes
+  uint64_t rows_skipped = 0;      // rows of the last good read that did not parse
+  uint64_t polls_total = 0;
+  uint64_t poll_failures_total = 0;
+};
+
+}  // namespace msx

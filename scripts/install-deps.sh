@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project needs to build, test and run its demo.
+# Idempotent: a package already present is skipped, so a second run costs one dpkg query.
+# Both README commands (demo and tests) and the Dockerfile's build stage call this.
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config
+  prometheus-cpp-dev      # metric families and text exposition
+  libcivetweb-dev         # embedded HTTP server
+  libmariadb-dev          # MySQL/MariaDB driver (CloudStack's database)
+  libpqxx-dev             # PostgreSQL driver
+  libyaml-cpp-dev         # configuration files
+  libcli11-dev            # command-line flags
+  nlohmann-json3-dev      # JSON for the status API and Alertmanager
+  libcurl4-openssl-dev    # HTTP client for Alertmanager
+  libspdlog-dev           # logfmt/json logging
+  libcrypt-dev            # bcrypt for basic auth
+  libssl-dev              # TLS for the HTTP server
+  libgtest-dev libgmock-dev
+)
+test_pkgs=(
+  mariadb-server mariadb-client   # real database for integration tests and the demo
+  postgresql postgresql-client    # PostgreSQL driver tests
+  prometheus                      # promtool and a real scraper for e2e tests
+  prometheus-alertmanager         # real Alertmanager and amtool
+  curl procps iproute2 python3
+)
+if [ "${1:-}" = "--build-only" ]; then test_pkgs=(); fi
+
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#build_pkgs[@]}+${#test_pkgs[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+# Packages must not start their services (MariaDB, PostgreSQL, Prometheus): the tests
+# and the demo start their own private instances on free ports.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  made_policy=1
+fi
+trap '[ $made_policy -eq 1 ] && $SUDO rm -f "$policy"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
