@@ -1,0 +1,817 @@
+#!/usr/bin/python3
+"""mssim: simulated CloudStack management servers, for the demo and end-to-end tests.
+
+Each simulated node behaves toward the database and the network like CloudStack's
+ClusterManagerImpl (see /work/shared/CLOUDSTACK.md and docs/simulator.md):
+  - on start it inserts or updates its mshost row: state Up, a new runid (its start
+    time in ms), service_ip 127.0.0.1, service_port = its own TCP listener, which
+    stands for the cluster servlet;
+  - every --heartbeat-interval it runs
+      UPDATE mshost SET last_update=<its UTC clock>, removed=NULL, alert_count=0
+      WHERE id=? AND runid=?
+    and keeps one mshost_peer row per peer;
+  - like CloudStack, a live node marks a peer Down once the peer's last_update is
+    older than --heartbeat-threshold (150 s by default, so tests rarely see it).
+
+Commands (stdin, one per line; the --control unix socket; or --cmd at start):
+  kill NODE, stop NODE, hang NODE, partition NODE, resume NODE, restart NODE,
+  shutdown-stuck NODE, start NODE, clock NODE OFFSET, status, quit.
+Each action prints one JSON line on stdout once it has taken effect.
+
+One thread per node owns that node's database connection, its listening socket and
+its state, so commands are handed to it through a queue and nothing else is shared
+but the output lock.
+"""
+import argparse
+import datetime
+import json
+import os
+import queue
+import re
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+import uuid as uuidlib
+
+# CloudStack's defaults (ClusterManagerImpl): cluster.heartbeat.interval and
+# cluster.heartbeat.threshold.
+DEFAULT_HEARTBEAT_INTERVAL = 1.5
+DEFAULT_HEARTBEAT_THRESHOLD = 150.0
+# msids are derived from MAC addresses in CloudStack, so they are large: the base
+# below is 48 bits, and the last node is moved above 2^63 to exercise unsigned reads.
+DEFAULT_MSID_BASE = 0x1_0000_0000_00
+HIGH_BIT = 1 << 63
+DB_TIMEOUT_SECONDS = 3
+HTTP_REPLY = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
+              b"Connection: close\r\n\r\nok\n")
+# A hung node keeps accepting (the kernel does it for a paused JVM) but never
+# answers; its connections are dropped after this long so they do not pile up.
+HANG_HOLD_SECONDS = 5.0
+
+_out_lock = threading.Lock()
+
+
+def emit(event, **fields):
+    """Prints one event as a JSON line: the simulator's only output on stdout."""
+    record = {"event": event}
+    record.update(fields)
+    record["t"] = round(time.time(), 3)
+    line = json.dumps(record, sort_keys=False)
+    with _out_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def log(message):
+    with _out_lock:
+        sys.stderr.write("mssim: %s\n" % message)
+        sys.stderr.flush()
+
+
+_DURATION = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(ms|s|m|h)?$")
+
+
+def parse_duration(text):
+    """'-40s', '1.5s', '500ms', '2m', '3' (seconds) -> float seconds."""
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise ValueError("bad duration %r (want e.g. -40s, 500ms, 2m)" % text)
+    sign = -1.0 if m.group(1) == "-" else 1.0
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}[m.group(3)]
+    return sign * float(m.group(2)) * scale
+
+
+def utc_now_naive():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- database
+
+
+class Db:
+    """One connection as one node sees it: reconnects on the next call after a failure.
+
+    Not thread-safe: each node thread owns its own Db.
+    """
+
+    def __init__(self, args):
+        self.args = args
+        self.conn = None
+
+    def _connect(self):
+        a = self.args
+        if a.driver == "mysql":
+            import pymysql
+            from pymysql.constants import CLIENT
+            # FOUND_ROWS: rowcount counts matched rows, so a heartbeat that writes the
+            # same second twice still proves its row exists.
+            return pymysql.connect(host=a.host, port=a.port, user=a.user, password=a.password,
+                                   database=a.database, autocommit=True, charset="utf8mb4",
+                                   connect_timeout=DB_TIMEOUT_SECONDS,
+                                   read_timeout=DB_TIMEOUT_SECONDS,
+                                   write_timeout=DB_TIMEOUT_SECONDS,
+                                   client_flag=CLIENT.FOUND_ROWS)
+        import psycopg2
+        conn = psycopg2.connect(host=a.host, port=a.port, user=a.user, password=a.password,
+                                dbname=a.database, connect_timeout=DB_TIMEOUT_SECONDS,
+                                options="-c statement_timeout=%d" % (DB_TIMEOUT_SECONDS * 1000))
+        conn.autocommit = True
+        return conn
+
+    def execute(self, sql, params=()):
+        """Runs one statement; returns (rows, rowcount). Raises on failure after
+        dropping the connection, so the next call reconnects."""
+        if self.args.driver == "postgresql":
+            sql = sql.replace("`", '"')
+        try:
+            if self.conn is None:
+                self.conn = self._connect()
+            cur = self.conn.cursor()
+            try:
+                cur.execute(sql, params)
+                rows = cur.fetchall() if cur.description else []
+                return rows, cur.rowcount
+            finally:
+                cur.close()
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except Exception:
+                pass
+            self.conn = None
+
+    def table_exists(self, table):
+        if self.args.driver == "mysql":
+            rows, _ = self.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema=DATABASE() "
+                "AND table_name=%s", (table,))
+        else:
+            rows, _ = self.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema=current_schema() "
+                "AND table_name=%s", (table,))
+        return bool(rows)
+
+    def upsert_mshost(self, msid, runid, name, uuid, version, port, last_update):
+        # CloudStack's ClusterManagerImpl.start(): insert the row the first time,
+        # otherwise update it in place with the new runid and Up.
+        if self.args.driver == "mysql":
+            sql = ("INSERT INTO mshost (msid, runid, name, uuid, state, version, service_ip, "
+                   "service_port, last_update, removed, alert_count) "
+                   "VALUES (%s, %s, %s, %s, 'Up', %s, '127.0.0.1', %s, %s, NULL, 0) "
+                   "ON DUPLICATE KEY UPDATE runid=VALUES(runid), name=VALUES(name), "
+                   "state='Up', version=VALUES(version), service_ip=VALUES(service_ip), "
+                   "service_port=VALUES(service_port), last_update=VALUES(last_update), "
+                   "removed=NULL, alert_count=0")
+        else:
+            sql = ("INSERT INTO mshost (msid, runid, name, uuid, state, version, service_ip, "
+                   "service_port, last_update, removed, alert_count) "
+                   "VALUES (%s, %s, %s, %s, 'Up', %s, '127.0.0.1', %s, %s, NULL, 0) "
+                   "ON CONFLICT (msid) DO UPDATE SET runid=EXCLUDED.runid, name=EXCLUDED.name, "
+                   "state='Up', version=EXCLUDED.version, service_ip=EXCLUDED.service_ip, "
+                   "service_port=EXCLUDED.service_port, last_update=EXCLUDED.last_update, "
+                   "removed=NULL, alert_count=0")
+        self.execute(sql, (msid, runid, name, uuid, version, port, last_update))
+        rows, _ = self.execute("SELECT id FROM mshost WHERE msid=%s", (msid,))
+        return int(rows[0][0])
+
+
+def create_schema_if_missing(args):
+    """Runs the project's CloudStack DDL (tests/sql/<driver>_schema.sql) when mshost
+    is missing, so the simulator also works against an empty database."""
+    db = Db(args)
+    try:
+        if db.table_exists("mshost"):
+            return
+        path = args.schema or os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "sql",
+            "%s_schema.sql" % args.driver)
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            raise SystemExit("mssim: table mshost is missing and the schema file cannot be "
+                             "read: %s" % e)
+        for statement in split_sql(text):
+            db.execute(statement)
+        emit("schema_created", file=os.path.normpath(path))
+    finally:
+        db.close()
+
+
+def split_sql(text):
+    """Splits a DDL file into statements: drops -- comments, splits at ';'. The
+    schema files hold plain DDL (no procedures), so this is enough."""
+    lines = [re.sub(r"--.*$", "", line) for line in text.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class Node(threading.Thread):
+    """One simulated management server.
+
+    process_alive: the JVM runs at all. heartbeating / listening: the two signals a
+    command can cut independently (hang cuts the first, partition the second).
+    All of it is owned by this thread; other threads only call submit() and
+    snapshot().
+    """
+
+    def __init__(self, args, name, msid, index):
+        super().__init__(name=name, daemon=True)
+        self.args = args
+        self.node_name = name
+        self.msid = msid
+        self.uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, "mssim-%d" % msid))
+        self.clock_offset = args.offsets.get(name, args.default_offset)
+        self.db = Db(args)
+        self.commands = queue.Queue()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self.row_id = None
+        self.runid = 0
+        self.process_alive = False
+        self.heartbeating = False
+        self.listening = False
+        self.listener = None
+        self.port = self._reserve_port()
+        self.held = []  # (conn, drop_at) accepted while hung
+        self.next_heartbeat = None
+        self.db_failing = False
+        self.last_heartbeat = None
+        self.marked_down = set()  # (peer row id, peer runid) this node has marked Down
+        self._lock = threading.Lock()  # guards the fields snapshot() reads
+        self.index = index
+
+    # ---- called from other threads
+
+    def submit(self, verb, arg=None):
+        self.commands.put((verb, arg))
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def snapshot(self):
+        with self._lock:
+            if not self.process_alive:
+                mode = "dead"
+            elif self.heartbeating and self.listening:
+                mode = "running"
+            elif self.listening:
+                mode = "hung"
+            elif self.heartbeating:
+                mode = "partitioned"
+            else:
+                mode = "dead"
+            return {"node": self.node_name, "msid": str(self.msid), "id": self.row_id,
+                    "runid": str(self.runid), "port": self.port, "mode": mode,
+                    "process_alive": self.process_alive, "heartbeating": self.heartbeating,
+                    "listening": self.listening, "clock_offset_s": self.clock_offset,
+                    "db_ok": not self.db_failing}
+
+    # ---- node thread
+
+    def _reserve_port(self):
+        # The port is chosen once and kept across restarts, as cluster.servlet.port is.
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+
+    def node_clock(self):
+        """The node's own UTC wall clock, skewed by its offset, as CloudStack's
+        DateUtil.currentGMTTime() would read on a host with a wrong clock."""
+        return utc_now_naive() + datetime.timedelta(seconds=self.clock_offset)
+
+    def _set(self, **fields):
+        with self._lock:
+            for k, v in fields.items():
+                setattr(self, k, v)
+
+    def _fields(self, **extra):
+        f = {"node": self.node_name, "msid": str(self.msid)}
+        f.update(extra)
+        return f
+
+    def _open_listener(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(64)
+        s.setblocking(False)
+        self.listener = s
+        self._set(listening=True)
+
+    def _close_listener(self):
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None
+        for conn, _ in self.held:
+            conn.close()
+        self.held = []
+        self._set(listening=False)
+
+    def _db_call(self, what, fn):
+        """Runs fn() against the database; reports the first failure of an outage and
+        the recovery, once each, instead of one line per heartbeat."""
+        try:
+            result = fn()
+        except Exception as e:  # any driver error: the next heartbeat retries
+            if not self.db_failing:
+                self._set(db_failing=True)
+                emit("db_error", **self._fields(during=what, error=str(e).splitlines()[0]
+                                                 if str(e) else type(e).__name__))
+            return None, False
+        if self.db_failing:
+            self._set(db_failing=False)
+            emit("db_ok", **self._fields(during=what))
+        return result, True
+
+    def _boot(self):
+        """ClusterManagerImpl.start(): new runid, row Up, listener open, heartbeats on.
+        Returns False when the database could not be written (the node stays dead,
+        as a management server that cannot reach its database does not start)."""
+        now = self.node_clock()
+        runid = max(int(now.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000),
+                    self.runid + 1)
+        row_id, ok = self._db_call("start", lambda: self.db.upsert_mshost(
+            self.msid, runid, self.node_name, self.uuid, self.args.version, self.port, now))
+        if not ok:
+            return False
+        self._db_call("start", lambda: self._write_status(start=now))
+        self._open_listener()
+        self._set(row_id=row_id, runid=runid, process_alive=True, heartbeating=True,
+                  last_heartbeat=now)
+        self.marked_down = set()
+        self.next_heartbeat = time.monotonic() + self.args.heartbeat_interval
+        return True
+
+    def _write_status(self, start=None, stop=None):
+        # mshost_status (CloudStack 4.17+) records JVM start and stop per node uuid.
+        if not self.args.has_status_table:
+            return
+        rows, _ = self.db.execute("SELECT ms_id FROM mshost_status WHERE ms_id=%s", (self.uuid,))
+        now = utc_now_naive()
+        if start is not None:
+            if rows:
+                self.db.execute("UPDATE mshost_status SET last_jvm_start=%s, updated=%s "
+                                "WHERE ms_id=%s", (start, now, self.uuid))
+            else:
+                self.db.execute(
+                    "INSERT INTO mshost_status (ms_id, last_jvm_start, os_distribution, "
+                    "java_name, java_version, updated, created) VALUES "
+                    "(%s, %s, 'Debian GNU/Linux 12', 'OpenJDK 64-Bit Server VM', '17-sim', %s, %s)",
+                    (self.uuid, start, now, now))
+        elif stop is not None and rows:
+            self.db.execute("UPDATE mshost_status SET last_jvm_stop=%s, updated=%s "
+                            "WHERE ms_id=%s", (stop, now, self.uuid))
+
+    def _die(self):
+        """The process ends without touching the database (kill -9)."""
+        self._close_listener()
+        self._set(process_alive=False, heartbeating=False)
+        self.db.close()
+
+    def _heartbeat(self):
+        now = self.node_clock()
+
+        def write():
+            _, count = self.db.execute(
+                "UPDATE mshost SET last_update=%s, removed=NULL, alert_count=0 "
+                "WHERE id=%s AND runid=%s", (now, self.row_id, self.runid))
+            return count
+
+        count, ok = self._db_call("heartbeat", write)
+        if not ok:
+            return
+        self._set(last_heartbeat=now)
+        if count == 0:
+            # CloudStack treats a lost row or a changed runid as its session being
+            # invalidated; the simulator reports it and keeps trying.
+            emit("heartbeat_missed_row", **self._fields(runid=self.runid))
+        self._db_call("peers", lambda: self._update_peers(now))
+
+    def _update_peers(self, now):
+        rows, _ = self.db.execute(
+            "SELECT id, msid, runid, state, last_update FROM mshost WHERE removed IS NULL")
+        cut = now - datetime.timedelta(seconds=self.args.heartbeat_threshold)
+        for peer_id, peer_msid, peer_runid, peer_state, last_update in rows:
+            peer_id = int(peer_id)
+            if peer_id == self.row_id:
+                continue
+            fresh = last_update is not None and last_update >= cut
+            seen_state = "Up" if (fresh and peer_state != "Down") else "Down"
+            if not fresh and peer_state != "Down" and (peer_id, peer_runid) not in self.marked_down:
+                # A peer silent past the threshold is taken for gone: its row is set
+                # Down and its alert_count bumped (the "node left" alert).
+                _, count = self.db.execute(
+                    "UPDATE mshost SET state='Down', alert_count=alert_count+1 "
+                    "WHERE id=%s AND runid=%s", (peer_id, peer_runid))
+                self.marked_down.add((peer_id, peer_runid))
+                if count:
+                    emit("peer_marked_down", **self._fields(peer_msid=str(peer_msid)))
+            existing, _ = self.db.execute(
+                "SELECT id FROM mshost_peer WHERE owner_mshost=%s AND peer_mshost=%s",
+                (self.row_id, peer_id))
+            if existing:
+                self.db.execute(
+                    "UPDATE mshost_peer SET peer_runid=%s, peer_state=%s, last_update=%s "
+                    "WHERE id=%s", (peer_runid, seen_state, now, existing[0][0]))
+            else:
+                self.db.execute(
+                    "INSERT INTO mshost_peer (owner_mshost, peer_mshost, peer_runid, peer_state, "
+                    "last_update) VALUES (%s, %s, %s, %s, %s)",
+                    (self.row_id, peer_id, peer_runid, seen_state, now))
+
+    def _accept(self):
+        while self.listener is not None:
+            try:
+                conn, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if not self.heartbeating:
+                # Hung: the connection is accepted (by the kernel, for a paused JVM)
+                # and left unanswered.
+                self.held.append((conn, time.monotonic() + HANG_HOLD_SECONDS))
+                continue
+            self._answer(conn)
+
+    def _answer(self, conn):
+        # A TCP probe connects and leaves; an HTTP probe sends a request first. Wait
+        # briefly for one, and answer 200 to anything.
+        try:
+            conn.settimeout(0.2)
+            data = conn.recv(4096)
+            if data:
+                conn.sendall(HTTP_REPLY)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def run(self):
+        if self._boot():
+            emit("started", **self._fields(runid=str(self.runid), port=self.port,
+                                           clock_offset_s=self.clock_offset))
+        else:
+            emit("start_failed", **self._fields())
+        self.args.booted.release()
+        while True:
+            timeout = 1.0
+            if self.heartbeating and self.next_heartbeat is not None:
+                timeout = max(0.0, self.next_heartbeat - time.monotonic())
+            if self.held:
+                timeout = min(timeout, 0.5)
+            watch = [self._wake_r] + ([self.listener] if self.listener is not None else [])
+            readable, _, _ = select.select(watch, [], [], timeout)
+            if self._wake_r in readable:
+                try:
+                    while self._wake_r.recv(4096):
+                        pass
+                except (BlockingIOError, OSError):
+                    pass
+            if self.listener is not None and self.listener in readable:
+                self._accept()
+            self._drop_held()
+            while True:
+                try:
+                    verb, arg = self.commands.get_nowait()
+                except queue.Empty:
+                    break
+                if verb == "quit":
+                    self._die()
+                    return
+                self._command(verb, arg)
+            if self.heartbeating and time.monotonic() >= self.next_heartbeat:
+                self._heartbeat()
+                # Scheduled from the previous slot, so a slow database does not drift
+                # the rate; but never more than one catch-up beat.
+                self.next_heartbeat = max(self.next_heartbeat + self.args.heartbeat_interval,
+                                          time.monotonic())
+
+    def _drop_held(self):
+        if not self.held:
+            return
+        now = time.monotonic()
+        keep = []
+        for conn, drop_at in self.held:
+            if now >= drop_at:
+                conn.close()
+            else:
+                keep.append((conn, drop_at))
+        self.held = keep
+
+    def _refuse(self, verb, why):
+        emit("error", **self._fields(command=verb, message="%s %s: %s" % (verb, self.node_name, why)))
+
+    def _command(self, verb, arg):
+        alive = self.process_alive
+        if verb == "kill":
+            if not alive:
+                return self._refuse(verb, "not running")
+            self._die()
+            emit("killed", **self._fields(runid=str(self.runid)))
+        elif verb == "stop":
+            if not alive:
+                return self._refuse(verb, "not running")
+            # ClusterManagerImpl.stop(): the row is set Down (by id and runid), then the
+            # servlet closes. The last heartbeat stays fresh in the row.
+            self._set(heartbeating=False)
+            now = self.node_clock()
+
+            def write_down():
+                self.db.execute("UPDATE mshost SET state='Down' WHERE id=%s AND runid=%s",
+                                (self.row_id, self.runid))
+                self._write_status(stop=now)
+
+            _, ok = self._db_call("stop", write_down)
+            self._die()
+            if ok:
+                emit("stopped", **self._fields(runid=str(self.runid)))
+            else:
+                # Like the bug of apache/cloudstack#9722: the process ended but the row
+                # was never set Down.
+                emit("stopped", **self._fields(runid=str(self.runid), row_down=False))
+        elif verb == "hang":
+            if not alive:
+                return self._refuse(verb, "not running")
+            if self.listener is None:
+                self._open_listener()
+            self._set(heartbeating=False)
+            emit("hung", **self._fields(runid=str(self.runid)))
+        elif verb == "partition":
+            if not alive:
+                return self._refuse(verb, "not running")
+            self._close_listener()
+            if not self.heartbeating:
+                self._set(heartbeating=True)
+                self.next_heartbeat = time.monotonic()
+            emit("partitioned", **self._fields(runid=str(self.runid)))
+        elif verb == "resume":
+            if not alive:
+                return self._refuse(verb, "not running")
+            if self.listener is None:
+                self._open_listener()
+            for conn, _ in self.held:
+                conn.close()
+            self.held = []
+            if not self.heartbeating:
+                self._set(heartbeating=True)
+                self._heartbeat()
+                self.next_heartbeat = time.monotonic() + self.args.heartbeat_interval
+            emit("resumed", **self._fields(runid=str(self.runid)))
+        elif verb in ("restart", "start"):
+            if verb == "start" and alive:
+                return self._refuse(verb, "already running")
+            old_runid = self.runid
+            if alive:
+                self._die()
+            if not self._boot():
+                emit("start_failed", **self._fields())
+                return
+            if verb == "restart":
+                emit("restarted", **self._fields(runid=str(self.runid),
+                                                 old_runid=str(old_runid), port=self.port))
+            else:
+                emit("started", **self._fields(runid=str(self.runid), port=self.port,
+                                               clock_offset_s=self.clock_offset))
+        elif verb == "shutdown-stuck":
+            if not alive:
+                return self._refuse(verb, "not running")
+            # 4.19+: the node announces PreparingToShutDown, then dies before it gets
+            # to Down.
+            self._set(heartbeating=False)
+            self._db_call("shutdown", lambda: self.db.execute(
+                "UPDATE mshost SET state='PreparingToShutDown' WHERE id=%s AND runid=%s",
+                (self.row_id, self.runid)))
+            self._die()
+            emit("shutdown-stuck", **self._fields(runid=str(self.runid)))
+        elif verb == "clock":
+            self._set(clock_offset=arg)
+            emit("clock", **self._fields(clock_offset_s=arg))
+
+
+# --------------------------------------------------------------------------- control
+
+NODE_VERBS = ("kill", "stop", "hang", "partition", "resume", "restart", "start",
+              "shutdown-stuck", "clock")
+USAGE = ("commands: kill|stop|hang|partition|resume|restart|start|shutdown-stuck NODE, "
+         "clock NODE OFFSET, status, quit")
+
+
+class Simulator:
+    def __init__(self, args):
+        self.args = args
+        self.nodes = {}
+        for i in range(1, args.nodes + 1):
+            msid = args.msid_base + i
+            if i == args.nodes and args.nodes > 1:
+                msid += HIGH_BIT
+            name = "ms-%d" % i
+            self.nodes[name] = Node(args, name, msid, i)
+        self.done = threading.Event()
+
+    def run_command(self, line):
+        """Parses and dispatches one command line. Returns an error text or None."""
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            return None
+        verb = words[0].lower()
+        if verb == "quit" or verb == "exit":
+            self.done.set()
+            return None
+        if verb == "status":
+            emit("status", nodes=[n.snapshot() for n in self.nodes.values()])
+            return None
+        if verb == "help":
+            emit("help", message=USAGE)
+            return None
+        if verb not in NODE_VERBS:
+            return "unknown command %r; %s" % (words[0], USAGE)
+        want = 3 if verb == "clock" else 2
+        if len(words) != want:
+            return "%s needs %s; %s" % (verb, "NODE OFFSET" if verb == "clock" else "NODE", USAGE)
+        node = self.resolve(words[1])
+        if node is None:
+            return "unknown node %r (nodes: %s)" % (words[1], ", ".join(self.nodes))
+        arg = None
+        if verb == "clock":
+            try:
+                arg = parse_duration(words[2])
+            except ValueError as e:
+                return str(e)
+        node.submit(verb, arg)
+        return None
+
+    def resolve(self, word):
+        if word in self.nodes:
+            return self.nodes[word]
+        for n in self.nodes.values():  # also by msid, as the exporter's labels show it
+            if str(n.msid) == word:
+                return n
+        return None
+
+    def command_or_report(self, line):
+        err = self.run_command(line)
+        if err:
+            emit("error", message=err, command=line.strip())
+        return err
+
+    def read_stdin(self):
+        for line in sys.stdin:
+            self.command_or_report(line)
+            if self.done.is_set():
+                return
+        # End of input: quit, unless a control socket is there to take commands.
+        if not self.args.control:
+            self.done.set()
+
+    def serve_control(self, path):
+        if os.path.exists(path):
+            os.unlink(path)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        server.listen(8)
+
+        def handle(conn):
+            with conn, conn.makefile("rw", encoding="utf-8") as f:
+                for line in f:
+                    err = self.command_or_report(line)
+                    f.write(("error: %s\n" % err) if err else "ok\n")
+                    f.flush()
+
+        def loop():
+            while not self.done.is_set():
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=loop, daemon=True).start()
+        return server
+
+    def main(self):
+        create_schema_if_missing(self.args)
+        probe = Db(self.args)
+        self.args.has_status_table = probe.table_exists("mshost_status")
+        probe.close()
+        self.args.booted = threading.Semaphore(0)
+        for node in self.nodes.values():
+            node.start()
+        for _ in self.nodes:
+            self.args.booted.acquire()
+        alive = [n.snapshot() for n in self.nodes.values()]
+        emit("ready", nodes=[{k: s[k] for k in ("node", "msid", "runid", "port")} for s in alive],
+             heartbeat_interval_s=self.args.heartbeat_interval)
+        server = self.serve_control(self.args.control) if self.args.control else None
+        for line in self.args.cmd:
+            self.command_or_report(line)
+        threading.Thread(target=self.read_stdin, daemon=True).start()
+        try:
+            self.done.wait()
+        finally:
+            for node in self.nodes.values():
+                node.submit("quit")
+            for node in self.nodes.values():
+                node.join(timeout=5)
+            if server is not None:
+                server.close()
+                try:
+                    os.unlink(self.args.control)
+                except OSError:
+                    pass
+            emit("quit")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        description="Simulated CloudStack management servers writing cloud.mshost.",
+        epilog=USAGE)
+    p.add_argument("--driver", choices=("mysql", "postgresql"), default="mysql")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=None,
+                   help="default 3306 (mysql) or 5432 (postgresql)")
+    p.add_argument("--user", default="root")
+    p.add_argument("--password", default=None)
+    p.add_argument("--password-file", default=None)
+    p.add_argument("--database", default="cloud")
+    p.add_argument("--schema", default=None,
+                   help="DDL run when mshost is missing (default tests/sql/<driver>_schema.sql)")
+    p.add_argument("--nodes", type=int, default=3)
+    p.add_argument("--msid-base", type=lambda s: int(s, 0), default=DEFAULT_MSID_BASE)
+    p.add_argument("--version", default="4.20.0.0-sim", help="the version column")
+    p.add_argument("--heartbeat-interval", type=parse_duration, default=DEFAULT_HEARTBEAT_INTERVAL,
+                   help="seconds or a duration (default 1.5s)")
+    p.add_argument("--heartbeat-threshold", type=parse_duration,
+                   default=DEFAULT_HEARTBEAT_THRESHOLD,
+                   help="silence after which live peers set a node Down (default 150s)")
+    p.add_argument("--clock-offset", action="append", default=[], metavar="[NODE=]OFFSET",
+                   help="clock skew, e.g. ms-2=-40s (one node) or -40s (every node)")
+    p.add_argument("--control", default=None, metavar="PATH",
+                   help="unix socket taking the same commands as stdin, one per line")
+    p.add_argument("--cmd", action="append", default=[], metavar="COMMAND",
+                   help="a command to run once all nodes are up, e.g. 'hang ms-3'")
+    args = p.parse_args(argv)
+    if args.nodes < 1:
+        p.error("--nodes must be at least 1")
+    if args.heartbeat_interval <= 0:
+        p.error("--heartbeat-interval must be positive")
+    if args.port is None:
+        args.port = 3306 if args.driver == "mysql" else 5432
+    if args.password is None and args.password_file:
+        with open(args.password_file, encoding="utf-8") as f:
+            args.password = f.read().rstrip("\r\n")
+    if args.password is None:
+        args.password = ""
+    args.offsets = {}
+    args.default_offset = 0.0
+    names = {"ms-%d" % i for i in range(1, args.nodes + 1)}
+    for spec in args.clock_offset:
+        node, _, value = spec.rpartition("=")
+        try:
+            seconds = parse_duration(value)
+        except ValueError as e:
+            p.error("--clock-offset %s: %s" % (spec, e))
+        if not node:
+            args.default_offset = seconds
+        elif node not in names:
+            p.error("--clock-offset %s: unknown node %s (nodes: ms-1..ms-%d)"
+                    % (spec, node, args.nodes))
+        else:
+            args.offsets[node] = seconds
+    args.has_status_table = False
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    sim = Simulator(args)
+    # SIGTERM and SIGINT end the simulator like quit: every node dies as with kill -9.
+    signal.signal(signal.SIGTERM, lambda *_: sim.done.set())
+    signal.signal(signal.SIGINT, lambda *_: sim.done.set())
+    try:
+        sim.main()
+    except SystemExit:
+        raise
+    except Exception as e:
+        log("fatal: %s" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
