@@ -1,0 +1,57 @@
+// Socket probes: the engine behind the tcp and http probe kinds (private to probe/;
+// probe.cc lists the kinds).
+//
+// ProbeSockets probes every target of one poll at once: non-blocking sockets, one
+// poll() loop and one deadline (start + timeout) shared by all targets, so N dead
+// nodes cost one timeout, not N. For kind tcp, success is a completed connect
+// (SO_ERROR 0). A Conversation adds a request written once connected and a judge of
+// the reply (kind http), run in the same loop so a slow node never eats a fast
+// node's time.
+//
+// Name resolution: IP literals are parsed without DNS (AI_NUMERICHOST). Names go to
+// getaddrinfo, one detached thread per distinct name, because getaddrinfo can be
+// neither cancelled nor given a timeout. The loop connects literals at once and each
+// name as soon as its thread answers, and stops waiting for a resolver at the shared
+// deadline ("timeout resolving X"), so a slow resolver never delays other nodes. A
+// resolver thread that outlives its call finishes on its own (resolv.conf's
+// timeouts bound it) and touches only state it shares with no one but the call's
+// wake-up pipe, which it keeps alive itself. A name with several addresses is tried
+// address by address until one connects.
+//
+// Every socket is closed before ProbeSockets returns. Thread-safe: no shared state.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "probe/prober.h"
+
+namespace msx {
+
+struct ReplyVerdict {
+  bool success = false;
+  std::string error;  // when !success
+};
+
+struct Conversation {
+  std::string request;  // written once connected
+  // Judges the reply received so far; eof: the peer closed the connection. Returns
+  // nullopt to wait for more bytes. REQUIRES: returns a verdict when eof is true.
+  std::function<std::optional<ReplyVerdict>(const std::string& reply, bool eof)> judge;
+};
+
+// Result i belongs to targets[i]. conversation may be null: connect is all (tcp).
+std::vector<ProbeResult> ProbeSockets(const std::vector<ProbeTarget>& targets,
+                                      double timeout_seconds,
+                                      const Conversation* conversation,
+                                      const Clock& clock);
+
+// The kinds built on ProbeSockets.
+std::unique_ptr<Prober> NewTcpProber();
+std::unique_ptr<Prober> NewHttpProber();
+
+}  // namespace msx
