@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "config/config.h"
 
 namespace msx {
@@ -44,10 +45,13 @@ struct PeerRow {
 
 struct SourceRead {
   bool ok = false;
-  std::string error;  // set when !ok: one line, no secrets
+  std::string error;       // set when !ok: one line, no secrets
   double db_now_unix = 0;  // UTC_TIMESTAMP(6) of the same round trip
   std::vector<MshostRow> rows;
   bool peers_available = false;  // false when mshost_peer is missing (older schema)
+  // Why peers_available is false ("table mshost_peer does not exist", or the user may
+  // not read it); empty otherwise. Not an error: the rest of the read is good.
+  std::string peers_error;
   std::vector<PeerRow> peers;
   // Rows that could not be parsed (bad msid, bad timestamp): skipped, not fatal.
   std::vector<std::string> row_errors;
@@ -58,13 +62,15 @@ class MshostSource {
   virtual ~MshostSource() = default;
   // One round trip: mshost rows, mshost_peer rows and the database clock. Never
   // throws; reconnects by itself (with backoff) on the next call after a failure.
+  // Returns within about connect_timeout + query_timeout even when the server hangs.
   virtual SourceRead Read() = 0;
   // Drops the connection; the next Read() reconnects.
   virtual void Close() {}
 };
 
 // The driver table: one line per driver. Returns nullptr for an unknown driver (the
-// config loader has rejected it already).
-std::unique_ptr<MshostSource> MakeSource(const DatabaseConfig& db);
+// config loader has rejected it already). `clock` times the reconnect backoff and
+// must outlive the source. Does not connect: the first Read() does.
+std::unique_ptr<MshostSource> MakeSource(const DatabaseConfig& db, const Clock& clock);
 
 }  // namespace msx

@@ -1,0 +1,275 @@
+#include "source/parse.h"
+
+#include <limits>
+
+namespace msx {
+namespace {
+
+// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's
+// days_from_civil): time-zone functions would drag in the process's TZ, and
+// timegm() is not standard C++.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned DaysInMonth(int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeapYear(y) ? 29 : kDays[m - 1];
+}
+
+// Reads exactly `width` digits at text[*pos].
+bool Digits(std::string_view text, size_t* pos, size_t width, unsigned* value) {
+  if (*pos + width > text.size()) return false;
+  unsigned v = 0;
+  for (size_t i = 0; i < width; ++i) {
+    char c = text[*pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  *pos += width;
+  *value = v;
+  return true;
+}
+
+bool Expect(std::string_view text, size_t* pos, char c) {
+  if (*pos >= text.size() || text[*pos] != c) return false;
+  ++*pos;
+  return true;
+}
+
+// Quotes a database value for an error message; long values are cut so one
+// corrupt row cannot flood the log.
+std::string Quote(std::string_view text) {
+  constexpr size_t kMax = 64;
+  std::string out = "\"";
+  for (char c : text.substr(0, kMax)) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > kMax) out += "...";
+  return out + "\"";
+}
+
+// Field accessors: each returns false with a message naming the column.
+class FieldReader {
+ public:
+  FieldReader(const TextRow& fields, std::string* error)
+      : fields_(fields), error_(error) {}
+
+  bool Uint64(size_t i, const char* column, uint64_t* out) {
+    const std::string* text = Required(i, column);
+    if (!text) return false;
+    std::optional<uint64_t> v = ParseUint64(*text);
+    if (!v) return Fail(column, "not an unsigned 64-bit integer: " + Quote(*text));
+    *out = *v;
+    return true;
+  }
+
+  bool Int64(size_t i, const char* column, int64_t* out) {
+    const std::string* text = Required(i, column);
+    if (!text) return false;
+    std::optional<int64_t> v = ParseInt64(*text);
+    if (!v) return Fail(column, "not a 64-bit integer: " + Quote(*text));
+    *out = *v;
+    return true;
+  }
+
+  bool Datetime(size_t i, const char* column, std::optional<double>* out) {
+    const std::optional<std::string>& field = fields_[i];
+    if (!field) {
+      out->reset();
+      return true;
+    }
+    std::optional<double> v = ParseUtcDatetime(*field);
+    if (!v)
+      return Fail(column,
+                  "not a datetime YYYY-MM-DD HH:MM:SS[.ffffff]: " + Quote(*field));
+    *out = v;
+    return true;
+  }
+
+  const std::string* Required(size_t i, const char* column) {
+    if (!fields_[i]) {
+      Fail(column, "is NULL");
+      return nullptr;
+    }
+    return &*fields_[i];
+  }
+
+  bool Fail(const char* column, const std::string& message) {
+    *error_ = std::string(column) + ": " + message;
+    return false;
+  }
+
+ private:
+  const TextRow& fields_;
+  std::string* error_;
+};
+
+// "mshost id=7: " names the row a person would look up; "mshost row 3: " when even
+// the id is unusable.
+std::string MshostRowPrefix(const TextRow& fields, size_t index) {
+  if (!fields.empty() && fields[0] && ParseUint64(*fields[0])) {
+    return "mshost id=" + *fields[0] + ": ";
+  }
+  return "mshost row " + std::to_string(index + 1) + ": ";
+}
+
+std::string ColumnCountError(size_t got, size_t want) {
+  return "expected " + std::to_string(want) + " columns, got " + std::to_string(got);
+}
+
+}  // namespace
+
+std::optional<uint64_t> ParseUint64(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - digit) / 10) return std::nullopt;
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+std::optional<int64_t> ParseInt64(std::string_view text) {
+  const bool negative = !text.empty() && text[0] == '-';
+  std::optional<uint64_t> magnitude = ParseUint64(negative ? text.substr(1) : text);
+  if (!magnitude) return std::nullopt;
+  constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  if (negative) {
+    if (*magnitude > kMax + 1) return std::nullopt;
+    // -(kMax + 1) is not representable as a positive int64, hence the detour.
+    return *magnitude == kMax + 1 ? std::numeric_limits<int64_t>::min()
+                                  : -static_cast<int64_t>(*magnitude);
+  }
+  if (*magnitude > kMax) return std::nullopt;
+  return static_cast<int64_t>(*magnitude);
+}
+
+std::string TrimSpaces(std::string_view text) {
+  const size_t begin = text.find_first_not_of(' ');
+  if (begin == std::string_view::npos) return "";
+  const size_t end = text.find_last_not_of(' ');
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+std::optional<double> ParseUtcDatetime(std::string_view text) {
+  size_t pos = 0;
+  unsigned year, month, day, hour, minute, second;
+  if (!Digits(text, &pos, 4, &year) || !Expect(text, &pos, '-') ||
+      !Digits(text, &pos, 2, &month) || !Expect(text, &pos, '-') ||
+      !Digits(text, &pos, 2, &day) || !Expect(text, &pos, ' ') ||
+      !Digits(text, &pos, 2, &hour) || !Expect(text, &pos, ':') ||
+      !Digits(text, &pos, 2, &minute) || !Expect(text, &pos, ':') ||
+      !Digits(text, &pos, 2, &second)) {
+    return std::nullopt;
+  }
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
+      hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  unsigned micros = 0;
+  if (pos < text.size()) {
+    if (!Expect(text, &pos, '.')) return std::nullopt;
+    const size_t digits = text.size() - pos;
+    if (digits < 1 || digits > 6 || !Digits(text, &pos, digits, &micros))
+      return std::nullopt;
+    for (size_t i = digits; i < 6; ++i) micros *= 10;
+  }
+  const int64_t whole =
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  return static_cast<double>(whole) + micros / 1e6;
+}
+
+bool ParseMshostRow(const TextRow& fields, MshostRow* row, std::string* error) {
+  if (fields.size() != kMshostColumnCount) {
+    *error = ColumnCountError(fields.size(), kMshostColumnCount);
+    return false;
+  }
+  FieldReader f(fields, error);
+  MshostRow r;
+  const std::string* service_ip;
+  if (!f.Uint64(0, "id", &r.id) || !f.Uint64(1, "msid", &r.msid) ||
+      !f.Int64(2, "runid", &r.runid) || !(service_ip = f.Required(7, "service_ip")) ||
+      !f.Int64(8, "service_port", &r.service_port) ||
+      !f.Datetime(9, "last_update", &r.last_update_unix) ||
+      !f.Int64(10, "alert_count", &r.alert_count)) {
+    return false;
+  }
+  r.name = fields[3];
+  r.uuid = fields[4];
+  r.state = fields[5];
+  r.version = fields[6];
+  r.service_ip = TrimSpaces(*service_ip);
+  *row = std::move(r);
+  return true;
+}
+
+bool ParsePeerRow(const TextRow& fields, PeerRow* row, std::string* error) {
+  if (fields.size() != kPeerColumnCount) {
+    *error = ColumnCountError(fields.size(), kPeerColumnCount);
+    return false;
+  }
+  FieldReader f(fields, error);
+  PeerRow r;
+  if (!f.Uint64(0, "owner_mshost", &r.owner_id) ||
+      !f.Uint64(1, "peer_mshost", &r.peer_id) ||
+      !f.Int64(2, "peer_runid", &r.peer_runid) ||
+      !f.Datetime(4, "last_update", &r.last_update_unix)) {
+    return false;
+  }
+  r.peer_state = fields[3];
+  *row = std::move(r);
+  return true;
+}
+
+SourceRead ParseRead(const RawRead& raw) {
+  SourceRead read;
+  std::optional<double> now = raw.db_now ? ParseUtcDatetime(*raw.db_now) : std::nullopt;
+  if (!now) {
+    read.error = "the database clock did not read as a datetime: " +
+                 (raw.db_now ? Quote(*raw.db_now) : std::string("NULL"));
+    return read;
+  }
+  read.ok = true;
+  read.db_now_unix = *now;
+  for (size_t i = 0; i < raw.mshost.size(); ++i) {
+    MshostRow row;
+    std::string error;
+    if (ParseMshostRow(raw.mshost[i], &row, &error)) {
+      read.rows.push_back(std::move(row));
+    } else {
+      read.row_errors.push_back(MshostRowPrefix(raw.mshost[i], i) + error);
+    }
+  }
+  read.peers_available = raw.peers_available;
+  read.peers_error = raw.peers_error;
+  for (size_t i = 0; i < raw.peers.size(); ++i) {
+    PeerRow peer;
+    std::string error;
+    if (ParsePeerRow(raw.peers[i], &peer, &error)) {
+      read.peers.push_back(std::move(peer));
+    } else {
+      read.row_errors.push_back("mshost_peer row " + std::to_string(i + 1) + ": " +
+                                error);
+    }
+  }
+  return read;
+}
+
+}  // namespace msx

@@ -1,0 +1,66 @@
+// Text → typed rows: the pure half of every database driver.
+//
+// Drivers run the queries below and hand back every field as text (NULL as
+// nullopt), exactly as the client library delivers it; ParseRead turns that into a
+// SourceRead. Keeping this free of database headers means the awkward cases (an
+// unsigned 64-bit msid, DATETIME text without a zone, PostgreSQL's space-padded
+// char(40), NULL states, bad values) are tested with plain data. All functions are
+// pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "source/source.h"
+
+namespace msx {
+
+// The select lists both drivers use, so the column order below holds for both.
+inline constexpr char kMshostColumns[] =
+    "id, msid, runid, name, uuid, state, version, service_ip, service_port, "
+    "last_update, alert_count";
+inline constexpr char kPeerColumns[] =
+    "owner_mshost, peer_mshost, peer_runid, peer_state, last_update";
+inline constexpr size_t kMshostColumnCount = 11;
+inline constexpr size_t kPeerColumnCount = 5;
+
+// One result row as text; nullopt is SQL NULL.
+using TextRow = std::vector<std::optional<std::string>>;
+
+// What a driver fetched in one round trip, before any interpretation.
+struct RawRead {
+  std::optional<std::string> db_now;  // the database's UTC clock, as datetime text
+  std::vector<TextRow> mshost;        // kMshostColumns, removed IS NULL only
+  bool peers_available = false;       // false: mshost_peer missing or not readable
+  std::string peers_error;            // why not, when !peers_available
+  std::vector<TextRow> peers;         // kPeerColumns
+};
+
+// Builds the SourceRead of a successful round trip: ok unless db_now is missing or
+// unparsable. A row that does not parse is skipped and described in row_errors, so
+// one bad row never hides the others.
+SourceRead ParseRead(const RawRead& raw);
+
+// REQUIRES: fields has kMshostColumnCount entries in kMshostColumns order (else an
+// error). Returns false and sets *error ("mshost id=7: msid: ...") on a bad value.
+bool ParseMshostRow(const TextRow& fields, MshostRow* row, std::string* error);
+// The same for a row of kPeerColumns.
+bool ParsePeerRow(const TextRow& fields, PeerRow* row, std::string* error);
+
+// "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1 to 6 digits, read as UTC,
+// into Unix seconds. Rejects anything else: zones, MySQL's zero date, 24:00, a
+// 30th of February, years outside 0001..9999.
+std::optional<double> ParseUtcDatetime(std::string_view text);
+
+// Plain decimal digits only (no sign, no spaces); nullopt on overflow.
+std::optional<uint64_t> ParseUint64(std::string_view text);
+// An optional '-' followed by decimal digits; nullopt on overflow.
+std::optional<int64_t> ParseInt64(std::string_view text);
+
+// Without leading and trailing spaces (PostgreSQL pads character(40) with them).
+std::string TrimSpaces(std::string_view text);
+
+}  // namespace msx

@@ -1,0 +1,215 @@
+// The PostgreSQL driver (libpqxx 6.4), for the mirror of CloudStack's tables that
+// CLOUDSTACK.md describes: msid is numeric(20,0) because an unsigned 64-bit value
+// does not fit bigint, last_update is timestamp without time zone holding UTC.
+//
+// libpqxx reports every failure by throwing; Connect() and Query() catch everything
+// and turn it into an error string, so nothing escapes Read().
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <thread>
+
+#include "source/drivers.h"
+#include "source/reconnecting_source.h"
+
+namespace msx {
+namespace {
+
+// The clock, and whether mshost_peer can be read, in the same statement: a missing
+// table would otherwise fail the whole read. `now() AT TIME ZONE 'utc'` is the
+// transaction's time as UTC without a zone, comparable with last_update whatever
+// the session's TimeZone. to_regclass follows search_path, as the unqualified
+// table names below do.
+constexpr char kClockQuery[] =
+    "SELECT now() AT TIME ZONE 'utc', "
+    "CASE WHEN to_regclass('mshost_peer') IS NULL THEN 'missing' "
+    "WHEN has_table_privilege(to_regclass('mshost_peer'), 'SELECT') THEN 'ok' "
+    "ELSE 'denied' END";
+const std::string kMshostQuery = std::string("SELECT ") + kMshostColumns +
+                                 " FROM mshost WHERE removed IS NULL ORDER BY id";
+const std::string kPeersQuery =
+    std::string("SELECT ") + kPeerColumns + " FROM mshost_peer ORDER BY id";
+
+// The server cancels a statement after query_timeout; this much later the client
+// gives up on a server that does not answer at all.
+constexpr double kClientGraceSeconds = 0.5;
+
+// A libpq connection string value, quoted as libpq requires.
+std::string Quoted(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string SslMode(const std::string& mode) {
+  if (mode == "disabled") return "disable";
+  if (mode == "required") return "require";
+  if (mode == "verify_ca") return "verify-ca";
+  if (mode == "verify_full") return "verify-full";
+  return "prefer";
+}
+
+// libpq has no read timeout: a server that stops answering (a paused VM, a frozen
+// process) would block a query forever, and statement_timeout cannot help because
+// the server is not running. This shuts the socket down once `seconds` have passed,
+// which makes the blocked libpq call fail at once.
+class SocketDeadline {
+ public:
+  SocketDeadline(int fd, double seconds)
+      : thread_([this, fd, seconds] {
+          std::unique_lock<std::mutex> lock(mu_);
+          if (!cv_.wait_for(lock, std::chrono::duration<double>(seconds),
+                            [this] { return done_; })) {
+            expired_ = true;
+            ::shutdown(fd, SHUT_RDWR);
+          }
+        }) {}
+
+  ~SocketDeadline() { Finish(); }
+
+  // Stops the timer; returns whether it had already fired.
+  bool Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return expired_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;     // guarded by mu_
+  bool expired_ = false;  // guarded by mu_ until the thread is joined
+  std::thread thread_;    // last: starts after the fields above exist
+};
+
+void AppendRows(const pqxx::result& result, std::vector<TextRow>* rows) {
+  for (const pqxx::row& row : result) {
+    TextRow& out = rows->emplace_back(row.size());
+    for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+      if (!row[i].is_null()) out[i].emplace(row[i].c_str(), row[i].size());
+    }
+  }
+}
+
+class PostgresSource : public ReconnectingSource {
+ public:
+  PostgresSource(const DatabaseConfig& db, const Clock& clock)
+      : ReconnectingSource(clock), db_(db) {}
+  ~PostgresSource() override { Disconnect(); }
+
+ protected:
+  bool Connect(std::string* error) override {
+    try {
+      conn_ = std::make_unique<pqxx::connection>(ConnectionString());
+      return true;
+    } catch (const std::exception& e) {
+      *error = "connect to " + Where() + ": " + e.what();
+    } catch (...) {
+      *error = "connect to " + Where() + ": unknown error";
+    }
+    return false;
+  }
+
+  bool Query(RawRead* raw, std::string* error) override {
+    const double limit_seconds = db_.query_timeout_seconds + kClientGraceSeconds;
+    std::optional<SocketDeadline> deadline;
+    try {
+      deadline.emplace(conn_->sock(), limit_seconds);
+      pqxx::nontransaction tx(*conn_);
+      std::string peers_status;
+      {
+        // The clock and the rows go out together, in one round trip.
+        pqxx::pipeline pipe(tx);
+        pipe.retain(2);
+        const auto clock_id = pipe.insert(kClockQuery);
+        const auto rows_id = pipe.insert(kMshostQuery);
+        pipe.resume();
+        const pqxx::result clock = pipe.retrieve(clock_id);
+        AppendRows(pipe.retrieve(rows_id), &raw->mshost);
+        pipe.complete();
+        if (clock.size() == 1 && !clock[0][0].is_null())
+          raw->db_now = clock[0][0].c_str();
+        if (clock.size() == 1) peers_status = clock[0][1].c_str();
+      }
+      raw->peers_available = peers_status == "ok";
+      if (raw->peers_available) {
+        AppendRows(tx.exec(kPeersQuery), &raw->peers);
+      } else {
+        raw->peers_error = peers_status == "missing"
+                               ? "mshost_peer: the table does not exist"
+                               : "mshost_peer: permission denied for user " + db_.user;
+      }
+    } catch (const std::exception& e) {
+      *error = std::string("query: ") + e.what();
+    } catch (...) {
+      *error = "query: unknown error";
+    }
+    if (deadline && deadline->Finish()) {
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1fs", limit_seconds);
+      *error = "query: no answer from " + Where() + " within " + seconds;
+    }
+    return error->empty();
+  }
+
+  void Disconnect() override { conn_.reset(); }
+
+ private:
+  std::string ConnectionString() const {
+    const TlsConfig& tls = db_.tls;
+    // statement_timeout makes the server give up on a query stuck behind a lock, so
+    // stuck queries cannot pile up; DateStyle ISO fixes the datetime text parse.h
+    // reads. libpq counts connect_timeout in whole seconds.
+    const long statement_timeout_ms = std::lround(db_.query_timeout_seconds * 1000);
+    std::string s =
+        "host=" + Quoted(db_.socket.empty() ? db_.host : db_.socket) +
+        " dbname=" + Quoted(db_.name) + " user=" + Quoted(db_.user) +
+        " password=" + Quoted(db_.password) + " connect_timeout=" +
+        std::to_string(
+            std::max(1L, std::lround(std::ceil(db_.connect_timeout_seconds)))) +
+        " sslmode=" + SslMode(tls.mode) + " client_encoding=UTF8" +
+        " application_name=mshost_exporter" + " options=" +
+        Quoted("-c statement_timeout=" + std::to_string(statement_timeout_ms) +
+               " -c DateStyle=ISO");
+    if (db_.port > 0) s += " port=" + std::to_string(db_.port);
+    // Only the verify modes get the CA: libpq would verify with it under "require"
+    // too, unlike the mysql driver and unlike what "required" promises.
+    const bool verify = tls.mode == "verify_ca" || tls.mode == "verify_full";
+    if (verify && !tls.ca_file.empty()) s += " sslrootcert=" + Quoted(tls.ca_file);
+    if (!tls.cert_file.empty()) s += " sslcert=" + Quoted(tls.cert_file);
+    if (!tls.key_file.empty()) s += " sslkey=" + Quoted(tls.key_file);
+    return s;
+  }
+
+  std::string Where() const {
+    return db_.socket.empty() ? db_.host + ":" + std::to_string(db_.port) : db_.socket;
+  }
+
+  const DatabaseConfig db_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<MshostSource> NewPostgresSource(const DatabaseConfig& db,
+                                                const Clock& clock) {
+  return std::make_unique<PostgresSource>(db, clock);
+}
+
+}  // namespace msx
