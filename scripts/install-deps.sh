@@ -24,6 +24,7 @@ test_pkgs=(
   postgresql postgresql-client    # PostgreSQL driver tests
   prometheus                      # promtool and a real scraper for e2e tests
   prometheus-alertmanager         # real Alertmanager and amtool
+  docker-compose                  # validates docker/compose.yml (`docker-compose config`; no engine needed)
   curl procps iproute2 python3 python3-pytest   # test runner for integration and e2e suites
   python3-pymysql python3-psycopg2 python3-requests python3-yaml  # test and simulator clients
 )
