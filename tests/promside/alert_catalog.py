@@ -1,0 +1,145 @@
+"""The alerts as CONTRACT.md names them and as alerts/cloudstack-mshost.rules.yml defines
+them, as plain dicts, for tests that compare alert lists.
+
+    contract_alerts()   -> {"CloudStackMgmtServerUpNotRunning": {"severity": "critical",
+                                                                 "for_seconds": 0.0}, ...}
+    rule_alerts()       -> the same shape (plus "expr", "labels", "annotations") from the rules
+    PROMETHEUS_ONLY     -> alerts only Prometheus can raise (the exporter cannot see itself)
+
+The built-in evaluator's list (the "alerting" engineer's test) should equal
+contract_alerts() in names, severities and for_seconds; so must
+rule_alerts() minus PROMETHEUS_ONLY (tests/promside/test_rules.py checks that).
+CONTRACT.md is read from ../shared/ beside the repository when it is there (the
+project's shared folder); otherwise the copy of its table below is used.
+"""
+import os
+import re
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RULES_FILE = os.path.join(REPO, "alerts", "cloudstack-mshost.rules.yml")
+CONTRACT_FILE = os.path.join(os.path.dirname(REPO), "shared", "CONTRACT.md")
+RUNBOOK_BASE_URL = "https://github.com/example-org/mshost_exporter/blob/main/docs/runbooks/"
+
+PROMETHEUS_ONLY = {"CloudStackMshostExporterDown": {"severity": "critical", "for_seconds": 60.0}}
+
+# CONTRACT.md's "Alerts" table and default `for` values, for when shared/ is absent.
+_CONTRACT_COPY = {
+    "CloudStackMgmtServerUpNotRunning": {"severity": "critical", "for_seconds": 0.0},
+    "CloudStackMgmtServerHeartbeatStale": {"severity": "warning", "for_seconds": 60.0},
+    "CloudStackMgmtServerUnreachable": {"severity": "warning", "for_seconds": 60.0},
+    "CloudStackMgmtServerDownButRunning": {"severity": "warning", "for_seconds": 60.0},
+    "CloudStackNoRunningMgmtServer": {"severity": "critical", "for_seconds": 0.0},
+    "CloudStackMshostSourceDown": {"severity": "critical", "for_seconds": 60.0},
+    "CloudStackMgmtServerFlapping": {"severity": "warning", "for_seconds": 0.0},
+}
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text):
+    """Seconds of a Prometheus duration ("0s", "1m", "1m30s", "500ms"); None for None."""
+    if text is None:
+        return None
+    text = str(text).strip()
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError("not a duration: %r" % text)
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def contract_file():
+    """The path of CONTRACT.md, or None when shared/ is not beside the repository."""
+    return CONTRACT_FILE if os.path.isfile(CONTRACT_FILE) else None
+
+
+def parse_contract(text):
+    """{alertname: {"severity", "for_seconds"}} from CONTRACT.md's text: the rows of the
+    "## Alerts" table and the "`for` per alert:" defaults (names there are short:
+    "UpNotRunning" stands for the alert whose name ends with it)."""
+    section = text.split("## Alerts", 1)[1]
+    alerts = {}
+    for name, severity in re.findall(r"^\|\s*`(\w+)`\s*\|\s*(\w+)\s*\|", section, re.M):
+        alerts[name] = {"severity": severity, "for_seconds": None}
+    defaults = re.search(r"`for` per alert:(.*?)\.\s*$", text, re.S | re.M)
+    if defaults:
+        for short, duration in re.findall(r"(\w+)\s+(\d+[smh])", defaults.group(1)):
+            matches = [n for n in alerts if n.endswith(short)]
+            if len(matches) == 1:
+                alerts[matches[0]]["for_seconds"] = parse_duration(duration)
+    return alerts
+
+
+def contract_alerts():
+    path = contract_file()
+    if path is None:
+        return {k: dict(v) for k, v in _CONTRACT_COPY.items()}
+    with open(path, encoding="utf-8") as f:
+        return parse_contract(f.read())
+
+
+def rule_groups(path=RULES_FILE):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)["groups"]
+
+
+def rule_alerts(path=RULES_FILE):
+    """{alertname: {"severity", "for_seconds", "expr", "labels", "annotations"}} of the
+    alerting rules in `path`. Raises ValueError when an alert name appears twice."""
+    alerts = {}
+    for group in rule_groups(path):
+        for rule in group["rules"]:
+            if "alert" not in rule:
+                continue
+            name = rule["alert"]
+            if name in alerts:
+                raise ValueError("alert %s defined twice in %s" % (name, path))
+            alerts[name] = {
+                "severity": rule.get("labels", {}).get("severity"),
+                "for_seconds": parse_duration(rule.get("for", "0s")),
+                "expr": rule["expr"],
+                "labels": rule.get("labels", {}),
+                "annotations": rule.get("annotations", {}),
+            }
+    return alerts
+
+
+def recording_rules(path=RULES_FILE):
+    """{record name: expr} of the recording rules in `path`."""
+    return {r["record"]: r["expr"] for g in rule_groups(path) for r in g["rules"] if "record" in r}
+
+
+# CONTRACT.md's metric names, for when shared/ is absent.
+_CONTRACT_METRICS_COPY = {
+    "cloudstack_mshost_up", "cloudstack_mshost_poll_duration_seconds",
+    "cloudstack_mshost_last_poll_success_timestamp_seconds",
+    "cloudstack_mshost_db_now_timestamp_seconds", "cloudstack_mshost_info",
+    "cloudstack_mshost_state", "cloudstack_mshost_heartbeat_timestamp_seconds",
+    "cloudstack_mshost_heartbeat_age_seconds", "cloudstack_mshost_clock_offset_seconds",
+    "cloudstack_mshost_heartbeat_silence_seconds", "cloudstack_mshost_probe_success",
+    "cloudstack_mshost_probe_duration_seconds", "cloudstack_mshost_verdict",
+    "cloudstack_mshost_peer_alerts", "cloudstack_mshost_restarts_total",
+    "cloudstack_mshost_peer_state", "cloudstack_mshost_alert_firing",
+    "mshost_exporter_build_info", "mshost_exporter_config_last_reload_successful",
+    "mshost_exporter_config_last_reload_success_timestamp_seconds",
+    "mshost_exporter_notifications_total", "mshost_exporter_notifications_dropped_total",
+}
+
+
+def parse_contract_metrics(text):
+    """Metric names of CONTRACT.md: the target metrics table (`cloudstack_mshost_*`) and
+    the exporter metrics line (names given without their `mshost_exporter_` prefix)."""
+    names = set(re.findall(r"`(cloudstack_mshost_[a-z_]+)", text))
+    line = re.search(r"Exporter metrics \(prefix `mshost_exporter_`.*?:(.*?)\.\s*$", text, re.S | re.M)
+    if line:
+        names |= {"mshost_exporter_" + n for n in re.findall(r"`([a-z_]+)", line.group(1))}
+    return names
+
+
+def contract_metrics():
+    path = contract_file()
+    if path is None:
+        return set(_CONTRACT_METRICS_COPY)
+    with open(path, encoding="utf-8") as f:
+        return parse_contract_metrics(f.read())
