@@ -1,0 +1,70 @@
+"""The README's first command, `bash scripts/demo.sh`, run as a user would (with
+--no-wait so it ends after the story): it tells the whole story in time and leaves
+no process and no folder behind."""
+import os
+import re
+import subprocess
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def processes_mentioning(text):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                if text.encode() in f.read():
+                    pids.append(int(entry))
+        except OSError:
+            pass
+    return pids
+
+
+def test_demo_tells_the_story_and_cleans_up():
+    env = dict(os.environ)
+    env.setdefault("MSX_BUILD_DIR", os.path.join(REPO, "build"))
+    started = time.monotonic()
+    run = subprocess.run(["bash", "scripts/demo.sh", "--no-wait"], cwd=REPO, env=env,
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=170)
+    took = time.monotonic() - started
+    out = run.stdout
+    assert run.returncode == 0, "demo failed (%d):\n%s\n%s" % (run.returncode, out, run.stderr)
+    assert took < 120, "demo took %.0fs" % took
+
+    # The story, in order.
+    story = [
+        r"MariaDB is up on 127\.0\.0\.1:\d+",
+        r"Starting 3 simulated CloudStack management servers",
+        r"Three healthy nodes",
+        r"ms-1 .*verdict=ok", r"ms-2 .*verdict=ok", r"ms-3 .*verdict=ok",
+        r"Killing ms-2 like kill -9",
+        r"ms-2 +state=Up ",
+        r"row still says Up",
+        r"after the kill: ms-2 verdict=up_not_running",
+        r"Alert raised by the exporter: cloudstack_mshost_alert_firing\{alertname="
+        r"\"CloudStackMgmtServerUpNotRunning\"",
+        r"Alertmanager has it .*CloudStackMgmtServerUpNotRunning severity=critical name=ms-2",
+        r"`mshost_exporter check` exits 2",
+        r"status page +http://127\.0\.0\.1:\d+/",
+        r"metrics +http://127\.0\.0\.1:\d+/metrics",
+        r"no process left",
+    ]
+    pos = 0
+    for pattern in story:
+        m = re.compile(pattern).search(out, pos)
+        assert m, "missing (in order) %r in demo output:\n%s" % (pattern, out)
+        pos = m.end()
+
+    # Within seconds: dead_after is 5s and the exporter polls every second.
+    seconds = float(re.search(r"([\d.]+)s after the kill: ms-2 verdict=up_not_running",
+                              out).group(1))
+    assert seconds < 5 + 1.5 + 1 + 2, out
+
+    # Nothing left: no process mentions the demo's folder, and the folder is gone.
+    workdir = re.search(r"files, logs +(\S+)", out).group(1)
+    assert workdir.startswith("/") and "mshost-demo." in workdir
+    assert processes_mentioning(workdir) == []
+    assert not os.path.exists(workdir)
