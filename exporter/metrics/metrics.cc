@@ -1,0 +1,392 @@
+#include "metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+#include <utility>
+
+namespace msx {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+constexpr char kReplacementCharacter[] = "\xEF\xBF\xBD";  // U+FFFD
+
+MetricFamily Family(std::string name, std::string help, MetricType type) {
+  MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = type;
+  return family;
+}
+
+// Every label value passes through here, so nothing from the database reaches the
+// serializer without being made valid UTF-8.
+void Add(MetricFamily* family, const Labels& labels, double value) {
+  ClientMetric metric;
+  metric.label.reserve(labels.size());
+  for (const auto& label : labels) {
+    metric.label.push_back({label.name, SanitizeUtf8(label.value)});
+  }
+  if (family->type == MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  family->metric.push_back(std::move(metric));
+}
+
+Labels NodeLabels(const NodeStatus& node) {
+  return {{"msid", std::to_string(node.row.msid)}, {"name", node.row.name.value_or("")}};
+}
+
+Labels With(Labels labels, std::string name, std::string value) {
+  labels.push_back({std::move(name), std::move(value)});
+  return labels;
+}
+
+void AddStateSet(MetricFamily* family, const NodeStatus& node) {
+  const Labels labels = NodeLabels(node);
+  const std::optional<std::string>& state = node.row.state;
+  bool known = false;
+  for (const char* candidate : kKnownStates) {
+    const bool match = state.has_value() && *state == candidate;
+    known = known || match;
+    Add(family, With(labels, "state", candidate), match ? 1 : 0);
+  }
+  if (!known) {
+    Add(family, With(labels, "state", state.value_or("<NULL>")), 1);
+  }
+}
+
+// The families of the per-node metrics, in the order the output lists them.
+std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
+  MetricFamily info = Family(
+      "cloudstack_mshost_info",
+      "A current management server (a row of cloud.mshost with removed NULL); always 1.",
+      MetricType::Gauge);
+  MetricFamily state = Family(
+      "cloudstack_mshost_state",
+      "The state column as a state set: 1 for the row's state, 0 for the other known "
+      "states; an unknown or NULL (\"<NULL>\") state is a series of its own.",
+      MetricType::Gauge);
+  MetricFamily heartbeat =
+      Family("cloudstack_mshost_heartbeat_timestamp_seconds",
+             "last_update of the row as Unix time (read as UTC); absent when NULL.",
+             MetricType::Gauge);
+  MetricFamily age = Family(
+      "cloudstack_mshost_heartbeat_age_seconds",
+      "The database clock minus last_update (raw, not corrected for the node's clock).",
+      MetricType::Gauge);
+  MetricFamily offset = Family(
+      "cloudstack_mshost_clock_offset_seconds",
+      "Estimated offset of the node's clock from the database clock (positive: the "
+      "node is behind); absent until estimated.",
+      MetricType::Gauge);
+  MetricFamily silence = Family(
+      "cloudstack_mshost_heartbeat_silence_seconds",
+      "Time since the node's last heartbeat, corrected by the clock offset estimate; "
+      "what the verdicts use.",
+      MetricType::Gauge);
+  MetricFamily probe_success = Family(
+      "cloudstack_mshost_probe_success",
+      "1 if the last liveness probe of the node succeeded, 0 otherwise; absent when "
+      "probing is off.",
+      MetricType::Gauge);
+  MetricFamily probe_duration =
+      Family("cloudstack_mshost_probe_duration_seconds",
+             "Duration of the last liveness probe of the node.", MetricType::Gauge);
+  MetricFamily probe_target = Family(
+      "cloudstack_mshost_probe_target_info",
+      "Where the node is probed; loopback=\"true\" when that is a loopback address "
+      "taken from service_ip (probes this host, not the node).",
+      MetricType::Gauge);
+  MetricFamily verdict =
+      Family("cloudstack_mshost_verdict",
+             "The exporter's verdict on the node's row as a state set over all verdicts.",
+             MetricType::Gauge);
+  MetricFamily peer_alerts =
+      Family("cloudstack_mshost_peer_alerts",
+             "The row's alert_count: peers that reported the node as gone since its last "
+             "heartbeat.",
+             MetricType::Gauge);
+  MetricFamily restarts =
+      Family("cloudstack_mshost_restarts_total",
+             "Changes of the node's runid (restarts) seen since the exporter started.",
+             MetricType::Counter);
+
+  for (const NodeStatus& node : snapshot.nodes) {
+    const Labels labels = NodeLabels(node);
+    const MshostRow& row = node.row;
+    Add(&info,
+        With(With(With(With(With(labels, "uuid", row.uuid.value_or("")), "version",
+                            row.version.value_or("")),
+                       "service_ip", row.service_ip),
+                  "service_port", std::to_string(row.service_port)),
+             "runid", std::to_string(row.runid)),
+        1);
+    AddStateSet(&state, node);
+    if (node.has_heartbeat()) {
+      Add(&heartbeat, labels, *row.last_update_unix);
+      Add(&age, labels, node.raw_age_seconds);
+      Add(&silence, labels, node.silence_seconds);
+    }
+    if (node.clock_offset_seconds.has_value()) {
+      Add(&offset, labels, *node.clock_offset_seconds);
+    }
+    if (node.probe.has_value()) {
+      Add(&probe_success, labels, node.probe->success ? 1 : 0);
+      Add(&probe_duration, labels, node.probe->duration_seconds);
+      Add(&probe_target,
+          With(With(labels, "address", node.probe_address), "loopback",
+               node.probe_loopback ? "true" : "false"),
+          1);
+    }
+    for (Verdict v : kAllVerdicts) {
+      Add(&verdict, With(labels, "verdict", VerdictName(v)), v == node.verdict ? 1 : 0);
+    }
+    Add(&peer_alerts, labels, static_cast<double>(row.alert_count));
+    Add(&restarts, labels, static_cast<double>(node.restarts));
+  }
+
+  std::vector<MetricFamily> families;
+  for (MetricFamily* family :
+       {&info, &state, &heartbeat, &age, &offset, &silence, &probe_success,
+        &probe_duration, &probe_target, &verdict, &peer_alerts, &restarts}) {
+    families.push_back(std::move(*family));
+  }
+  if (snapshot.peers_available) {
+    MetricFamily peers = Family(
+        "cloudstack_mshost_peer_state",
+        "1 per row of mshost_peer: how node msid sees node peer_msid (both current "
+        "nodes).",
+        MetricType::Gauge);
+    for (const PeerStatus& peer : snapshot.peers) {
+      Add(&peers,
+          {{"msid", std::to_string(peer.owner_msid)},
+           {"name", peer.owner_name},
+           {"peer_msid", std::to_string(peer.peer_msid)},
+           {"peer_name", peer.peer_name},
+           {"state", peer.state}},
+          1);
+    }
+    families.push_back(std::move(peers));
+  }
+  return families;
+}
+
+MetricFamily AlertFamily(const std::vector<FiringAlert>& firing) {
+  MetricFamily family = Family(
+      "cloudstack_mshost_alert_firing",
+      "1 while the built-in evaluator has the alert firing (msid and name empty for "
+      "target-wide alerts).",
+      MetricType::Gauge);
+  // Two firing alerts with the same labels would be a duplicate series, which makes
+  // Prometheus reject the whole scrape.
+  std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
+  for (const FiringAlert& alert : firing) {
+    if (!seen.insert({alert.alertname, alert.severity, alert.msid, alert.name}).second) {
+      continue;
+    }
+    Add(&family,
+        {{"alertname", alert.alertname},
+         {"severity", alert.severity},
+         {"msid", alert.msid},
+         {"name", alert.name}},
+        1);
+  }
+  return family;
+}
+
+void DropEmpty(std::vector<MetricFamily>* families) {
+  families->erase(std::remove_if(families->begin(), families->end(),
+                                 [](const MetricFamily& f) { return f.metric.empty(); }),
+                  families->end());
+}
+
+}  // namespace
+
+std::vector<MetricFamily> TargetFamilies(const Snapshot& snapshot,
+                                         const std::vector<FiringAlert>& firing) {
+  std::vector<MetricFamily> families;
+
+  MetricFamily up =
+      Family("cloudstack_mshost_up",
+             "1 if the last read of the mshost table succeeded, 0 otherwise.",
+             MetricType::Gauge);
+  Add(&up, {}, snapshot.up ? 1 : 0);
+  families.push_back(std::move(up));
+
+  MetricFamily duration = Family(
+      "cloudstack_mshost_poll_duration_seconds",
+      "Duration of the last poll of the target (query and probes).", MetricType::Gauge);
+  if (snapshot.polled) Add(&duration, {}, snapshot.poll_duration_seconds);
+  families.push_back(std::move(duration));
+
+  MetricFamily last_success =
+      Family("cloudstack_mshost_last_poll_success_timestamp_seconds",
+             "Unix time of the last successful poll; 0 if none succeeded yet.",
+             MetricType::Gauge);
+  Add(&last_success, {}, snapshot.last_success_unix);
+  families.push_back(std::move(last_success));
+
+  MetricFamily db_now =
+      Family("cloudstack_mshost_db_now_timestamp_seconds",
+             "The database clock (UTC) at the last successful poll.", MetricType::Gauge);
+  if (snapshot.ever_ok) Add(&db_now, {}, snapshot.db_now_unix);
+  families.push_back(std::move(db_now));
+
+  MetricFamily polls =
+      Family("cloudstack_mshost_polls_total",
+             "Polls of the target since the exporter started.", MetricType::Counter);
+  Add(&polls, {}, static_cast<double>(snapshot.polls_total));
+  families.push_back(std::move(polls));
+
+  MetricFamily failures =
+      Family("cloudstack_mshost_poll_failures_total",
+             "Polls whose read of the mshost table failed since the exporter started.",
+             MetricType::Counter);
+  Add(&failures, {}, static_cast<double>(snapshot.poll_failures_total));
+  families.push_back(std::move(failures));
+
+  if (snapshot.ever_ok) {
+    MetricFamily skipped = Family(
+        "cloudstack_mshost_rows_skipped",
+        "Rows of the last successful read that could not be parsed and were left out.",
+        MetricType::Gauge);
+    Add(&skipped, {}, static_cast<double>(snapshot.rows_skipped));
+    families.push_back(std::move(skipped));
+
+    for (MetricFamily& family : NodeFamilies(snapshot)) {
+      families.push_back(std::move(family));
+    }
+  }
+
+  families.push_back(AlertFamily(firing));
+  DropEmpty(&families);
+  return families;
+}
+
+std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
+  std::vector<MetricFamily> families;
+
+  MetricFamily build =
+      Family("mshost_exporter_build_info",
+             "The exporter's version and source revision; always 1.", MetricType::Gauge);
+  Add(&build, {{"version", stats.version}, {"revision", stats.revision}}, 1);
+  families.push_back(std::move(build));
+
+  MetricFamily reload_ok =
+      Family("mshost_exporter_config_last_reload_successful",
+             "1 if the last configuration (re)load succeeded; 0 means the running "
+             "configuration is older than the file.",
+             MetricType::Gauge);
+  Add(&reload_ok, {}, stats.config_last_reload_successful ? 1 : 0);
+  families.push_back(std::move(reload_ok));
+
+  MetricFamily reload_time = Family(
+      "mshost_exporter_config_last_reload_success_timestamp_seconds",
+      "Unix time of the last successful configuration (re)load.", MetricType::Gauge);
+  Add(&reload_time, {}, stats.config_last_reload_success_timestamp_seconds);
+  families.push_back(std::move(reload_time));
+
+  MetricFamily notifications =
+      Family("mshost_exporter_notifications_total",
+             "Notifications sent to each Alertmanager, by result.", MetricType::Counter);
+  for (const auto& [key, count] : stats.notifications) {
+    Add(&notifications, {{"alertmanager", key.first}, {"result", key.second}},
+        static_cast<double>(count));
+  }
+  families.push_back(std::move(notifications));
+
+  MetricFamily dropped =
+      Family("mshost_exporter_notifications_dropped_total",
+             "Notifications dropped because the queue to the Alertmanagers was full.",
+             MetricType::Counter);
+  Add(&dropped, {}, static_cast<double>(stats.notifications_dropped));
+  families.push_back(std::move(dropped));
+
+  MetricFamily requests =
+      Family("mshost_exporter_http_requests_total",
+             "HTTP responses sent, by status code.", MetricType::Counter);
+  for (const auto& [code, count] : stats.http_requests_by_code) {
+    Add(&requests, {{"code", std::to_string(code)}}, static_cast<double>(count));
+  }
+  families.push_back(std::move(requests));
+
+  DropEmpty(&families);
+  return families;
+}
+
+std::string SerializeFamilies(const std::vector<MetricFamily>& families) {
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+std::string RenderProbe(const Snapshot& snapshot,
+                        const std::vector<FiringAlert>& firing) {
+  return SerializeFamilies(TargetFamilies(snapshot, firing));
+}
+
+std::string RenderMetrics(const ExporterStats& stats, const Snapshot* snapshot,
+                          const std::vector<FiringAlert>& firing) {
+  std::vector<MetricFamily> families = ExporterFamilies(stats);
+  if (snapshot != nullptr) {
+    for (MetricFamily& family : TargetFamilies(*snapshot, firing)) {
+      families.push_back(std::move(family));
+    }
+  }
+  return SerializeFamilies(families);
+}
+
+std::string SanitizeUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      out.push_back(static_cast<char>(lead));
+      ++i;
+      continue;
+    }
+    // The ranges of RFC 3629: the second byte's range excludes overlong forms,
+    // surrogates (ED A0..BF) and code points above U+10FFFF.
+    size_t length = 0;
+    unsigned char second_min = 0x80, second_max = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) second_min = 0xA0;
+      if (lead == 0xED) second_max = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) second_min = 0x90;
+      if (lead == 0xF4) second_max = 0x8F;
+    }
+    size_t valid = length == 0 ? 0 : 1;
+    while (valid > 0 && valid < length && i + valid < text.size()) {
+      const unsigned char c = static_cast<unsigned char>(text[i + valid]);
+      const unsigned char min = valid == 1 ? second_min : 0x80;
+      const unsigned char max = valid == 1 ? second_max : 0xBF;
+      if (c < min || c > max) break;
+      ++valid;
+    }
+    if (length != 0 && valid == length) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      // One replacement per maximal invalid prefix (Unicode's recommended practice).
+      out += kReplacementCharacter;
+      i += std::max<size_t>(valid, 1);
+    }
+  }
+  return out;
+}
+
+}  // namespace msx

@@ -1,0 +1,79 @@
+// Metrics: a Snapshot (and the exporter's own counters) turned into Prometheus
+// metric families and exposition text (CONTRACT.md, "Target metrics").
+//
+// Everything here is a pure function of its arguments: families are rebuilt from
+// the latest snapshot on every scrape, so a node that leaves the table leaves the
+// output too, and no state is shared between scrapes. Thread-safe; callers own the
+// inputs and the results.
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "alerting/alert.h"
+#include "poll/snapshot.h"
+
+namespace msx {
+
+// The Content-Type of /metrics and /probe (text format 0.0.4).
+inline constexpr char kExpositionContentType[] =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+// The states CloudStack knows (CLOUDSTACK.md), in the order the state set lists
+// them. Any other string, and NULL, becomes a series of its own.
+inline constexpr const char* kKnownStates[] = {"Up",
+                                               "Down",
+                                               "PreparingToShutDown",
+                                               "ReadyToShutDown",
+                                               "ShuttingDown",
+                                               "PreparingForMaintenance",
+                                               "Maintenance"};
+
+// The exporter's view of itself, filled in by whoever owns the counters (the app)
+// at scrape time. Plain values: copy freely.
+struct ExporterStats {
+  std::string version;
+  std::string revision;
+  bool config_last_reload_successful = true;
+  double config_last_reload_success_timestamp_seconds = 0;
+  // (alertmanager URL, result) -> notifications sent; result is "success" or
+  // "failure" (whatever the notifier counts).
+  std::map<std::pair<std::string, std::string>, uint64_t> notifications;
+  uint64_t notifications_dropped = 0;
+  // HTTP status code -> responses sent (HttpServer::RequestsByCode()); may be empty.
+  std::map<int, uint64_t> http_requests_by_code;
+};
+
+// The target metrics (prefix cloudstack_mshost_) of one snapshot. `firing` is the
+// built-in evaluator's firing alerts for this target. Families without series are
+// left out; each family appears once. Before the first successful read only the
+// target-wide families are present (up 0, no per-node series).
+std::vector<prometheus::MetricFamily> TargetFamilies(
+    const Snapshot& snapshot, const std::vector<FiringAlert>& firing);
+
+// The exporter metrics (prefix mshost_exporter_), for /metrics only.
+std::vector<prometheus::MetricFamily> ExporterFamilies(const ExporterStats& stats);
+
+// Exposition text (format 0.0.4) of `families`, in order.
+std::string SerializeFamilies(const std::vector<prometheus::MetricFamily>& families);
+
+// The body of /probe?target=NAME.
+std::string RenderProbe(const Snapshot& snapshot, const std::vector<FiringAlert>& firing);
+
+// The body of /metrics: the exporter metrics, then the default target's metrics
+// (none when `snapshot` is null, e.g. before the first poll exists).
+std::string RenderMetrics(const ExporterStats& stats, const Snapshot* snapshot,
+                          const std::vector<FiringAlert>& firing);
+
+// `text` with every invalid UTF-8 sequence (stray continuation bytes, truncated or
+// overlong sequences, surrogates, code points above U+10FFFF) replaced by U+FFFD,
+// so a label value from the database can never break a scrape.
+std::string SanitizeUtf8(std::string_view text);
+
+}  // namespace msx
