@@ -6,6 +6,8 @@
 // server calls handlers from CivetWeb's worker threads: handlers must be thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,7 +38,9 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 // Exact path match; an unknown path is 404, a known path with another method is 405
-// with an Allow header. HEAD is answered wherever GET is.
+// with an Allow header. HEAD is answered wherever GET is: Serve() returns the GET
+// response, body included, and the server sends its headers without the body.
+// Handle() all routes before serving; Serve() is then safe from many threads.
 class Router {
  public:
   void Handle(const std::string& method, const std::string& path, HttpHandler handler);
@@ -50,6 +54,10 @@ struct HttpServerOptions {
   std::string listen_address = ":9887";  // "HOST:PORT" or ":PORT"; port 0 = any free
   std::string web_config_file;           // exporter-toolkit web config (TLS, auth)
   int threads = 8;
+  int request_timeout_ms = 10000;     // per request, reading and writing
+  size_t max_body_bytes = 64 * 1024;  // larger request bodies get 413
+  // Receives CivetWeb's own error messages (one line each); may be empty.
+  std::function<void(const std::string&)> log_error;
 };
 
 class HttpServer {
@@ -57,11 +65,18 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // The port actually bound (useful with port 0).
   virtual int port() const = 0;
+  // True when serving HTTPS (the web config has tls_server_config).
+  virtual bool tls() const = 0;
+  // Responses sent so far by status code (mshost_exporter_http_requests_total).
+  virtual std::map<int, uint64_t> RequestsByCode() const = 0;
+  // Stops accepting and waits for running handlers; safe to call twice.
   virtual void Stop() = 0;
 };
 
-// Starts serving `router` (which must outlive the server). On failure returns null
-// and sets *error to one line ("cannot listen on :9887: address in use").
+// Starts serving `router` (which must outlive the server). With
+// options.web_config_file set, reads it first: TLS, basic auth (guarding every
+// path) and extra headers. On failure returns null and sets *error to one line
+// ("cannot listen on :9887: address in use", "web.yml:2:3: tls_server_config...").
 std::unique_ptr<HttpServer> StartHttpServer(const HttpServerOptions& options,
                                             const Router& router, std::string* error);
 

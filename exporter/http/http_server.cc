@@ -1,0 +1,358 @@
+// The only file that includes CivetWeb: it turns CivetWeb's connections into
+// HttpRequest values for the Router and writes HttpResponse values back.
+#include <CivetServer.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "http/http.h"
+#include "http/tls_context.h"
+#include "http/web_config.h"
+
+namespace msx {
+namespace {
+
+// An IPv4 literal as it is; a name as its first IPv4 address (CivetWeb takes
+// addresses only).
+bool ResolveIpv4(const std::string& host, std::string* address) {
+  in_addr literal{};
+  if (inet_pton(AF_INET, host.c_str(), &literal) == 1) {
+    *address = host;
+    return true;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+    return false;
+  }
+  char text[INET_ADDRSTRLEN];
+  const auto* ipv4 = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+  const bool ok = inet_ntop(AF_INET, &ipv4->sin_addr, text, sizeof(text)) != nullptr;
+  freeaddrinfo(found);
+  if (ok) *address = text;
+  return ok;
+}
+
+// ":9887" -> "9887" (every IPv4 interface), "127.0.0.1:0" -> "127.0.0.1:0",
+// "localhost:9887" -> "127.0.0.1:9887", "[::1]:9887" as is where CivetWeb has
+// IPv6. An "s" suffix makes the port HTTPS.
+bool CivetListeningPort(const std::string& address, bool tls, std::string* host_out,
+                        std::string* port_spec, std::string* error) {
+  const size_t colon = address.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
+  const bool numeric = !port.empty() && port.size() <= 5 &&
+                       std::all_of(port.begin(), port.end(),
+                                   [](unsigned char c) { return std::isdigit(c); });
+  if (!numeric || std::stoi(port) > 65535) {
+    *error = "invalid listen address \"" + address + "\": want HOST:PORT or :PORT";
+    return false;
+  }
+  std::string host = address.substr(0, colon);
+  if (!host.empty() && host.front() == '[') {
+    if (mg_check_feature(MG_FEATURES_IPV6) == 0) {
+      *error = "invalid listen address \"" + address +
+               "\": this CivetWeb is built without IPv6";
+      return false;
+    }
+  } else if (!host.empty() && !ResolveIpv4(host, &host)) {
+    *error = "invalid listen address \"" + address + "\": cannot resolve \"" + host +
+             "\" to an IPv4 address";
+    return false;
+  }
+  *host_out = host;
+  *port_spec = (host.empty() ? "" : host + ":") + port + (tls ? "s" : "");
+  return true;
+}
+
+// Opens and at once closes a TCP connection to the server, which wakes CivetWeb's
+// accept loop. `host` is the listen address's host part ("" for every interface).
+void Knock(const std::string& host, int port) {
+  const bool v6 = !host.empty() && host.front() == '[';
+  sockaddr_storage storage{};
+  socklen_t length;
+  if (v6) {
+    auto* addr = reinterpret_cast<sockaddr_in6*>(&storage);
+    addr->sin6_family = AF_INET6;
+    addr->sin6_port = htons(static_cast<uint16_t>(port));
+    const std::string literal = host.substr(1, host.size() - 2);
+    if (literal == "::" || inet_pton(AF_INET6, literal.c_str(), &addr->sin6_addr) != 1) {
+      addr->sin6_addr = in6addr_loopback;
+    }
+    length = sizeof(*addr);
+  } else {
+    auto* addr = reinterpret_cast<sockaddr_in*>(&storage);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons(static_cast<uint16_t>(port));
+    if (host.empty() || host == "0.0.0.0" ||
+        inet_pton(AF_INET, host.c_str(), &addr->sin_addr) != 1) {
+      addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    }
+    length = sizeof(*addr);
+  }
+  const int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  connect(fd, reinterpret_cast<sockaddr*>(&storage), length);
+  close(fd);
+}
+
+class CivetHttpServer final : public HttpServer {
+ public:
+  CivetHttpServer(const Router& router, HttpServerOptions options, WebConfig web)
+      : router_(router),
+        options_(std::move(options)),
+        web_(std::move(web)),
+        auth_(web_.basic_auth_users) {}
+
+  ~CivetHttpServer() override { Stop(); }
+
+  bool Start(std::string* error) {
+    std::string port_spec;
+    if (!CivetListeningPort(options_.listen_address, web_.tls_enabled, &host_, &port_spec,
+                            error)) {
+      return false;
+    }
+    if (web_.tls_enabled && !CheckServerTls(web_.tls, error)) {
+      *error = web_.file + ": " + *error;
+      return false;
+    }
+    const std::vector<std::string> civet_options = {
+        "listening_ports",
+        port_spec,
+        "num_threads",
+        std::to_string(std::max(1, options_.threads)),
+        "request_timeout_ms",
+        std::to_string(options_.request_timeout_ms),
+        "enable_keep_alive",
+        "yes",
+        // Without it a keep-alive response waits ~40 ms for the client's delayed ACK
+        // (Nagle), which is most of a scrape.
+        "tcp_nodelay",
+        "1",
+    };
+    CivetCallbacks callbacks;
+    callbacks.begin_request = &CivetHttpServer::OnBeginRequest;
+    callbacks.log_message = &CivetHttpServer::OnLogMessage;
+    if (web_.tls_enabled) callbacks.init_ssl = &CivetHttpServer::OnInitSsl;
+    starting_ = true;
+    try {
+      server_ = std::make_unique<CivetServer>(civet_options, &callbacks, this);
+    } catch (const std::exception& e) {
+      starting_ = false;
+      if (!tls_error_.empty()) {
+        *error = web_.file + ": " + tls_error_;
+      } else {
+        // CivetWeb's exception says little; its log said why.
+        *error = "cannot listen on " + options_.listen_address + ": " +
+                 (startup_error_.empty() ? e.what() : startup_error_);
+      }
+      return false;
+    }
+    starting_ = false;
+    const std::vector<int> ports = server_->getListeningPorts();
+    port_ = ports.empty() ? 0 : ports.front();
+    return true;
+  }
+
+  int port() const override { return port_; }
+  bool tls() const override { return web_.tls_enabled; }
+
+  std::map<int, uint64_t> RequestsByCode() const override {
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    return counts_;
+  }
+
+  void Stop() override {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (server_ == nullptr) return;
+    // CivetWeb's accept loop sees the stop flag only when poll() returns: on a new
+    // connection or every 2 seconds. Knocking until it has stopped makes Stop()
+    // take milliseconds. A knock that comes before the flag is an empty connection
+    // that a worker closes at once.
+    std::atomic<bool> stopped{false};
+    std::thread waker([&] {
+      while (!stopped) {
+        Knock(host_, port_);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    server_->close();  // joins CivetWeb's threads
+    stopped = true;
+    waker.join();
+    server_.reset();
+  }
+
+ private:
+  static CivetHttpServer* Self(const mg_connection* conn) {
+    const mg_context* ctx = mg_get_context(conn);
+    if (ctx == nullptr) return nullptr;
+    auto* civet = static_cast<CivetServer*>(mg_get_user_data(ctx));
+    if (civet == nullptr) return nullptr;
+    return static_cast<CivetHttpServer*>(const_cast<void*>(civet->getUserContext()));
+  }
+
+  static int OnBeginRequest(mg_connection* conn) {
+    CivetHttpServer* self = Self(conn);
+    return self == nullptr ? 0 : self->Serve(conn);
+  }
+
+  static int OnLogMessage(const mg_connection* conn, const char* message) {
+    CivetHttpServer* self = conn == nullptr ? nullptr : Self(conn);
+    if (self == nullptr) return 0;
+    if (self->starting_ && self->startup_error_.empty()) self->startup_error_ = message;
+    if (self->options_.log_error) self->options_.log_error(message);
+    return 1;  // never CivetWeb's own logging (to stderr or files)
+  }
+
+  // CivetWeb calls this while the CivetServer is being constructed: user_data is
+  // that CivetServer, whose user context (this server) is already set.
+  static int OnInitSsl(void* ssl_ctx, void* user_data) {
+    auto* civet = static_cast<CivetServer*>(user_data);
+    auto* self =
+        static_cast<CivetHttpServer*>(const_cast<void*>(civet->getUserContext()));
+    if (!ConfigureServerTls(static_cast<ssl_ctx_st*>(ssl_ctx), self->web_.tls,
+                            &self->tls_error_)) {
+      return -1;
+    }
+    return 1;  // the context is complete: CivetWeb must not load certificates itself
+  }
+
+  int Serve(mg_connection* conn) {
+    const mg_request_info* info = mg_get_request_info(conn);
+    HttpRequest req;
+    req.method = info->request_method != nullptr ? info->request_method : "";
+    req.path = info->local_uri != nullptr ? info->local_uri : "";
+    req.query = info->query_string != nullptr ? info->query_string : "";
+    for (int i = 0; i < info->num_headers; ++i) {
+      std::string name = info->http_headers[i].name;
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      const std::string value = info->http_headers[i].value;
+      auto [it, inserted] = req.headers.emplace(name, value);
+      if (!inserted) it->second += ", " + value;  // repeated header: one list (RFC 9110)
+    }
+
+    // A body announced too large is refused before anything else, unread.
+    const bool too_large =
+        info->content_length > static_cast<long long>(options_.max_body_bytes);
+    HttpResponse response;
+    if (!too_large && auth_.enabled() && !auth_.Check(Header(req, "authorization"))) {
+      response.status = 401;
+      response.body = "Unauthorized\n";
+      response.headers["WWW-Authenticate"] = "Basic realm=\"mshost_exporter\"";
+      Send(conn, response, req.method == "HEAD");
+    } else if (too_large || !ReadBody(conn, &req.body)) {
+      // mg_send_http_error also makes CivetWeb close the connection instead of
+      // reading the rest of the body only to throw it away.
+      response.status = 413;
+      mg_send_http_error(conn, 413, "request body larger than %zu bytes\n",
+                         options_.max_body_bytes);
+    } else {
+      try {
+        response = router_.Serve(req);
+      } catch (const std::exception& e) {
+        response = HttpResponse{};
+        response.status = 500;
+        response.body = std::string("internal error: ") + e.what() + "\n";
+      }
+      Send(conn, response, req.method == "HEAD");
+    }
+    {
+      std::lock_guard<std::mutex> lock(counts_mu_);
+      ++counts_[response.status];
+    }
+    return response.status;
+  }
+
+  static std::string Header(const HttpRequest& req, const std::string& name) {
+    const auto it = req.headers.find(name);
+    return it == req.headers.end() ? "" : it->second;
+  }
+
+  // False when the body turns out larger than the limit (chunked bodies announce
+  // no length).
+  bool ReadBody(mg_connection* conn, std::string* body) const {
+    char buffer[8192];
+    for (;;) {
+      const int n = mg_read(conn, buffer, sizeof(buffer));
+      if (n <= 0) return true;
+      if (body->size() + static_cast<size_t>(n) > options_.max_body_bytes) return false;
+      body->append(buffer, static_cast<size_t>(n));
+    }
+  }
+
+  void Send(mg_connection* conn, const HttpResponse& response, bool head) const {
+    mg_response_header_start(conn, response.status);
+    mg_response_header_add(conn, "Content-Type", response.content_type.c_str(), -1);
+    const std::string length = std::to_string(response.body.size());
+    mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
+    for (const auto& [name, value] : web_.headers) {
+      mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+    }
+    for (const auto& [name, value] : response.headers) {
+      mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
+    }
+    mg_response_header_send(conn);
+    if (!head && !response.body.empty()) {
+      mg_write(conn, response.body.data(), response.body.size());
+    }
+  }
+
+  const Router& router_;
+  const HttpServerOptions options_;
+  const WebConfig web_;
+  const BasicAuthenticator auth_;
+  // Written during start-up only, from the starting thread.
+  std::atomic<bool> starting_{false};
+  std::string startup_error_;  // CivetWeb's first complaint
+  std::string tls_error_;
+  std::string host_;  // resolved host of the listen address, "" for all
+  int port_ = 0;
+
+  std::mutex stop_mu_;
+  std::unique_ptr<CivetServer> server_;  // guarded by stop_mu_ after Start()
+
+  mutable std::mutex counts_mu_;
+  std::map<int, uint64_t> counts_;  // guarded by counts_mu_
+};
+
+}  // namespace
+}  // namespace msx
+
+extern "C" int msx_civetweb_ssl_shim(void);  // civetweb_ssl_shim.c
+
+namespace msx {
+
+std::unique_ptr<HttpServer> StartHttpServer(const HttpServerOptions& options,
+                                            const Router& router, std::string* error) {
+  // Loads OpenSSL into CivetWeb (through the shim) once for the life of the process.
+  // Done per server instead, CivetWeb would unload OpenSSL's configuration modules
+  // for the whole process whenever its last HTTPS server stops.
+  static std::once_flag tls_initialized;
+  std::call_once(tls_initialized, [] {
+    msx_civetweb_ssl_shim();
+    mg_init_library(MG_FEATURES_TLS);
+  });
+  WebConfig web;
+  if (!options.web_config_file.empty() &&
+      !LoadWebConfig(options.web_config_file, &web, error)) {
+    return nullptr;
+  }
+  auto server = std::make_unique<CivetHttpServer>(router, options, std::move(web));
+  if (!server->Start(error)) return nullptr;
+  return server;
+}
+
+}  // namespace msx

@@ -1,0 +1,103 @@
+#include "http/tls_context.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+namespace msx {
+namespace {
+
+// The oldest OpenSSL error of this thread, consumed, or a fallback.
+std::string OpenSslError() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof(text));
+  return text;
+}
+
+int ProtocolVersion(const std::string& name) {
+  if (name == "TLS10") return TLS1_VERSION;
+  if (name == "TLS11") return TLS1_1_VERSION;
+  if (name == "TLS12") return TLS1_2_VERSION;
+  return TLS1_3_VERSION;
+}
+
+// Go's RequestClientCert and RequireAnyClientCert ask for a certificate but do not
+// verify it.
+int AcceptAnyCertificate(int /*preverified*/, X509_STORE_CTX* /*store*/) { return 1; }
+
+}  // namespace
+
+bool ConfigureServerTls(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::string* error) {
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1) {
+    *error = "tls_server_config.cert_file " + tls.cert_file + ": " + OpenSslError();
+    return false;
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    *error = "tls_server_config.key_file " + tls.key_file + ": " + OpenSslError();
+    return false;
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    *error = "tls_server_config.key_file " + tls.key_file + " does not match cert_file " +
+             tls.cert_file;
+    ERR_clear_error();
+    return false;
+  }
+  if (SSL_CTX_set_min_proto_version(ctx, ProtocolVersion(tls.min_version)) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, ProtocolVersion(tls.max_version)) != 1) {
+    *error = "tls_server_config.min_version/max_version: " + OpenSslError();
+    return false;
+  }
+  // Without a session id context OpenSSL refuses to resume sessions once peer
+  // verification is on.
+  static const unsigned char kSessionContext[] = "mshost_exporter";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);
+
+  if (!tls.client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, tls.client_ca_file.c_str(), nullptr) != 1) {
+      *error = "tls_server_config.client_ca_file " + tls.client_ca_file + ": " +
+               OpenSslError();
+      return false;
+    }
+    // The list of acceptable issuers sent to clients; ownership passes to ctx.
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca_file.c_str());
+    if (names == nullptr) {
+      *error = "tls_server_config.client_ca_file " + tls.client_ca_file +
+               ": no certificates in it";
+      ERR_clear_error();
+      return false;
+    }
+    SSL_CTX_set_client_CA_list(ctx, names);
+  }
+
+  const std::string& type = tls.client_auth_type;
+  if (type == "RequestClientCert") {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, AcceptAnyCertificate);
+  } else if (type == "RequireAnyClientCert") {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       AcceptAnyCertificate);
+  } else if (type == "VerifyClientCertIfGiven") {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  } else if (type == "RequireAndVerifyClientCert") {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  } else {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  }
+  return true;
+}
+
+bool CheckServerTls(const TlsServerConfig& tls, std::string* error) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) {
+    *error = "cannot create a TLS context: " + OpenSslError();
+    return false;
+  }
+  const bool ok = ConfigureServerTls(ctx, tls, error);
+  SSL_CTX_free(ctx);
+  return ok;
+}
+
+}  // namespace msx

@@ -1,0 +1,328 @@
+#include "http/web_config.h"
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+namespace msx {
+namespace {
+
+// A problem at a place in the file; turned into the one-line error by ParseWebConfig.
+struct WebConfigError : std::runtime_error {
+  WebConfigError(const YAML::Mark& mark, const std::string& key, const std::string& what)
+      : std::runtime_error(what), mark(mark), key(key) {}
+  YAML::Mark mark;
+  std::string key;
+};
+
+std::string Folder(const std::string& file) {
+  const size_t slash = file.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return file.substr(0, slash);
+}
+
+std::string Resolve(const std::string& base, const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  return base + "/" + path;
+}
+
+std::string Scalar(const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) throw WebConfigError(node.Mark(), key, "must be a string");
+  return node.Scalar();
+}
+
+void RequireMap(const YAML::Node& node, const std::string& key) {
+  if (!node.IsMap()) throw WebConfigError(node.Mark(), key, "must be a mapping");
+}
+
+bool IsOneOf(const std::string& value, std::initializer_list<const char*> allowed) {
+  for (const char* candidate : allowed) {
+    if (value == candidate) return true;
+  }
+  return false;
+}
+
+int TlsVersionRank(const std::string& v) {
+  if (v == "TLS10") return 10;
+  if (v == "TLS11") return 11;
+  if (v == "TLS12") return 12;
+  if (v == "TLS13") return 13;
+  return 0;
+}
+
+// exporter-toolkit options this exporter does not implement: rejected by name rather
+// than silently ignored, so nobody believes they are in effect.
+bool IsUnsupportedTlsKey(const std::string& key) {
+  return IsOneOf(key, {"cert", "key", "client_ca", "cipher_suites", "curve_preferences",
+                       "prefer_server_cipher_suites", "client_allowed_sans"});
+}
+
+void ParseTls(const YAML::Node& node, const std::string& base, WebConfig* out) {
+  const std::string prefix = "tls_server_config";
+  if (node.IsNull()) return;
+  RequireMap(node, prefix);
+  TlsServerConfig& tls = out->tls;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    const std::string path = prefix + "." + key;
+    const YAML::Node& value = entry.second;
+    if (key == "cert_file") {
+      tls.cert_file = Resolve(base, Scalar(value, path));
+    } else if (key == "key_file") {
+      tls.key_file = Resolve(base, Scalar(value, path));
+    } else if (key == "client_ca_file") {
+      tls.client_ca_file = Resolve(base, Scalar(value, path));
+    } else if (key == "client_auth_type") {
+      tls.client_auth_type = Scalar(value, path);
+      if (!IsOneOf(tls.client_auth_type,
+                   {"NoClientCert", "RequestClientCert", "RequireAnyClientCert",
+                    "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"})) {
+        throw WebConfigError(value.Mark(), path,
+                             "unknown value \"" + tls.client_auth_type +
+                                 "\" (NoClientCert, RequestClientCert, "
+                                 "RequireAnyClientCert, VerifyClientCertIfGiven or "
+                                 "RequireAndVerifyClientCert)");
+      }
+    } else if (key == "min_version" || key == "max_version") {
+      const std::string version = Scalar(value, path);
+      if (TlsVersionRank(version) == 0) {
+        throw WebConfigError(
+            value.Mark(), path,
+            "unknown TLS version \"" + version + "\" (TLS10, TLS11, TLS12 or TLS13)");
+      }
+      (key == "min_version" ? tls.min_version : tls.max_version) = version;
+    } else if (IsUnsupportedTlsKey(key)) {
+      throw WebConfigError(entry.first.Mark(), path, "not supported by mshost_exporter");
+    } else {
+      throw WebConfigError(entry.first.Mark(), path, "unknown key");
+    }
+  }
+
+  // Like exporter-toolkit: no certificate and no key means plain HTTP.
+  if (tls.cert_file.empty() && tls.key_file.empty()) {
+    if (tls.client_ca_file.empty() && tls.client_auth_type == "NoClientCert") return;
+    throw WebConfigError(node.Mark(), prefix,
+                         "client certificate settings need cert_file and key_file");
+  }
+  if (tls.cert_file.empty())
+    throw WebConfigError(node.Mark(), prefix, "missing cert_file");
+  if (tls.key_file.empty()) throw WebConfigError(node.Mark(), prefix, "missing key_file");
+  if (TlsVersionRank(tls.min_version) > TlsVersionRank(tls.max_version)) {
+    throw WebConfigError(
+        node.Mark(), prefix,
+        "min_version " + tls.min_version + " is above max_version " + tls.max_version);
+  }
+  const bool verifies = IsOneOf(
+      tls.client_auth_type, {"VerifyClientCertIfGiven", "RequireAndVerifyClientCert"});
+  if (verifies && tls.client_ca_file.empty()) {
+    throw WebConfigError(node.Mark(), prefix + ".client_ca_file",
+                         "required with client_auth_type " + tls.client_auth_type);
+  }
+  if (!tls.client_ca_file.empty() && tls.client_auth_type == "NoClientCert") {
+    throw WebConfigError(
+        node.Mark(), prefix + ".client_ca_file",
+        "set, but client_auth_type is NoClientCert (set a client_auth_type)");
+  }
+  out->tls_enabled = true;
+}
+
+void ParseUsers(const YAML::Node& node, WebConfig* out) {
+  const std::string prefix = "basic_auth_users";
+  if (node.IsNull()) return;
+  RequireMap(node, prefix);
+  for (const auto& entry : node) {
+    const std::string user = entry.first.Scalar();
+    const std::string path = prefix + "." + user;
+    if (user.find(':') != std::string::npos) {
+      throw WebConfigError(entry.first.Mark(), path,
+                           "a user name cannot contain ':' (basic auth splits there)");
+    }
+    const std::string hash = Scalar(entry.second, path);
+    if (hash.rfind("$2a$", 0) != 0 && hash.rfind("$2b$", 0) != 0 &&
+        hash.rfind("$2y$", 0) != 0) {
+      throw WebConfigError(entry.second.Mark(), path,
+                           "not a bcrypt hash (expected $2a$, $2b$ or $2y$...)");
+    }
+    out->basic_auth_users[user] = hash;
+  }
+}
+
+// The headers exporter-toolkit allows in http_server_config.headers.
+bool IsAllowedHeader(const std::string& name) {
+  return IsOneOf(name, {"Content-Security-Policy", "Strict-Transport-Security",
+                        "X-Content-Type-Options", "X-Frame-Options", "X-XSS-Protection"});
+}
+
+void ParseHttpServer(const YAML::Node& node, WebConfig* out) {
+  const std::string prefix = "http_server_config";
+  RequireMap(node, prefix);
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    const std::string path = prefix + "." + key;
+    if (key == "headers") {
+      RequireMap(entry.second, path);
+      for (const auto& header : entry.second) {
+        const std::string name = header.first.Scalar();
+        if (!IsAllowedHeader(name)) {
+          throw WebConfigError(header.first.Mark(), path + "." + name,
+                               "not an allowed header (Content-Security-Policy, "
+                               "Strict-Transport-Security, X-Content-Type-Options, "
+                               "X-Frame-Options, X-XSS-Protection)");
+        }
+        out->headers[name] = Scalar(header.second, path + "." + name);
+      }
+    } else {
+      throw WebConfigError(entry.first.Mark(), path,
+                           key == "http2"
+                               ? "not supported by mshost_exporter (HTTP/1.1 only)"
+                               : "unknown key");
+    }
+  }
+}
+
+std::string Sha256(const std::string& data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(digest), length);
+}
+
+// Standard base64 (RFC 4648), padding optional. False on any other character.
+bool DecodeBase64(std::string_view in, std::string* out) {
+  out->clear();
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : in) {
+    int value;
+    if (c >= 'A' && c <= 'Z')
+      value = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      value = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      value = c - '0' + 52;
+    else if (c == '+')
+      value = 62;
+    else if (c == '/')
+      value = 63;
+    else if (c == '=')
+      break;
+    else
+      return false;
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return true;
+}
+
+// Spent on unknown users so that a wrong name costs as much as a wrong password and
+// timing does not tell which user names exist.
+constexpr char kDecoyHash[] =
+    "$2b$10$nh8yex9N0XJgIiajzrNKu.mQoj9HAquFDIzrUGzfvnQlJqEEaj8HO";
+
+}  // namespace
+
+bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig* out,
+                    std::string* error) {
+  *out = WebConfig{};
+  out->file = file;
+  const std::string base = Folder(file);
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) return true;  // an empty file: no TLS, no auth
+    RequireMap(root, "(document)");
+    for (const auto& entry : root) {
+      const std::string key = entry.first.Scalar();
+      if (key == "tls_server_config") {
+        ParseTls(entry.second, base, out);
+      } else if (key == "basic_auth_users") {
+        ParseUsers(entry.second, out);
+      } else if (key == "http_server_config") {
+        ParseHttpServer(entry.second, out);
+      } else {
+        throw WebConfigError(entry.first.Mark(), key, "unknown key");
+      }
+    }
+    return true;
+  } catch (const WebConfigError& e) {
+    *error = file + ":" + std::to_string(e.mark.line + 1) + ":" +
+             std::to_string(e.mark.column + 1) + ": " + e.key + ": " + e.what();
+  } catch (const YAML::Exception& e) {
+    *error = file + ":" + std::to_string(e.mark.line + 1) + ":" +
+             std::to_string(e.mark.column + 1) + ": " + e.msg;
+  }
+  *out = WebConfig{};
+  return false;
+}
+
+bool LoadWebConfig(const std::string& path, WebConfig* out, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = path + ": cannot read the web config file";
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseWebConfig(text.str(), path, out, error);
+}
+
+BasicAuthenticator::BasicAuthenticator(std::map<std::string, std::string> users)
+    : users_(std::move(users)) {}
+
+bool BasicAuthenticator::VerifyBcrypt(const std::string& password,
+                                      const std::string& hash) {
+  auto data = std::make_unique<crypt_data>();  // ~32 KiB: not for the stack
+  const char* result =
+      crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(*data));
+  if (result == nullptr) return false;
+  const size_t length = std::char_traits<char>::length(result);
+  return length == hash.size() && CRYPTO_memcmp(result, hash.data(), length) == 0;
+}
+
+bool BasicAuthenticator::Check(std::string_view authorization) const {
+  constexpr std::string_view kScheme = "Basic ";
+  if (authorization.size() < kScheme.size()) return false;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    // The scheme name is case-insensitive (RFC 7617).
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return false;
+    }
+  }
+  std::string credentials;
+  if (!DecodeBase64(authorization.substr(kScheme.size()), &credentials)) return false;
+  const size_t colon = credentials.find(':');
+  if (colon == std::string::npos) return false;
+  const std::string user = credentials.substr(0, colon);
+  const std::string password = credentials.substr(colon + 1);
+
+  const auto it = users_.find(user);
+  if (it == users_.end()) {
+    VerifyBcrypt(password, kDecoyHash);
+    return false;
+  }
+  const std::string key = Sha256(user + '\0' + it->second + '\0' + password);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (verified_.count(key) > 0) return true;
+  }
+  if (!VerifyBcrypt(password, it->second)) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (verified_.size() >= kMaxCached) verified_.clear();
+  verified_.insert(key);
+  return true;
+}
+
+}  // namespace msx

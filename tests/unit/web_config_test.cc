@@ -1,0 +1,218 @@
+#include "http/web_config.h"
+
+#include <crypt.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace msx {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kFile[] = "/etc/mshost_exporter/web.yml";
+
+WebConfig Parse(const std::string& text) {
+  WebConfig config;
+  std::string error;
+  EXPECT_TRUE(ParseWebConfig(text, kFile, &config, &error)) << error;
+  return config;
+}
+
+std::string ParseError(const std::string& text) {
+  WebConfig config;
+  std::string error;
+  EXPECT_FALSE(ParseWebConfig(text, kFile, &config, &error)) << text;
+  return error;
+}
+
+// From the exporter-toolkit test data (password carol123): an htpasswd-style $2y$
+// hash made by another implementation than libcrypt.
+constexpr char kCarolHash[] =
+    "$2y$10$qRTBuFoULoYNA7AQ/F3ck.trZBPyjV64.oA4ZsSBCIWvXuvQlQTuu";
+
+std::string Bcrypt(const std::string& prefix, const std::string& password) {
+  const char* setting = crypt_gensalt(prefix.c_str(), 4, nullptr, 0);
+  EXPECT_NE(setting, nullptr);
+  const char* hash = crypt(password.c_str(), setting);
+  EXPECT_NE(hash, nullptr);
+  return hash;
+}
+
+TEST(WebConfigTest, EmptyFileMeansPlainHttpWithoutAuth) {
+  const WebConfig config = Parse("");
+  EXPECT_FALSE(config.tls_enabled);
+  EXPECT_TRUE(config.basic_auth_users.empty());
+  EXPECT_EQ(config.file, kFile);
+  EXPECT_FALSE(Parse("tls_server_config:\nbasic_auth_users:\n").tls_enabled);
+}
+
+TEST(WebConfigTest, FullTlsConfigWithPathsRelativeToTheFile) {
+  const WebConfig config = Parse(
+      "tls_server_config:\n"
+      "  cert_file: tls/server.crt\n"
+      "  key_file: /abs/server.key\n"
+      "  client_auth_type: RequireAndVerifyClientCert\n"
+      "  client_ca_file: ca.pem\n"
+      "  min_version: TLS13\n"
+      "  max_version: TLS13\n");
+  EXPECT_TRUE(config.tls_enabled);
+  EXPECT_EQ(config.tls.cert_file, "/etc/mshost_exporter/tls/server.crt");
+  EXPECT_EQ(config.tls.key_file, "/abs/server.key");
+  EXPECT_EQ(config.tls.client_ca_file, "/etc/mshost_exporter/ca.pem");
+  EXPECT_EQ(config.tls.client_auth_type, "RequireAndVerifyClientCert");
+  EXPECT_EQ(config.tls.min_version, "TLS13");
+  EXPECT_EQ(config.tls.max_version, "TLS13");
+}
+
+TEST(WebConfigTest, TlsDefaultsFollowExporterToolkit) {
+  const WebConfig config =
+      Parse("tls_server_config: {cert_file: a.pem, key_file: a.key}\n");
+  EXPECT_TRUE(config.tls_enabled);
+  EXPECT_EQ(config.tls.client_auth_type, "NoClientCert");
+  EXPECT_EQ(config.tls.min_version, "TLS12");
+  EXPECT_EQ(config.tls.max_version, "TLS13");
+}
+
+TEST(WebConfigTest, RelativePathsOfAFileInTheWorkingDirectory) {
+  WebConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseWebConfig("tls_server_config: {cert_file: a.pem, key_file: a.key}\n",
+                             "web.yml", &config, &error))
+      << error;
+  EXPECT_EQ(config.tls.cert_file, "./a.pem");
+}
+
+TEST(WebConfigTest, EveryClientAuthTypeIsAccepted) {
+  for (const char* type : {"NoClientCert", "RequestClientCert", "RequireAnyClientCert"}) {
+    EXPECT_EQ(Parse(std::string("tls_server_config: {cert_file: a, key_file: b, "
+                                "client_auth_type: ") +
+                    type + "}\n")
+                  .tls.client_auth_type,
+              type);
+  }
+  for (const char* type : {"VerifyClientCertIfGiven", "RequireAndVerifyClientCert"}) {
+    EXPECT_EQ(Parse(std::string("tls_server_config: {cert_file: a, key_file: b, "
+                                "client_ca_file: c, client_auth_type: ") +
+                    type + "}\n")
+                  .tls.client_auth_type,
+              type);
+  }
+}
+
+TEST(WebConfigTest, ErrorsNameFileLineAndKey) {
+  EXPECT_EQ(ParseError("tls_server_config:\n  cert_file: a\n  key_file: b\n"
+                       "  client_auth_type: Bogus\n"),
+            std::string(kFile) +
+                ":4:21: tls_server_config.client_auth_type: unknown value \"Bogus\" "
+                "(NoClientCert, RequestClientCert, RequireAnyClientCert, "
+                "VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
+  EXPECT_THAT(ParseError("tls_server_config:\n  cert_file: a\n  key_file: b\n"
+                         "  min_version: TLS14\n"),
+              StartsWith(std::string(kFile) + ":4:16: tls_server_config.min_version: "
+                                              "unknown TLS version \"TLS14\""));
+  EXPECT_THAT(ParseError("basic_auth_user:\n  a: b\n"),
+              StartsWith(std::string(kFile) + ":1:1: basic_auth_user: unknown key"));
+  EXPECT_THAT(ParseError("tls_server_config:\n  certfile: a\n"),
+              HasSubstr(":2:3: tls_server_config.certfile: unknown key"));
+  EXPECT_THAT(
+      ParseError("tls_server_config:\n  cipher_suites: [TLS_AES_128_GCM_SHA256]\n"),
+      HasSubstr("tls_server_config.cipher_suites: not supported"));
+  EXPECT_THAT(ParseError("tls_server_config: [a]\n"),
+              HasSubstr("tls_server_config: must be a mapping"));
+  EXPECT_THAT(ParseError("tls_server_config:\n  cert_file: [a]\n"),
+              HasSubstr("tls_server_config.cert_file: must be a string"));
+  EXPECT_THAT(ParseError("key: [unclosed\n"), StartsWith(std::string(kFile) + ":"));
+}
+
+TEST(WebConfigTest, InconsistentTlsSettingsAreErrors) {
+  EXPECT_THAT(ParseError("tls_server_config:\n  cert_file: a\n"),
+              HasSubstr("tls_server_config: missing key_file"));
+  EXPECT_THAT(ParseError("tls_server_config:\n  key_file: a\n"),
+              HasSubstr("tls_server_config: missing cert_file"));
+  EXPECT_THAT(ParseError("tls_server_config: {cert_file: a, key_file: b, "
+                         "min_version: TLS13, max_version: TLS12}\n"),
+              HasSubstr("min_version TLS13 is above max_version TLS12"));
+  EXPECT_THAT(ParseError("tls_server_config: {cert_file: a, key_file: b, "
+                         "client_auth_type: RequireAndVerifyClientCert}\n"),
+              HasSubstr("tls_server_config.client_ca_file: required"));
+  EXPECT_THAT(ParseError("tls_server_config: {cert_file: a, key_file: b, "
+                         "client_ca_file: c}\n"),
+              HasSubstr("client_auth_type is NoClientCert"));
+  EXPECT_THAT(ParseError("tls_server_config: {client_auth_type: RequireAnyClientCert}\n"),
+              HasSubstr("need cert_file and key_file"));
+}
+
+TEST(WebConfigTest, BasicAuthUsersMustBeBcrypt) {
+  const WebConfig config =
+      Parse(std::string("basic_auth_users:\n  carol: ") + kCarolHash +
+            "\n  \"dave\": '$2a$04$abcdefghijklmnopqrstuu'\n");
+  EXPECT_EQ(config.basic_auth_users.size(), 2u);
+  EXPECT_EQ(config.basic_auth_users.at("carol"), kCarolHash);
+  EXPECT_THAT(ParseError("basic_auth_users:\n  alice: secret\n"),
+              HasSubstr(":2:10: basic_auth_users.alice: not a bcrypt hash"));
+  EXPECT_THAT(ParseError("basic_auth_users:\n  alice: $1$md5$crypt\n"),
+              HasSubstr("not a bcrypt hash"));
+  EXPECT_THAT(
+      ParseError(std::string("basic_auth_users:\n  \"a:b\": ") + kCarolHash + "\n"),
+      HasSubstr("cannot contain ':'"));
+}
+
+TEST(WebConfigTest, HttpServerHeaders) {
+  const WebConfig config = Parse(
+      "http_server_config:\n  headers:\n    Strict-Transport-Security: max-age=60\n");
+  EXPECT_EQ(config.headers.at("Strict-Transport-Security"), "max-age=60");
+  EXPECT_THAT(ParseError("http_server_config:\n  headers:\n    Set-Cookie: a\n"),
+              HasSubstr("http_server_config.headers.Set-Cookie: not an allowed header"));
+  EXPECT_THAT(ParseError("http_server_config:\n  http2: true\n"),
+              HasSubstr("http_server_config.http2: not supported"));
+}
+
+TEST(WebConfigTest, LoadReportsUnreadableFile) {
+  WebConfig config;
+  std::string error;
+  EXPECT_FALSE(LoadWebConfig("/nonexistent/web.yml", &config, &error));
+  EXPECT_EQ(error, "/nonexistent/web.yml: cannot read the web config file");
+}
+
+TEST(BasicAuthenticatorTest, VerifiesBcryptVariants) {
+  EXPECT_TRUE(BasicAuthenticator::VerifyBcrypt("carol123", kCarolHash));
+  EXPECT_FALSE(BasicAuthenticator::VerifyBcrypt("carol1234", kCarolHash));
+  EXPECT_FALSE(BasicAuthenticator::VerifyBcrypt("", kCarolHash));
+  for (const char* prefix : {"$2a$", "$2b$", "$2y$"}) {
+    const std::string hash = Bcrypt(prefix, "pässword");
+    EXPECT_THAT(hash, StartsWith(prefix));
+    EXPECT_TRUE(BasicAuthenticator::VerifyBcrypt("pässword", hash)) << hash;
+    EXPECT_FALSE(BasicAuthenticator::VerifyBcrypt("password", hash)) << hash;
+  }
+  EXPECT_FALSE(BasicAuthenticator::VerifyBcrypt("x", "$2b$04$short"));
+  EXPECT_FALSE(BasicAuthenticator::VerifyBcrypt("x", ""));
+}
+
+TEST(BasicAuthenticatorTest, ChecksAuthorizationHeader) {
+  const BasicAuthenticator auth({{"carol", kCarolHash}, {"al", Bcrypt("$2b$", "p:w")}});
+  EXPECT_TRUE(auth.enabled());
+  // carol:carol123
+  EXPECT_TRUE(auth.Check("Basic Y2Fyb2w6Y2Fyb2wxMjM="));
+  EXPECT_TRUE(auth.Check("Basic Y2Fyb2w6Y2Fyb2wxMjM="));  // now from the cache
+  EXPECT_TRUE(auth.Check("basic Y2Fyb2w6Y2Fyb2wxMjM="));  // scheme is case-insensitive
+  // carol:carol1234, dave:carol123
+  EXPECT_FALSE(auth.Check("Basic Y2Fyb2w6Y2Fyb2wxMjM0"));
+  EXPECT_FALSE(auth.Check("Basic ZGF2ZTpjYXJvbDEyMw=="));
+  // al:p:w (a password may contain ':')
+  EXPECT_TRUE(auth.Check("Basic YWw6cDp3"));
+  EXPECT_FALSE(auth.Check(""));
+  EXPECT_FALSE(auth.Check("Basic"));
+  EXPECT_FALSE(auth.Check("Bearer Y2Fyb2w6Y2Fyb2wxMjM="));
+  EXPECT_FALSE(auth.Check("Basic !!!!"));
+  EXPECT_FALSE(auth.Check("Basic Y2Fyb2w="));  // "carol": no colon
+}
+
+TEST(BasicAuthenticatorTest, NoUsersMeansDisabled) {
+  EXPECT_FALSE(BasicAuthenticator({}).enabled());
+}
+
+}  // namespace
+}  // namespace msx
