@@ -1,0 +1,300 @@
+#include "source/parse.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace msx {
+namespace {
+
+// A well-formed mshost row as a driver returns it; tests change one field.
+TextRow GoodRow() {
+  return {"7",  "345049103441", "1700000000123", "ms-a", "uuid-a",
+          "Up", "4.20.0.0",     "10.0.0.7",      "9090", "2024-02-29 23:59:58.5",
+          "0"};
+}
+
+TextRow GoodPeer() { return {"7", "8", "1700000000456", "Up", "2024-01-01 00:00:00"}; }
+
+MshostRow MustParse(const TextRow& fields) {
+  MshostRow row;
+  std::string error;
+  EXPECT_TRUE(ParseMshostRow(fields, &row, &error)) << error;
+  return row;
+}
+
+std::string ErrorOf(const TextRow& fields) {
+  MshostRow row;
+  std::string error;
+  EXPECT_FALSE(ParseMshostRow(fields, &row, &error));
+  return error;
+}
+
+TEST(ParseUtcDatetimeTest, Epoch) {
+  EXPECT_EQ(ParseUtcDatetime("1970-01-01 00:00:00"), 0.0);
+}
+
+TEST(ParseUtcDatetimeTest, KnownInstant) {
+  // date -u -d '2023-11-14 22:13:20' +%s
+  EXPECT_EQ(ParseUtcDatetime("2023-11-14 22:13:20"), 1700000000.0);
+}
+
+TEST(ParseUtcDatetimeTest, LeapDay) {
+  EXPECT_EQ(ParseUtcDatetime("2024-02-29 00:00:00"), 1709164800.0);
+  EXPECT_EQ(ParseUtcDatetime("2000-02-29 12:00:00"), 951825600.0);
+  EXPECT_FALSE(ParseUtcDatetime("2023-02-29 00:00:00"));  // not a leap year
+  EXPECT_FALSE(ParseUtcDatetime("1900-02-29 00:00:00"));  // century, not leap
+}
+
+TEST(ParseUtcDatetimeTest, Microseconds) {
+  EXPECT_DOUBLE_EQ(*ParseUtcDatetime("2023-11-14 22:13:20.123456"), 1700000000.123456);
+  // MySQL DATETIME(3) and PostgreSQL (which drops trailing zeros) send fewer digits.
+  EXPECT_DOUBLE_EQ(*ParseUtcDatetime("2023-11-14 22:13:20.5"), 1700000000.5);
+  EXPECT_DOUBLE_EQ(*ParseUtcDatetime("2023-11-14 22:13:20.120"), 1700000000.12);
+  EXPECT_FALSE(ParseUtcDatetime("2023-11-14 22:13:20."));
+  EXPECT_FALSE(ParseUtcDatetime("2023-11-14 22:13:20.1234567"));
+}
+
+TEST(ParseUtcDatetimeTest, BeforeEpochAndFarFuture) {
+  EXPECT_EQ(ParseUtcDatetime("1969-12-31 23:59:59"), -1.0);
+  EXPECT_EQ(ParseUtcDatetime("9999-12-31 23:59:59"), 253402300799.0);
+  EXPECT_EQ(ParseUtcDatetime("0001-01-01 00:00:00"), -62135596800.0);
+}
+
+TEST(ParseUtcDatetimeTest, RejectsWhatIsNotAPlainUtcDatetime) {
+  for (const char* bad : {
+           "",
+           "0000-00-00 00:00:00",  // MySQL's zero date
+           "2024-13-01 00:00:00",
+           "2024-04-31 00:00:00",
+           "2024-01-01 24:00:00",
+           "2024-01-01 23:60:00",
+           "2024-01-01 23:59:60",
+           "2024-01-01T00:00:00",
+           "2024-01-01 00:00:00+05:30",  // a zone: timestamptz is not the schema
+           "2024-01-01 00:00:00 ",
+           " 2024-01-01 00:00:00",
+           "2024-1-01 00:00:00",
+           "2024-01-01",
+           "infinity",
+           "10000-01-01 00:00:00",
+           "2024-01-01 00:00:00.12a",
+       }) {
+    EXPECT_FALSE(ParseUtcDatetime(bad)) << bad;
+  }
+}
+
+TEST(ParseIntegerTest, Uint64Range) {
+  EXPECT_EQ(ParseUint64("0"), 0u);
+  EXPECT_EQ(ParseUint64("18446744073709551615"), std::numeric_limits<uint64_t>::max());
+  EXPECT_FALSE(ParseUint64("18446744073709551616"));
+  EXPECT_FALSE(ParseUint64("99999999999999999999"));
+  EXPECT_FALSE(ParseUint64(""));
+  EXPECT_FALSE(ParseUint64("-1"));
+  EXPECT_FALSE(ParseUint64("+1"));
+  EXPECT_FALSE(ParseUint64(" 1"));
+  EXPECT_FALSE(ParseUint64("1.0"));
+  EXPECT_FALSE(ParseUint64("1e3"));
+}
+
+TEST(ParseIntegerTest, Int64Range) {
+  EXPECT_EQ(ParseInt64("-9223372036854775808"), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(ParseInt64("9223372036854775807"), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(ParseInt64("-42"), -42);
+  EXPECT_FALSE(ParseInt64("9223372036854775808"));
+  EXPECT_FALSE(ParseInt64("-9223372036854775809"));
+  EXPECT_FALSE(ParseInt64("-"));
+  EXPECT_FALSE(ParseInt64("--1"));
+}
+
+TEST(TrimSpacesTest, PostgresCharPadding) {
+  EXPECT_EQ(TrimSpaces("10.0.0.1                                "), "10.0.0.1");
+  EXPECT_EQ(TrimSpaces("  ::1 "), "::1");
+  EXPECT_EQ(TrimSpaces("    "), "");
+  EXPECT_EQ(TrimSpaces(""), "");
+}
+
+TEST(ParseMshostRowTest, AllFields) {
+  MshostRow row = MustParse(GoodRow());
+  EXPECT_EQ(row.id, 7u);
+  EXPECT_EQ(row.msid, 345049103441u);
+  EXPECT_EQ(row.runid, 1700000000123);
+  EXPECT_EQ(row.name, "ms-a");
+  EXPECT_EQ(row.uuid, "uuid-a");
+  EXPECT_EQ(row.state, "Up");
+  EXPECT_EQ(row.version, "4.20.0.0");
+  EXPECT_EQ(row.service_ip, "10.0.0.7");
+  EXPECT_EQ(row.service_port, 9090);
+  ASSERT_TRUE(row.last_update_unix);
+  EXPECT_DOUBLE_EQ(*row.last_update_unix, 1709251198.5);
+  EXPECT_EQ(row.alert_count, 0);
+}
+
+TEST(ParseMshostRowTest, MaxMsid) {
+  TextRow fields = GoodRow();
+  fields[1] = "18446744073709551615";
+  EXPECT_EQ(MustParse(fields).msid, std::numeric_limits<uint64_t>::max());
+}
+
+TEST(ParseMshostRowTest, NullableColumnsStayNull) {
+  TextRow fields = GoodRow();
+  fields[3] = fields[4] = fields[5] = fields[6] = fields[9] = std::nullopt;
+  MshostRow row = MustParse(fields);
+  EXPECT_FALSE(row.name);
+  EXPECT_FALSE(row.uuid);
+  EXPECT_FALSE(row.state);
+  EXPECT_FALSE(row.version);
+  EXPECT_FALSE(row.last_update_unix);
+}
+
+TEST(ParseMshostRowTest, TextIsKeptByteForByte) {
+  TextRow fields = GoodRow();
+  fields[3] = "n\xC5\x93ud-\xC3\xBC \xE2\x98\x83 'q' \"d\" back\\slash\nline";
+  fields[5] = "SomethingNew";  // an unknown state is data, not an error
+  fields[6] = "";
+  MshostRow row = MustParse(fields);
+  EXPECT_EQ(row.name, fields[3]);
+  EXPECT_EQ(row.state, "SomethingNew");
+  EXPECT_EQ(row.version, "");
+}
+
+TEST(ParseMshostRowTest, TrimsPaddedServiceIp) {
+  TextRow fields = GoodRow();
+  fields[7] = "127.0.0.1" + std::string(31, ' ');
+  EXPECT_EQ(MustParse(fields).service_ip, "127.0.0.1");
+}
+
+TEST(ParseMshostRowTest, BadValuesNameTheColumn) {
+  TextRow fields = GoodRow();
+  fields[1] = "abc";
+  EXPECT_EQ(ErrorOf(fields), "msid: not an unsigned 64-bit integer: \"abc\"");
+
+  fields = GoodRow();
+  fields[1] = "18446744073709551616";
+  EXPECT_NE(ErrorOf(fields).find("msid: not an unsigned 64-bit integer"),
+            std::string::npos);
+
+  fields = GoodRow();
+  fields[1] = std::nullopt;
+  EXPECT_EQ(ErrorOf(fields), "msid: is NULL");
+
+  fields = GoodRow();
+  fields[9] = "0000-00-00 00:00:00";
+  EXPECT_EQ(ErrorOf(fields),
+            "last_update: not a datetime YYYY-MM-DD HH:MM:SS[.ffffff]: "
+            "\"0000-00-00 00:00:00\"");
+
+  fields = GoodRow();
+  fields[8] = "90x";
+  EXPECT_EQ(ErrorOf(fields), "service_port: not a 64-bit integer: \"90x\"");
+
+  fields = GoodRow();
+  fields[7] = std::nullopt;
+  EXPECT_EQ(ErrorOf(fields), "service_ip: is NULL");
+}
+
+TEST(ParseMshostRowTest, LongBadValueIsCutInTheMessage) {
+  TextRow fields = GoodRow();
+  fields[1] = std::string(1000, 'x');
+  const std::string error = ErrorOf(fields);
+  EXPECT_LT(error.size(), 120u);
+  EXPECT_NE(error.find("...\""), std::string::npos);
+}
+
+TEST(ParseMshostRowTest, WrongColumnCount) {
+  TextRow fields = GoodRow();
+  fields.pop_back();
+  EXPECT_EQ(ErrorOf(fields), "expected 11 columns, got 10");
+}
+
+TEST(ParsePeerRowTest, AllFieldsAndNulls) {
+  PeerRow peer;
+  std::string error;
+  ASSERT_TRUE(ParsePeerRow(GoodPeer(), &peer, &error)) << error;
+  EXPECT_EQ(peer.owner_id, 7u);
+  EXPECT_EQ(peer.peer_id, 8u);
+  EXPECT_EQ(peer.peer_runid, 1700000000456);
+  EXPECT_EQ(peer.peer_state, "Up");
+  EXPECT_EQ(peer.last_update_unix, 1704067200.0);
+
+  TextRow fields = GoodPeer();
+  fields[3] = fields[4] = std::nullopt;
+  ASSERT_TRUE(ParsePeerRow(fields, &peer, &error)) << error;
+  EXPECT_FALSE(peer.peer_state);
+  EXPECT_FALSE(peer.last_update_unix);
+
+  fields = GoodPeer();
+  fields[0] = "-1";
+  EXPECT_FALSE(ParsePeerRow(fields, &peer, &error));
+  EXPECT_EQ(error, "owner_mshost: not an unsigned 64-bit integer: \"-1\"");
+}
+
+TEST(ParseReadTest, GoodRowsSurviveABadOne) {
+  RawRead raw;
+  raw.db_now = "2024-03-01 00:00:00.000001";
+  TextRow bad = GoodRow();
+  bad[0] = "9";
+  bad[1] = "not-a-number";
+  TextRow no_id = GoodRow();
+  no_id[0] = std::nullopt;
+  raw.mshost = {GoodRow(), bad, no_id};
+  raw.peers_available = true;
+  TextRow bad_peer = GoodPeer();
+  bad_peer[4] = "yesterday";
+  raw.peers = {GoodPeer(), bad_peer};
+
+  SourceRead read = ParseRead(raw);
+  ASSERT_TRUE(read.ok) << read.error;
+  EXPECT_DOUBLE_EQ(read.db_now_unix, 1709251200.000001);
+  ASSERT_EQ(read.rows.size(), 1u);
+  EXPECT_EQ(read.rows[0].id, 7u);
+  ASSERT_EQ(read.peers.size(), 1u);
+  EXPECT_TRUE(read.peers_available);
+  ASSERT_EQ(read.row_errors.size(), 3u);
+  EXPECT_EQ(read.row_errors[0],
+            "mshost id=9: msid: not an unsigned 64-bit integer: \"not-a-number\"");
+  EXPECT_EQ(read.row_errors[1], "mshost row 3: id: is NULL");
+  EXPECT_EQ(read.row_errors[2],
+            "mshost_peer row 2: last_update: not a datetime YYYY-MM-DD "
+            "HH:MM:SS[.ffffff]: \"yesterday\"");
+}
+
+TEST(ParseReadTest, EmptyTableIsAGoodRead) {
+  RawRead raw;
+  raw.db_now = "2024-03-01 00:00:00";
+  SourceRead read = ParseRead(raw);
+  EXPECT_TRUE(read.ok);
+  EXPECT_TRUE(read.rows.empty());
+  EXPECT_TRUE(read.row_errors.empty());
+}
+
+TEST(ParseReadTest, MissingPeersAreReportedNotFatal) {
+  RawRead raw;
+  raw.db_now = "2024-03-01 00:00:00";
+  raw.mshost = {GoodRow()};
+  raw.peers_available = false;
+  raw.peers_error = "mshost_peer: the table does not exist";
+  SourceRead read = ParseRead(raw);
+  EXPECT_TRUE(read.ok);
+  EXPECT_EQ(read.rows.size(), 1u);
+  EXPECT_FALSE(read.peers_available);
+  EXPECT_EQ(read.peers_error, "mshost_peer: the table does not exist");
+}
+
+TEST(ParseReadTest, UnreadableClockFailsTheRead) {
+  RawRead raw;
+  raw.mshost = {GoodRow()};
+  SourceRead read = ParseRead(raw);
+  EXPECT_FALSE(read.ok);
+  EXPECT_EQ(read.error, "the database clock did not read as a datetime: NULL");
+
+  raw.db_now = "03/01/2024 00:00:00";  // DateStyle SQL instead of ISO
+  read = ParseRead(raw);
+  EXPECT_FALSE(read.ok);
+  EXPECT_EQ(read.error,
+            "the database clock did not read as a datetime: \"03/01/2024 00:00:00\"");
+  EXPECT_TRUE(read.rows.empty());
+}
+
+}  // namespace
+}  // namespace msx

@@ -1,0 +1,159 @@
+#include "source/reconnecting_source.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+namespace msx {
+namespace {
+
+// A driver whose every step succeeds or fails on command, and which counts calls so
+// tests can see when ReconnectingSource connects, queries and disconnects.
+class ScriptedDriver : public ReconnectingSource {
+ public:
+  explicit ScriptedDriver(const Clock& clock) : ReconnectingSource(clock) {}
+
+  std::deque<std::string> connect_errors;  // "" = success; empty deque = success
+  std::deque<std::string> query_errors;
+  std::string db_now = "2024-03-01 00:00:00";
+  int connects = 0, queries = 0, disconnects = 0;
+  bool open = false;
+
+ protected:
+  bool Connect(std::string* error) override {
+    ++connects;
+    EXPECT_FALSE(open) << "a second connection while one is open";
+    *error = Next(&connect_errors);
+    open = error->empty();
+    return open;
+  }
+  bool Query(RawRead* raw, std::string* error) override {
+    ++queries;
+    EXPECT_TRUE(open) << "query without a connection";
+    *error = Next(&query_errors);
+    raw->db_now = db_now;
+    return error->empty();
+  }
+  void Disconnect() override {
+    ++disconnects;
+    open = false;
+  }
+
+ private:
+  static std::string Next(std::deque<std::string>* errors) {
+    if (errors->empty()) return "";
+    std::string e = errors->front();
+    errors->pop_front();
+    return e;
+  }
+};
+
+class ReconnectingSourceTest : public ::testing::Test {
+ protected:
+  FakeClock clock_;
+  ScriptedDriver source_{clock_};
+};
+
+TEST_F(ReconnectingSourceTest, ConnectsOnceAndKeepsTheConnection) {
+  for (int i = 0; i < 3; ++i) {
+    SourceRead read = source_.Read();
+    EXPECT_TRUE(read.ok) << read.error;
+    EXPECT_DOUBLE_EQ(read.db_now_unix, 1709251200);
+  }
+  EXPECT_EQ(source_.connects, 1);
+  EXPECT_EQ(source_.queries, 3);
+}
+
+TEST_F(ReconnectingSourceTest, FailureClosesAndBacksOffThenRecovers) {
+  source_.query_errors = {"query: Lost connection to server during query (2013)"};
+  SourceRead read = source_.Read();
+  EXPECT_FALSE(read.ok);
+  EXPECT_EQ(read.error, "query: Lost connection to server during query (2013)");
+  EXPECT_FALSE(source_.open);
+
+  // Within the first backoff step: no new connection, a fast and clear failure.
+  clock_.Advance(0.2);
+  read = source_.Read();
+  EXPECT_FALSE(read.ok);
+  EXPECT_EQ(read.error,
+            "reconnecting in 0.3s: query: Lost connection to server during query (2013)");
+  EXPECT_EQ(source_.connects, 1);
+
+  clock_.Advance(0.3);
+  read = source_.Read();
+  EXPECT_TRUE(read.ok) << read.error;
+  EXPECT_EQ(source_.connects, 2);
+}
+
+TEST_F(ReconnectingSourceTest, BackoffDoublesUpToThirtySeconds) {
+  // Every connect fails; record how long the source waits before each attempt.
+  source_.connect_errors = std::deque<std::string>(20, "connect to db:3306: refused");
+  std::vector<double> waits;
+  double last_attempt = clock_.MonotonicSeconds();
+  source_.Read();
+  while (source_.connects < 10) {
+    clock_.Advance(0.25);
+    const int before = source_.connects;
+    SourceRead read = source_.Read();
+    EXPECT_FALSE(read.ok);
+    if (source_.connects != before) {
+      waits.push_back(clock_.MonotonicSeconds() - last_attempt);
+      last_attempt = clock_.MonotonicSeconds();
+    } else {
+      EXPECT_EQ(read.error.rfind("reconnecting in ", 0), 0u) << read.error;
+    }
+  }
+  const std::vector<double> want = {0.5, 1, 2, 4, 8, 16, 30, 30, 30};
+  ASSERT_EQ(waits.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(waits[i], want[i], 1e-9) << i;
+}
+
+TEST_F(ReconnectingSourceTest, SuccessResetsTheBackoff) {
+  source_.connect_errors = {"e1", "e2", "e3"};
+  source_.Read();
+  clock_.Advance(0.5);
+  source_.Read();
+  clock_.Advance(1);
+  source_.Read();
+  clock_.Advance(2);
+  ASSERT_TRUE(source_.Read().ok);
+  // The next failure starts again at the first step.
+  source_.query_errors = {"boom"};
+  EXPECT_FALSE(source_.Read().ok);
+  clock_.Advance(0.5);
+  EXPECT_TRUE(source_.Read().ok);
+}
+
+TEST_F(ReconnectingSourceTest, UnparsableClockCountsAsAFailure) {
+  source_.db_now = "garbage";
+  SourceRead read = source_.Read();
+  EXPECT_FALSE(read.ok);
+  EXPECT_EQ(read.error, "the database clock did not read as a datetime: \"garbage\"");
+  EXPECT_FALSE(source_.open);
+}
+
+TEST_F(ReconnectingSourceTest, MultiLineErrorsBecomeOneLine) {
+  source_.connect_errors = {
+      "connect: could not connect to server: Connection refused\n\tIs the server "
+      "running on host \"127.0.0.1\"?\n"};
+  EXPECT_EQ(source_.Read().error,
+            "connect: could not connect to server: Connection refused Is the server "
+            "running on host \"127.0.0.1\"?");
+}
+
+TEST_F(ReconnectingSourceTest, CloseDropsTheConnection) {
+  ASSERT_TRUE(source_.Read().ok);
+  source_.Close();
+  EXPECT_FALSE(source_.open);
+  ASSERT_TRUE(source_.Read().ok);  // no backoff after a deliberate close
+  EXPECT_EQ(source_.connects, 2);
+}
+
+TEST(OneLineTest, CollapsesWhitespace) {
+  EXPECT_EQ(OneLine("  a\n\n b\t\tc \r\n"), "a b c");
+  EXPECT_EQ(OneLine(""), "");
+  EXPECT_EQ(OneLine("\n"), "");
+}
+
+}  // namespace
+}  // namespace msx
