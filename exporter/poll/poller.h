@@ -4,16 +4,30 @@
 //
 // PollOnce() is the whole logic of one cycle and runs synchronously, so tests drive
 // it with a fake source, prober and clock. Start() runs PollOnce() on its own thread
-// every poll_interval; Latest() may be called from any thread at any time.
+// every poll_interval, measured from the start of each cycle (a cycle that overruns
+// is followed at once by the next). Latest() may be called from any thread at any
+// time and never waits for the database: it returns the last published Snapshot
+// (before the first poll, one with polled=false; never null).
+//
+// A cycle: read the source; on success judge every node (silence, restarts, probe,
+// verdict) and publish; on failure publish the last good nodes frozen with up=false,
+// without probing (CONTRACT.md, "During a database outage"). State changes (database
+// lost and back, a restart, a loopback probe address, unparsable rows) are logged
+// once when they happen, never per poll.
+//
+// Threading: PollOnce() must not run on two threads at once: call it directly
+// (tests, one-shot tools) or through Start(), not both. The callback runs on the
+// thread that ran PollOnce().
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "config/config.h"
@@ -35,17 +49,29 @@ class TargetPoller {
   // One cycle: read, probe, judge, publish. Returns what it published.
   std::shared_ptr<const Snapshot> PollOnce();
 
-  // Called on the poller's thread after each publish (the alert evaluator).
+  // Called on the poller's thread after each publish (the alert evaluator). Set it
+  // before Start().
   void SetOnSnapshot(std::function<void(std::shared_ptr<const Snapshot>)> cb);
 
-  void Start();
-  void Stop();  // returns after the current cycle ends; safe to call twice
+  // Start() and Stop() are called from one controlling thread (the app's).
+  void Start();  // no-op when running
+  // Returns after the current cycle ends; safe to call twice, and Start() may follow.
+  // REQUIRES: not called from the callback (it would wait for itself).
+  void Stop();
 
   std::shared_ptr<const Snapshot> Latest() const;
   const TargetConfig& target() const { return target_; }
 
  private:
-  std::vector<ProbeTarget> ProbeTargetsFor(const std::vector<MshostRow>& rows) const;
+  void Run();
+  void JudgeNodes(const SourceRead& read, Snapshot* snapshot);
+  void ProbeNodes(std::vector<NodeStatus>* nodes);
+  void NoteProbeAddress(const NodeStatus& node, const std::string& problem);
+  uint64_t CountRestart(const MshostRow& row);
+  void KeepPeers(const SourceRead& read, Snapshot* snapshot) const;
+  void Forget(const std::vector<MshostRow>& rows);
+  void LogReadOutcome(const SourceRead& read, const Snapshot& previous, double now_unix);
+  void Publish(std::shared_ptr<const Snapshot> snapshot);
 
   const TargetConfig target_;
   const double poll_interval_seconds_;
@@ -53,18 +79,20 @@ class TargetPoller {
   std::unique_ptr<Prober> prober_;
   const Clock& clock_;
 
-  // Poller-thread state.
+  // Poller-thread state, per msid of the current nodes.
   SilenceTracker silence_;
-  std::map<uint64_t, int64_t> last_runid_;
+  std::map<uint64_t, int64_t> last_runid_;  // the last non-zero runid seen
   std::map<uint64_t, uint64_t> restarts_;
+  std::map<uint64_t, std::string> probe_notes_;  // the address problem last logged
+  std::vector<std::string> logged_row_errors_;
 
   mutable std::mutex mu_;
-  std::shared_ptr<const Snapshot> latest_;  // guarded by mu_
-  std::function<void(std::shared_ptr<const Snapshot>)> on_snapshot_;
+  std::shared_ptr<const Snapshot> latest_;                            // guarded by mu_
+  std::function<void(std::shared_ptr<const Snapshot>)> on_snapshot_;  // guarded by mu_
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;
+  bool stopping_ = false;  // guarded by stop_mu_
   std::thread thread_;
 };
 

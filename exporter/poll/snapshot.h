@@ -20,11 +20,13 @@ namespace msx {
 
 struct NodeStatus {
   MshostRow row;
-  double raw_age_seconds = 0;  // db now - last_update; meaningless without heartbeat
-  std::optional<double> clock_offset_seconds;
-  double silence_seconds = 0;
-  std::optional<ProbeResult> probe;  // nullopt when probing is off
-  std::string probe_address;         // "host:port" that was probed
+  double raw_age_seconds = 0;  // db now - last_update; 0 without heartbeat
+  std::optional<double> clock_offset_seconds;  // see judge/silence.h
+  double silence_seconds = 0;                  // 0 without heartbeat (stale anyway)
+  // nullopt when probing is off. A failed result without probe_address when the row
+  // gave no usable address (the error says why).
+  std::optional<ProbeResult> probe;
+  std::string probe_address;  // "host:port" that was probed ("[v6]:port")
   // service_ip is a loopback address and the probe goes there: from another host
   // that probes the wrong machine.
   bool probe_loopback = false;
@@ -45,19 +47,22 @@ struct PeerStatus {
 
 struct Snapshot {
   std::string target;
-  bool polled = false;   // at least one poll attempt finished (/-/ready)
-  bool ever_ok = false;  // at least one successful read since start
-  bool up = false;       // the last read succeeded
+  bool polled = false;     // at least one poll attempt finished (/-/ready)
+  bool ever_ok = false;    // at least one successful read since start
+  bool up = false;         // the last read succeeded
   std::string last_error;  // of the last failed read; empty when up
   double poll_duration_seconds = 0;
   double last_poll_unix = 0;
-  double last_success_unix = 0;  // 0 until the first success
+  double last_success_unix = 0;   // 0 until the first success
   double db_down_since_unix = 0;  // first failure of the current outage; 0 when up
-  double db_now_unix = 0;        // database clock at the last successful read
+  double db_now_unix = 0;         // database clock at the last successful read
   std::vector<NodeStatus> nodes;  // sorted by msid; frozen during an outage
   bool peers_available = false;
-  std::vector<PeerStatus> peers;  // only where owner and peer are current nodes
-  uint64_t rows_skipped = 0;      // rows of the last good read that did not parse
+  // Only where owner and peer are current nodes, one per owner/peer pair (older
+  // schemas keep a row per peer run: the peer's current run wins, else its latest),
+  // sorted by owner_msid, peer_msid.
+  std::vector<PeerStatus> peers;
+  uint64_t rows_skipped = 0;  // rows of the last good read that did not parse
   uint64_t polls_total = 0;
   uint64_t poll_failures_total = 0;
 };

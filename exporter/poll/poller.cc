@@ -1,0 +1,319 @@
+#include "poll/poller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "common/log.h"
+#include "judge/verdict.h"
+#include "probe/probe_address.h"
+
+namespace msx {
+namespace {
+
+std::string NameOf(const MshostRow& row) { return row.name.value_or(""); }
+
+template <typename PerNode>
+void EraseAbsent(const std::set<uint64_t>& present, PerNode* per_node) {
+  for (auto it = per_node->begin(); it != per_node->end();) {
+    it = present.count(it->first) ? std::next(it) : per_node->erase(it);
+  }
+}
+
+}  // namespace
+
+TargetPoller::TargetPoller(TargetConfig target, double poll_interval_seconds,
+                           std::unique_ptr<MshostSource> source,
+                           std::unique_ptr<Prober> prober, const Clock& clock)
+    : target_(std::move(target)),
+      poll_interval_seconds_(poll_interval_seconds),
+      source_(std::move(source)),
+      prober_(std::move(prober)),
+      clock_(clock) {
+  auto initial = std::make_shared<Snapshot>();
+  initial->target = target_.name;
+  latest_ = std::move(initial);
+}
+
+TargetPoller::~TargetPoller() { Stop(); }
+
+std::shared_ptr<const Snapshot> TargetPoller::PollOnce() {
+  const double start = clock_.MonotonicSeconds();
+  const double now_unix = clock_.UnixSeconds();
+  const std::shared_ptr<const Snapshot> previous = Latest();
+  const SourceRead read = source_->Read();
+
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->target = target_.name;
+  snapshot->polled = true;
+  snapshot->last_poll_unix = now_unix;
+  snapshot->polls_total = previous->polls_total + 1;
+  snapshot->poll_failures_total = previous->poll_failures_total;
+  if (read.ok) {
+    snapshot->ever_ok = true;
+    snapshot->up = true;
+    snapshot->last_success_unix = now_unix;
+    snapshot->db_now_unix = read.db_now_unix;
+    snapshot->rows_skipped = read.row_errors.size();
+    JudgeNodes(read, snapshot.get());
+    KeepPeers(read, snapshot.get());
+    Forget(read.rows);
+  } else {
+    // Frozen: the last good nodes stand unchanged, so no verdict flips (and no alert
+    // fires or resolves) because the database is away. Probing now would mix fresh
+    // probes with old heartbeats.
+    snapshot->last_error = read.error.empty() ? "read failed" : read.error;
+    ++snapshot->poll_failures_total;
+    snapshot->db_down_since_unix =
+        previous->db_down_since_unix > 0 ? previous->db_down_since_unix : now_unix;
+    if (previous->ever_ok) {
+      snapshot->ever_ok = true;
+      snapshot->last_success_unix = previous->last_success_unix;
+      snapshot->db_now_unix = previous->db_now_unix;
+      snapshot->nodes = previous->nodes;
+      snapshot->peers_available = previous->peers_available;
+      snapshot->peers = previous->peers;
+      snapshot->rows_skipped = previous->rows_skipped;
+    }
+  }
+  LogReadOutcome(read, *previous, now_unix);
+  snapshot->poll_duration_seconds = clock_.MonotonicSeconds() - start;
+  Publish(snapshot);
+  return snapshot;
+}
+
+void TargetPoller::JudgeNodes(const SourceRead& read, Snapshot* snapshot) {
+  std::vector<NodeStatus>& nodes = snapshot->nodes;
+  nodes.reserve(read.rows.size());
+  for (const MshostRow& row : read.rows) {
+    NodeStatus node;
+    node.row = row;
+    node.restarts = CountRestart(row);
+    if (row.last_update_unix) {
+      node.raw_age_seconds = read.db_now_unix - *row.last_update_unix;
+      const SilenceEstimate estimate = silence_.Observe(
+          row.msid, row.runid, *row.last_update_unix, node.raw_age_seconds);
+      node.silence_seconds = estimate.silence_seconds;
+      node.clock_offset_seconds = estimate.clock_offset_seconds;
+    }
+    nodes.push_back(std::move(node));
+  }
+  std::sort(nodes.begin(), nodes.end(), [](const NodeStatus& a, const NodeStatus& b) {
+    return a.row.msid < b.row.msid;
+  });
+
+  ProbeNodes(&nodes);
+
+  for (NodeStatus& node : nodes) {
+    VerdictInput in;
+    in.state = node.row.state;
+    in.has_heartbeat = node.has_heartbeat();
+    in.silence_seconds = node.silence_seconds;
+    if (node.probe) in.alive = node.probe->success;
+    in.stale_after_seconds = target_.heartbeat.stale_after_seconds;
+    in.dead_after_seconds = target_.heartbeat.dead_after_seconds;
+    node.verdict = Judge(in);
+  }
+}
+
+void TargetPoller::ProbeNodes(std::vector<NodeStatus>* nodes) {
+  if (!prober_) return;  // probing off: probe stays nullopt
+  std::vector<ProbeTarget> targets;
+  std::vector<NodeStatus*> probed;
+  for (NodeStatus& node : *nodes) {
+    const ProbeAddress address = ChooseProbeAddress(node.row, target_.probe);
+    if (!address.ok()) {
+      // A row (or override) that names no usable address: the node cannot be shown
+      // alive, and the error says why on the status page.
+      node.probe = ProbeResult{false, 0, address.error};
+      NoteProbeAddress(node, address.error);
+      continue;
+    }
+    node.probe_address = address.ToString();
+    node.probe_loopback = IsLoopbackAddress(address.host);
+    NoteProbeAddress(node, node.probe_loopback ? "loopback" : "");
+    targets.push_back({address.host, address.port});
+    probed.push_back(&node);
+  }
+  if (targets.empty()) return;
+  std::vector<ProbeResult> results =
+      prober_->ProbeAll(targets, target_.probe.timeout_seconds);
+  for (size_t i = 0; i < probed.size(); ++i) {
+    probed[i]->probe = i < results.size()
+                           ? results[i]
+                           : ProbeResult{false, 0, "the prober gave no result"};
+  }
+}
+
+void TargetPoller::NoteProbeAddress(const NodeStatus& node, const std::string& problem) {
+  std::string& noted = probe_notes_[node.row.msid];
+  if (problem == noted) return;
+  noted = problem;
+  if (problem == "loopback") {
+    // service_ip defaults to 127.0.0.1 in CloudStack: from another host this probes
+    // the exporter's own machine, not the node.
+    spdlog::warn(
+        "probe address is loopback: set probe.address or probe.overrides unless the "
+        "exporter runs on that node target={} msid={} name={} address={}",
+        target_.name, node.row.msid, LogQuote(NameOf(node.row)), node.probe_address);
+  } else if (!problem.empty()) {
+    spdlog::warn("cannot probe node target={} msid={} name={} error={}", target_.name,
+                 node.row.msid, LogQuote(NameOf(node.row)), LogQuote(problem));
+  }
+}
+
+// A restart is a change of runid (the JVM start time). runid 0 means CloudStack
+// invalidated the session of a node it took for dead (CLOUDSTACK.md), not a new JVM,
+// so 0 is ignored: Up(A) -> 0 -> Up(B) is one restart, not two. The first sight of a
+// node is not a restart.
+uint64_t TargetPoller::CountRestart(const MshostRow& row) {
+  uint64_t& restarts = restarts_[row.msid];
+  if (row.runid == 0) return restarts;
+  const auto [it, first_sight] = last_runid_.emplace(row.msid, row.runid);
+  if (!first_sight && it->second != row.runid) {
+    it->second = row.runid;
+    ++restarts;
+    spdlog::info("node restarted target={} msid={} name={} runid={}", target_.name,
+                 row.msid, LogQuote(NameOf(row)), row.runid);
+  }
+  return restarts;
+}
+
+// Only peers where both ends are current nodes (CONTRACT.md). Older schemas keep one
+// row per peer run (unique owner, peer, runid); the view of the peer's current run is
+// the one that matters, else its latest run, so each owner/peer pair appears once.
+void TargetPoller::KeepPeers(const SourceRead& read, Snapshot* snapshot) const {
+  snapshot->peers_available = read.peers_available;
+  std::map<uint64_t, const MshostRow*> by_id;
+  for (const MshostRow& row : read.rows) by_id[row.id] = &row;
+
+  std::map<std::pair<uint64_t, uint64_t>, const PeerRow*> chosen;  // by owner, peer id
+  for (const PeerRow& peer : read.peers) {
+    const auto peer_row = by_id.find(peer.peer_id);
+    if (!by_id.count(peer.owner_id) || peer_row == by_id.end()) continue;
+    const PeerRow*& best = chosen[{peer.owner_id, peer.peer_id}];
+    const int64_t current_runid = peer_row->second->runid;
+    const auto rank = [current_runid](const PeerRow* p) {
+      return std::make_pair(p->peer_runid == current_runid, p->peer_runid);
+    };
+    if (best == nullptr || rank(&peer) > rank(best)) best = &peer;
+  }
+
+  for (const auto& [ids, peer] : chosen) {
+    const MshostRow& owner = *by_id.at(ids.first);
+    const MshostRow& seen = *by_id.at(ids.second);
+    PeerStatus status;
+    status.owner_msid = owner.msid;
+    status.owner_name = NameOf(owner);
+    status.peer_msid = seen.msid;
+    status.peer_name = NameOf(seen);
+    status.state = peer->peer_state.value_or("<NULL>");
+    status.peer_runid = peer->peer_runid;
+    snapshot->peers.push_back(std::move(status));
+  }
+  std::sort(snapshot->peers.begin(), snapshot->peers.end(),
+            [](const PeerStatus& a, const PeerStatus& b) {
+              return std::tie(a.owner_msid, a.peer_msid) <
+                     std::tie(b.owner_msid, b.peer_msid);
+            });
+}
+
+// Memory follows the table: a removed node's history goes with it.
+void TargetPoller::Forget(const std::vector<MshostRow>& rows) {
+  std::set<uint64_t> present;
+  for (const MshostRow& row : rows) present.insert(row.msid);
+  silence_.Retain(present);
+  EraseAbsent(present, &last_runid_);
+  EraseAbsent(present, &restarts_);
+  EraseAbsent(present, &probe_notes_);
+}
+
+void TargetPoller::LogReadOutcome(const SourceRead& read, const Snapshot& previous,
+                                  double now_unix) {
+  const bool was_failing = previous.polled && !previous.up;
+  if (!read.ok) {
+    if (!was_failing) {
+      spdlog::warn("database unreachable target={} error={}", target_.name,
+                   LogQuote(read.error));
+    }
+    return;
+  }
+  if (was_failing) {
+    spdlog::info("database reachable again target={} down_seconds={:.1f}", target_.name,
+                 now_unix - previous.db_down_since_unix);
+  } else if (!previous.polled) {
+    spdlog::info("first read target={} nodes={}", target_.name, read.rows.size());
+  }
+  if (read.row_errors != logged_row_errors_) {
+    for (const std::string& error : read.row_errors) {
+      if (std::find(logged_row_errors_.begin(), logged_row_errors_.end(), error) ==
+          logged_row_errors_.end()) {
+        spdlog::warn("mshost row skipped target={} error={}", target_.name,
+                     LogQuote(error));
+      }
+    }
+    logged_row_errors_ = read.row_errors;
+  }
+}
+
+void TargetPoller::Publish(std::shared_ptr<const Snapshot> snapshot) {
+  std::function<void(std::shared_ptr<const Snapshot>)> callback;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    latest_ = snapshot;
+    callback = on_snapshot_;
+  }
+  if (callback) callback(std::move(snapshot));
+}
+
+std::shared_ptr<const Snapshot> TargetPoller::Latest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latest_;
+}
+
+void TargetPoller::SetOnSnapshot(
+    std::function<void(std::shared_ptr<const Snapshot>)> cb) {
+  std::lock_guard<std::mutex> lock(mu_);
+  on_snapshot_ = std::move(cb);
+}
+
+void TargetPoller::Start() {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void TargetPoller::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TargetPoller::Run() {
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    const double cycle_start = clock_.MonotonicSeconds();
+    PollOnce();
+    const double wait_seconds =
+        cycle_start + poll_interval_seconds_ - clock_.MonotonicSeconds();
+    lock.lock();
+    // The condition variable can only wait in real time; the Clock measured the cycle.
+    if (wait_seconds > 0) {
+      stop_cv_.wait_for(lock, std::chrono::duration<double>(wait_seconds),
+                        [this] { return stopping_; });
+    }
+  }
+}
+
+}  // namespace msx
