@@ -6,7 +6,7 @@ Fixtures:
   stack    (module scope, parametrized over the driver): database, Alertmanager,
            exporter (short settings below), Prometheus. One per driver, shared by the
            scenarios of that driver.
-  cluster  (function scope): empties mshost/mshost_peer and starts a fresh 3-node
+  cluster  (function scope): empties the mshost tables and starts a fresh 3-node
            simulator with msids no earlier test used, so no series of an earlier
            scenario can be mistaken for this one's; plus a VerdictWatcher recording
            every verdict the exporter shows.
@@ -58,8 +58,8 @@ def cluster(request, stack, tmp_path):
     """A fresh 3-node simulator on this test's own msids, and a VerdictWatcher that
     has seen every node ok."""
     marker = request.node.get_closest_marker("clock_offsets")
-    stack.db.execute("DELETE FROM mshost_peer")
-    stack.db.execute("DELETE FROM mshost")
+    for table in ("mshost_peer", "mshost_status", "mshost"):  # children first (foreign keys)
+        stack.db.execute("DELETE FROM " + table)
     simulator = sim.start_simulator(
         stack.db, str(tmp_path / "sim"), nodes=3, heartbeat_interval=HEARTBEAT_INTERVAL,
         extra_args=["--msid-base", str(next_msid_base())],

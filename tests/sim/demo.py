@@ -93,13 +93,27 @@ def wait_for(condition, timeout, interval=0.2):
     return None
 
 
+def ancestors():
+    """This process and its parents: they mention the work folder too (--workdir)."""
+    pids, pid = set(), os.getpid()
+    while pid > 1 and pid not in pids:
+        pids.add(pid)
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    return pids
+
+
 def leftovers(workdir):
     """PIDs of processes whose command line mentions workdir (every process the demo
     starts does: its data folder or its configuration lives there)."""
     pids = []
     needle = workdir.encode()
+    mine = ancestors()
     for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
+        if not entry.isdigit() or int(entry) in mine:
             continue
         try:
             with open("/proc/%s/cmdline" % entry, "rb") as f:
@@ -206,7 +220,7 @@ def tell(story, args, started):
                            capture_output=True, text=True, timeout=30)
     story.say("A monitoring plugin sees the same: `mshost_exporter check` exits %d:"
               % check.returncode)
-    for line in (check.stdout + check.stderr).strip().splitlines():
+    for line in check.stdout.strip().splitlines():
         story.detail(line)
 
     print()
@@ -244,6 +258,10 @@ def main():
     args = p.parse_args()
     args.workdir = os.path.abspath(args.workdir)
 
+    # Ctrl-C and SIGTERM both end the demo through the same cleanup. (Set explicitly:
+    # a shell starting the demo in the background hands it an ignored SIGINT.)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     story = Story()
     started = []
     interrupted = False
