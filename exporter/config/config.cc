@@ -1,0 +1,572 @@
+// The schema of CONTRACT.md's configuration file: which keys exist, their defaults
+// and what makes a value valid. The mechanics of walking YAML and placing errors
+// live in yaml_reader.h.
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "common/duration.h"
+#include "config/yaml_reader.h"
+
+namespace msx {
+
+using config_internal::Entry;
+using config_internal::MapReader;
+using config_internal::ParseInteger;
+using config_internal::PlaceOf;
+using config_internal::Problems;
+using config_internal::ScalarText;
+
+namespace {
+
+const std::vector<std::string> kDrivers = {"mysql", "postgresql"};
+const std::vector<std::string> kTlsModes = {"disabled", "preferred", "required",
+                                            "verify_ca", "verify_full"};
+const std::vector<std::string> kProbeKinds = {"tcp", "http", "none"};
+const std::vector<std::string> kReservedLabels = {"alertname", "severity", "target",
+                                                  "msid", "name"};
+
+// CONTRACT.md "Alerts" and "Defaults".
+struct AlertDefault {
+  const char* name;
+  const char* severity;
+  double for_seconds;
+};
+constexpr AlertDefault kAlertDefaults[] = {
+    {"CloudStackMgmtServerUpNotRunning", "critical", 0},
+    {"CloudStackMgmtServerHeartbeatStale", "warning", 60},
+    {"CloudStackMgmtServerUnreachable", "warning", 60},
+    {"CloudStackMgmtServerDownButRunning", "warning", 60},
+    {"CloudStackNoRunningMgmtServer", "critical", 0},
+    {"CloudStackMshostSourceDown", "critical", 60},
+    {"CloudStackMgmtServerFlapping", "warning", 0},
+};
+
+std::string AlertNames() {
+  std::string out;
+  for (const AlertDefault& alert : kAlertDefaults) {
+    if (!out.empty()) out += ", ";
+    out += alert.name;
+  }
+  return out;
+}
+
+bool ReadWholeFile(const std::string& path, std::string* content, std::string* error) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  content->clear();
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) content->append(buffer, n);
+  const bool failed = std::ferror(file) != 0;
+  if (failed) *error = std::strerror(errno);  // e.g. "Is a directory"
+  std::fclose(file);
+  return !failed;
+}
+
+// Prometheus label names, minus the "__" prefix Prometheus keeps for itself.
+bool IsLabelName(const std::string& name) {
+  if (name.empty() || name.compare(0, 2, "__") == 0) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    if (!(std::isalpha(c) || c == '_' || (i > 0 && std::isdigit(c)))) return false;
+  }
+  return true;
+}
+
+// An msid is an unsigned 64-bit decimal. The canonical form (no leading zeros) is
+// what the database returns, so overrides match whatever way the user wrote it.
+bool ParseMsid(const std::string& text, std::string* canonical) {
+  if (text.empty() || text.size() > 20) return false;
+  uint64_t value = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  *canonical = std::to_string(value);
+  return true;
+}
+
+std::string StripOneNewline(std::string text) {
+  if (text.size() >= 2 && text.compare(text.size() - 2, 2, "\r\n") == 0) {
+    text.resize(text.size() - 2);
+  } else if (!text.empty() && text.back() == '\n') {
+    text.pop_back();
+  }
+  return text;
+}
+
+// Reads one configuration text. One Loader per file; not reusable.
+class Loader {
+ public:
+  explicit Loader(const std::string& file)
+      : problems_(file), base_dir_(std::filesystem::path(file).parent_path()) {}
+
+  ConfigResult Parse(const std::string& text, const std::string& file) {
+    Config config;
+    config.file = file;
+    try {
+      ParseDocument(text, &config);
+    } catch (const YAML::Exception& e) {
+      problems_.Add(e.mark, "", std::string("cannot read YAML: ") + e.msg);
+    } catch (const std::exception& e) {
+      problems_.AddWhole(std::string("cannot read: ") + e.what());
+    }
+    ConfigResult result;
+    result.errors = problems_.Sorted();
+    result.warnings = problems_.warnings();
+    if (result.errors.empty()) result.config = std::move(config);
+    return result;
+  }
+
+  Problems* problems() { return &problems_; }
+
+ private:
+  void ParseDocument(const std::string& text, Config* config) {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(text);
+    } catch (const YAML::ParserException& e) {
+      problems_.Add(e.mark, "", "YAML syntax error: " + e.msg);
+      return;
+    }
+    if (documents.empty() || documents[0].IsNull()) {
+      problems_.AddWhole(
+          "the file is empty; it needs at least a targets: list (see "
+          "config/mshost_exporter.example.yml)");
+      return;
+    }
+    if (documents.size() > 1) {
+      problems_.Add(documents[1].Mark(), "",
+                    "only one YAML document is allowed; remove everything from the "
+                    "second \"---\" on");
+    }
+    const YAML::Node& root = documents[0];
+    if (!root.IsMap()) {
+      problems_.Add(root.Mark(), "",
+                    "the file must be a mapping of keys (poll_interval, targets, ...), "
+                    "not " +
+                        config_internal::DescribeNodeType(root));
+      return;
+    }
+    ReadTop(root, config);
+  }
+
+  // The reader for the mapping under `key` of `parent` (empty when absent).
+  MapReader Child(const MapReader& parent, const std::string& key,
+                  std::initializer_list<const char*> allowed) {
+    const Entry* entry = parent.Find(key);
+    if (entry == nullptr) {
+      return MapReader(YAML::Node(), parent.place(), parent.PathOf(key), allowed,
+                       &problems_);
+    }
+    return MapReader(entry->value, entry->value_mark, parent.PathOf(key), allowed,
+                     &problems_);
+  }
+
+  MapReader FreeChild(const MapReader& parent, const std::string& key) {
+    const Entry* entry = parent.Find(key);
+    if (entry == nullptr) {
+      return MapReader(YAML::Node(), parent.place(), parent.PathOf(key), &problems_);
+    }
+    return MapReader(entry->value, entry->value_mark, parent.PathOf(key), &problems_);
+  }
+
+  std::string ResolvePath(const std::string& path) const {
+    std::filesystem::path p(path);
+    if (p.is_absolute() || base_dir_.empty()) return path;
+    return (base_dir_ / p).lexically_normal().string();
+  }
+
+  void ReadTop(const YAML::Node& root, Config* config) {
+    MapReader top(root, root.Mark(), "",
+                  {"poll_interval", "default_target", "web", "targets", "alerting"},
+                  &problems_);
+    top.Duration("poll_interval", /*positive=*/true, &config->poll_interval_seconds);
+
+    MapReader web = Child(top, "web", {"listen_address"});
+    std::string listen;
+    if (web.String("listen_address", &listen)) {
+      std::string host;
+      int port;
+      if (SplitHostPort(listen, &host, &port)) {
+        config->listen_address = listen;
+      } else {
+        web.Fail("listen_address",
+                 "must be HOST:PORT or :PORT with a port from 0 to 65535 (e.g. "
+                 "\":9887\"), not \"" +
+                     listen + "\"");
+      }
+    }
+
+    ReadTargets(top, config);
+
+    if (top.NonEmptyString("default_target", &config->default_target)) {
+      if (config->FindTarget(config->default_target) == nullptr) {
+        std::string names;
+        for (const TargetConfig& target : config->targets) {
+          if (config->FindTarget(target.name) != &target) continue;  // a duplicate
+          names += (names.empty() ? "" : ", ") + target.name;
+        }
+        top.Fail("default_target", "must name a configured target (" + names +
+                                       "), not \"" + config->default_target + "\"");
+      }
+    } else if (!config->targets.empty()) {
+      config->default_target = config->targets[0].name;
+    }
+
+    ReadAlerting(Child(top, "alerting", {"alertmanagers", "resend_interval", "rules"}),
+                 &config->alerting);
+  }
+
+  void ReadTargets(MapReader& top, Config* config) {
+    const Entry* entry = top.Find("targets");
+    if (entry == nullptr || entry->value.IsNull()) {
+      top.Fail("targets",
+               "required: a list with at least one target (- name: ..., database: ...)");
+      return;
+    }
+    if (!entry->value.IsSequence()) {
+      top.Fail("targets", "must be a list of targets (- name: ...), not " +
+                              config_internal::DescribeNodeType(entry->value));
+      return;
+    }
+    if (entry->value.size() == 0) {
+      top.Fail("targets", "must list at least one target");
+      return;
+    }
+    std::map<std::string, std::string> paths_by_name;
+    for (size_t i = 0; i < entry->value.size(); ++i) {
+      const YAML::Node item = entry->value[i];
+      const std::string path = "targets[" + std::to_string(i) + "]";
+      TargetConfig target;
+      ReadTarget(
+          MapReader(item, PlaceOf(item, entry->value_mark), path,
+                    {"name", "database", "heartbeat", "probe", "labels"}, &problems_),
+          &target, &paths_by_name);
+      config->targets.push_back(std::move(target));
+    }
+  }
+
+  void ReadTarget(MapReader t, TargetConfig* target,
+                  std::map<std::string, std::string>* paths_by_name) {
+    if (!t.Has("name")) {
+      t.Fail("name",
+             "required: a unique name, used in /probe?target=NAME and as the alert "
+             "label target");
+    } else if (t.NonEmptyString("name", &target->name)) {
+      auto inserted = paths_by_name->emplace(target->name, t.path());
+      if (!inserted.second) {
+        t.Fail("name", "duplicate target name \"" + target->name + "\" (also " +
+                           inserted.first->second + "); names must be unique");
+      }
+    }
+    ReadDatabase(Child(t, "database",
+                       {"driver", "host", "socket", "port", "user", "password_file",
+                        "password_env", "password", "name", "connect_timeout",
+                        "query_timeout", "tls"}),
+                 &target->database);
+    ReadHeartbeat(Child(t, "heartbeat", {"stale_after", "dead_after"}),
+                  &target->heartbeat);
+    ReadProbe(Child(t, "probe", {"kind", "address", "port", "overrides", "timeout"}),
+              &target->probe);
+    ReadLabels(FreeChild(t, "labels"), &target->labels);
+  }
+
+  void ReadDatabase(MapReader db, DatabaseConfig* out) {
+    db.OneOf("driver", kDrivers, &out->driver);
+
+    db.NonEmptyString("host", &out->host);
+    db.NonEmptyString("socket", &out->socket);
+    if (db.Has("host") && db.Has("socket")) {
+      db.Fail("socket", "set either host or socket, not both");
+    } else if (!out->socket.empty()) {
+      out->host.clear();  // so no driver can mistake the default host for a choice
+    }
+
+    if (!db.Int("port", 1, 65535, &out->port)) {
+      out->port = out->driver == "postgresql" ? 5432 : 3306;
+    }
+    db.String("user", &out->user);
+    db.NonEmptyString("name", &out->name);
+    db.Duration("connect_timeout", /*positive=*/true, &out->connect_timeout_seconds);
+    db.Duration("query_timeout", /*positive=*/true, &out->query_timeout_seconds);
+    ReadPassword(db, out);
+
+    MapReader tls = Child(db, "tls", {"mode", "ca_file", "cert_file", "key_file"});
+    tls.OneOf("mode", kTlsModes, &out->tls.mode);
+    for (auto [key, field] : {std::make_pair("ca_file", &out->tls.ca_file),
+                              std::make_pair("cert_file", &out->tls.cert_file),
+                              std::make_pair("key_file", &out->tls.key_file)}) {
+      if (tls.NonEmptyString(key, field)) *field = ResolvePath(*field);
+    }
+    if (tls.Has("cert_file") != tls.Has("key_file")) {
+      tls.Fail(tls.Has("cert_file") ? "key_file" : "cert_file",
+               "required with " +
+                   std::string(tls.Has("cert_file") ? "cert_file" : "key_file") +
+                   ": a client certificate needs both cert_file and key_file");
+    }
+  }
+
+  // Turns whichever of the three ways the file uses into the secret itself, so
+  // drivers never read files or the environment.
+  void ReadPassword(MapReader& db, DatabaseConfig* out) {
+    const Entry* first = nullptr;
+    for (const Entry& entry : db.entries()) {
+      if (entry.key != "password_file" && entry.key != "password_env" &&
+          entry.key != "password") {
+        continue;
+      }
+      if (first != nullptr) {
+        db.Fail(entry.key, "conflicts with " + first->key +
+                               ": set only one of password_file, password_env, password");
+        return;
+      }
+      first = &entry;
+    }
+    if (first == nullptr) return;
+
+    if (first->key == "password_file") {
+      if (!db.NonEmptyString("password_file", &out->password_file)) return;
+      out->password_file = ResolvePath(out->password_file);
+      std::string content, error;
+      if (!ReadWholeFile(out->password_file, &content, &error)) {
+        db.Fail("password_file",
+                "cannot read password file \"" + out->password_file + "\": " + error);
+        return;
+      }
+      out->password = StripOneNewline(std::move(content));
+    } else if (first->key == "password_env") {
+      if (!db.NonEmptyString("password_env", &out->password_env)) return;
+      const char* value = std::getenv(out->password_env.c_str());
+      if (value == nullptr) {
+        db.Fail("password_env",
+                "environment variable " + out->password_env + " is not set");
+        return;
+      }
+      out->password = value;
+    } else {
+      if (!db.String("password", &out->password)) return;
+      out->password_inline = true;
+      problems_.Warn(first->value_mark, db.PathOf("password"),
+                     "password written in the config file; prefer password_file or "
+                     "password_env");
+    }
+  }
+
+  void ReadHeartbeat(MapReader hb, HeartbeatConfig* out) {
+    hb.Duration("stale_after", /*positive=*/false, &out->stale_after_seconds);
+    hb.Duration("dead_after", /*positive=*/false, &out->dead_after_seconds);
+    if (out->dead_after_seconds > out->stale_after_seconds) {
+      // dead = silent and unreachable: that must not take longer than stale alone.
+      hb.Fail(hb.Has("dead_after") ? "dead_after" : "stale_after",
+              "dead_after (" + FormatDurationSeconds(out->dead_after_seconds) +
+                  ") must not be longer than stale_after (" +
+                  FormatDurationSeconds(out->stale_after_seconds) + ")");
+    }
+  }
+
+  void ReadProbe(MapReader probe, ProbeConfig* out) {
+    probe.OneOf("kind", kProbeKinds, &out->kind);
+    probe.NonEmptyString("address", &out->address);
+    std::string port;
+    if (probe.String("port", &port)) {
+      std::optional<long long> number = ParseInteger(port, 1, 65535);
+      if (port == "service_port") {
+        out->port = port;
+      } else if (number) {
+        out->port = std::to_string(*number);
+      } else {
+        probe.Fail("port",
+                   "must be service_port or a whole number from 1 to 65535, not \"" +
+                       port + "\"");
+      }
+    }
+    probe.Duration("timeout", /*positive=*/true, &out->timeout_seconds);
+
+    MapReader overrides = FreeChild(probe, "overrides");
+    for (const Entry& entry : overrides.entries()) {
+      const std::string path = overrides.PathOf(entry.key);
+      std::string msid;
+      if (!ParseMsid(entry.key, &msid)) {
+        problems_.Add(entry.key_node.Mark(), path,
+                      "keys must be msids: unsigned 64-bit decimal numbers");
+        continue;
+      }
+      std::optional<std::string> value =
+          ScalarText(entry.value, entry.value_mark, path, "\"host:port\"", &problems_);
+      if (!value) continue;
+      std::string host;
+      int port;
+      if (!SplitHostPort(*value, &host, &port) || host.empty() || port == 0) {
+        problems_.Add(
+            entry.value_mark, path,
+            "must be \"host:port\" with a port from 1 to 65535, not \"" + *value + "\"");
+        continue;
+      }
+      if (!out->overrides.emplace(msid, *value).second) {
+        problems_.Add(entry.key_node.Mark(), path,
+                      "duplicate msid " + msid + " (written another way above)");
+      }
+    }
+  }
+
+  void ReadLabels(MapReader labels, std::map<std::string, std::string>* out) {
+    for (const Entry& entry : labels.entries()) {
+      const std::string path = labels.PathOf(entry.key);
+      std::optional<std::string> value =
+          ScalarText(entry.value, entry.value_mark, path, "a string", &problems_);
+      if (!IsLabelName(entry.key)) {
+        problems_.Add(entry.key_node.Mark(), path,
+                      "not a valid label name: use letters, digits and _, not starting "
+                      "with a digit or __");
+      } else if (std::find(kReservedLabels.begin(), kReservedLabels.end(), entry.key) !=
+                 kReservedLabels.end()) {
+        problems_.Add(entry.key_node.Mark(), path,
+                      "reserved: the exporter sets alertname, severity, target, msid "
+                      "and name itself");
+      } else if (value) {
+        (*out)[entry.key] = *value;
+      }
+    }
+  }
+
+  void ReadAlerting(MapReader alerting, AlertingConfig* out) {
+    if (const Entry* entry = alerting.Find("alertmanagers");
+        entry != nullptr && !entry->value.IsNull()) {
+      if (!entry->value.IsSequence()) {
+        alerting.Fail("alertmanagers",
+                      "must be a list of URLs (e.g. [\"http://127.0.0.1:9093\"]), not " +
+                          config_internal::DescribeNodeType(entry->value));
+      } else {
+        for (size_t i = 0; i < entry->value.size(); ++i) {
+          const YAML::Node item = entry->value[i];
+          const YAML::Mark place = PlaceOf(item, entry->value_mark);
+          const std::string path =
+              alerting.PathOf("alertmanagers") + "[" + std::to_string(i) + "]";
+          std::optional<std::string> url =
+              ScalarText(item, place, path, "a URL", &problems_);
+          if (!url) continue;
+          const bool http = url->rfind("http://", 0) == 0 && url->size() > 7;
+          const bool https = url->rfind("https://", 0) == 0 && url->size() > 8;
+          if (!http && !https) {
+            problems_.Add(place, path,
+                          "must be a URL starting with http:// or https:// (e.g. "
+                          "http://127.0.0.1:9093), not \"" +
+                              *url + "\"");
+            continue;
+          }
+          out->alertmanagers.push_back(*url);
+        }
+      }
+    }
+    alerting.Duration("resend_interval", /*positive=*/true,
+                      &out->resend_interval_seconds);
+
+    for (const AlertDefault& alert : kAlertDefaults) {
+      out->rules[alert.name] = AlertRuleConfig{alert.for_seconds, alert.severity};
+    }
+    MapReader rules = FreeChild(alerting, "rules");
+    for (const Entry& entry : rules.entries()) {
+      auto known = out->rules.find(entry.key);
+      if (known == out->rules.end()) {
+        problems_.Add(entry.key_node.Mark(), rules.PathOf(entry.key),
+                      "unknown alert; must be one of " + AlertNames());
+        continue;
+      }
+      MapReader rule(entry.value, entry.value_mark, rules.PathOf(entry.key),
+                     {"for", "severity"}, &problems_);
+      rule.Duration("for", /*positive=*/false, &known->second.for_seconds);
+      rule.NonEmptyString("severity", &known->second.severity);
+    }
+  }
+
+  Problems problems_;
+  const std::filesystem::path base_dir_;
+};
+
+}  // namespace
+
+const TargetConfig* Config::FindTarget(const std::string& name) const {
+  for (const TargetConfig& target : targets) {
+    if (target.name == name) return &target;
+  }
+  return nullptr;
+}
+
+std::string ConfigError::ToString() const {
+  std::ostringstream out;
+  out << file;
+  if (line > 0) out << ":" << line << ":" << column;
+  out << ": ";
+  if (!key.empty()) out << key << ": ";
+  out << message;
+  return out.str();
+}
+
+bool SplitHostPort(const std::string& address, std::string* host, int* port) {
+  std::string host_part, port_part;
+  if (!address.empty() && address[0] == '[') {
+    const size_t close = address.find(']');
+    if (close == std::string::npos || address.compare(close + 1, 1, ":") != 0) {
+      return false;
+    }
+    host_part = address.substr(1, close - 1);
+    port_part = address.substr(close + 2);
+  } else {
+    const size_t colon = address.rfind(':');
+    if (colon == std::string::npos) return false;
+    host_part = address.substr(0, colon);
+    port_part = address.substr(colon + 1);
+    if (host_part.find(':') != std::string::npos) return false;  // IPv6 needs [ ]
+  }
+  if (port_part.empty() || !std::isdigit(static_cast<unsigned char>(port_part[0]))) {
+    return false;
+  }
+  std::optional<long long> number = ParseInteger(port_part, 0, 65535);
+  if (!number) return false;
+  *host = host_part;
+  *port = static_cast<int>(*number);
+  return true;
+}
+
+ConfigResult ParseConfig(const std::string& yaml_text, const std::string& file) {
+  return Loader(file).Parse(yaml_text, file);
+}
+
+ConfigResult LoadConfig(const std::string& path) {
+  try {
+    std::string text, error;
+    if (!ReadWholeFile(path, &text, &error)) {
+      Loader loader(path);
+      loader.problems()->AddWhole("cannot read the configuration file: " + error);
+      ConfigResult result;
+      result.errors = loader.problems()->Sorted();
+      return result;
+    }
+    return ParseConfig(text, path);
+  } catch (const std::exception& e) {  // e.g. out of memory
+    ConfigResult result;
+    result.errors.push_back(
+        ConfigError{path, 0, 0, "", std::string("cannot load: ") + e.what()});
+    return result;
+  }
+}
+
+}  // namespace msx
