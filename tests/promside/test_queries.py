@@ -1,0 +1,217 @@
+"""Every PromQL expression of the dashboard and of the rules returns data from a real
+Prometheus that scrapes the real exporter watching the simulator: the names, labels and
+values the exporter exposes are the ones the dashboard and the rules read.
+
+One stack for the whole module: MariaDB, Alertmanager, the exporter (two targets on the
+same database, so both scrape forms of config/prometheus.example.yml are exercised),
+Prometheus loaded with that example config (addresses replaced) and the rules. The
+scenario brings every alert's condition about in turn, and each alert's expression is
+queried while its condition holds (pending counts: the expression returns data):
+
+  empty mshost table          -> CloudStackNoRunningMgmtServer (no node at all)
+  six nodes; ms-1 stays ok
+  ms-2 hangs                  -> up_heartbeat_stale
+  ms-3 is killed              -> up_not_running (fires at once, in the exporter too)
+  ms-4 is partitioned         -> up_unreachable
+  ms-5's row is set Down      -> down_but_running
+  ms-6 restarts four times    -> CloudStackMgmtServerFlapping
+  the database stops          -> CloudStackMshostSourceDown; firing node alerts stay firing
+  the exporter stops          -> CloudStackMshostExporterDown
+"""
+import os
+
+import pytest
+import yaml
+
+from lib import db_servers, procs, prom_servers, sim
+from promside import alert_catalog as catalog
+from promside import dashboard_queries as dq
+
+EXAMPLE_CONFIG = os.path.join(catalog.REPO, "config", "prometheus.example.yml")
+EXAMPLE_EXPORTER = "cloudstack-db-monitor.example.com:9887"
+EXAMPLE_ALERTMANAGER = "alertmanager.example.com:9093"
+TIMEOUT = 30
+
+
+def prometheus_config(exporter_address, alertmanager_address):
+    """config/prometheus.example.yml with its example hosts replaced by the test's servers,
+    1s intervals and the rules file by absolute path."""
+    with open(EXAMPLE_CONFIG, encoding="utf-8") as f:
+        text = f.read()
+    assert EXAMPLE_EXPORTER in text and EXAMPLE_ALERTMANAGER in text
+    text = text.replace(EXAMPLE_EXPORTER, exporter_address)
+    text = text.replace(EXAMPLE_ALERTMANAGER, alertmanager_address)
+    config = yaml.safe_load(text)
+    config["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s",
+                        "scrape_timeout": "1s"}
+    config["rule_files"] = [catalog.RULES_FILE]
+    return config
+
+
+def exporter_config(db, alertmanager_url):
+    database = db.config_yaml_database()
+    target = {"database": database, "heartbeat": {"dead_after": "2s", "stale_after": "4s"},
+              "probe": {"kind": "tcp", "timeout": "500ms"}}
+    return {
+        "poll_interval": "500ms",
+        "default_target": "prod",
+        "targets": [dict(target, name="prod", labels={"cloudstack": "prod-eu"}),
+                    dict(target, name="staging")],
+        "alerting": {"alertmanagers": [alertmanager_url], "resend_interval": "2s"},
+    }
+
+
+class Stack:
+    def __init__(self):
+        self.started = []
+        self.sim = None
+
+    def start(self, workdir):
+        self.db = self.keep(db_servers.start_database("mysql", os.path.join(workdir, "db")))
+        self.am = self.keep(prom_servers.start_alertmanager(os.path.join(workdir, "am")))
+        self.exporter = self.keep(procs.start_exporter(
+            exporter_config(self.db, self.am.url), os.path.join(workdir, "exporter")))
+        config = prometheus_config(self.exporter.address, self.am.url.split("://")[1])
+        self.prom = self.keep(prom_servers.start_prometheus(
+            os.path.join(workdir, "prometheus"), [], extra_config=config))
+
+    def keep(self, server):
+        self.started.append(server)
+        return server
+
+    def stop(self):
+        if self.sim is not None:
+            self.sim.stop()
+        for server in reversed(self.started):
+            try:
+                server.stop()
+            except Exception:  # one failing stop must not leave the others running
+                pass
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = Stack()
+    try:
+        s.start(str(tmp_path_factory.mktemp("promside-queries")))
+        yield s
+    finally:
+        s.stop()
+
+
+def returns_data(prom, expr):
+    try:
+        return len(prom.query(expr)) > 0
+    except ValueError:
+        return False
+
+
+def wait_data(prom, expr, what):
+    prom_servers.wait_until(lambda: returns_data(prom, expr), TIMEOUT, "data for %s: %s" % (what, expr))
+
+
+def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
+    prom = stack.prom
+    rules = catalog.rule_alerts()
+    checked = set()
+
+    def check_alert(name):
+        wait_data(prom, rules[name]["expr"], name)
+        checked.add(name)
+
+    # Both scrape forms are up and carry the target label.
+    prom_servers.wait_until(
+        lambda: {s["metric"].get("target") for s in prom.query('cloudstack_mshost_up == 1')}
+        >= {"prod", "staging"}, TIMEOUT, "both targets scraped, with their target label")
+    forms = {(s["metric"]["job"], s["metric"]["instance"]) for s in prom.query("cloudstack_mshost_up")}
+    assert ("cloudstack-mshost-probe", "staging") in forms, forms
+    assert not prom.query('cloudstack_mshost_up{job="cloudstack-mshost-exporter"}'), \
+        "the exporter's own job must drop the target metrics"
+    wait_data(prom, 'mshost_exporter_build_info{job="cloudstack-mshost-exporter"}', "the exporter's own job")
+
+    # An empty mshost table: no node runs.
+    check_alert("CloudStackNoRunningMgmtServer")
+
+    stack.sim = sim.start_simulator(stack.db, str(tmp_path / "sim"), nodes=6,
+                                    heartbeat_interval=0.5)
+    msid = {n: stack.sim.msid(n) for n in stack.sim.nodes}
+    wait_data(prom, 'cloudstack_mshost_verdict{verdict="ok",msid="%s"} == 1' % msid["ms-1"], "ms-1 ok")
+    wait_data(prom, 'cloudstack_mshost_clock_offset_seconds{msid="%s"}' % msid["ms-1"], "clock offset")
+
+    stack.sim.act("hang", "ms-2")
+    stack.sim.act("kill", "ms-3")
+    stack.sim.act("partition", "ms-4")
+    stack.db.execute("UPDATE mshost SET state='Down' WHERE msid=%s", (msid["ms-5"],))
+    for i in range(4):
+        stack.sim.act("restart", "ms-6")
+        prom_servers.wait_until(
+            lambda: (prom.value('max(cloudstack_mshost_restarts_total{msid="%s",target="prod"})'
+                                % msid["ms-6"]) or 0) >= i + 1,
+            TIMEOUT, "restart %d of ms-6 scraped" % (i + 1))
+
+    check_alert("CloudStackMgmtServerHeartbeatStale")
+    check_alert("CloudStackMgmtServerUpNotRunning")
+    check_alert("CloudStackMgmtServerUnreachable")
+    check_alert("CloudStackMgmtServerDownButRunning")
+    check_alert("CloudStackMgmtServerFlapping")
+    for name, node in (("CloudStackMgmtServerHeartbeatStale", "ms-2"),
+                       ("CloudStackMgmtServerUpNotRunning", "ms-3"),
+                       ("CloudStackMgmtServerUnreachable", "ms-4"),
+                       ("CloudStackMgmtServerDownButRunning", "ms-5"),
+                       ("CloudStackMgmtServerFlapping", "ms-6")):
+        got = {s["metric"].get("msid") for s in prom.query(rules[name]["expr"])}
+        assert msid[node] in got, (name, node, got)
+
+    # The exporter's own evaluator fires UpNotRunning at once, and pushes it.
+    wait_data(prom, 'cloudstack_mshost_alert_firing{alertname="CloudStackMgmtServerUpNotRunning"} == 1',
+              "the exporter's firing alert")
+    wait_data(prom, 'ALERTS{alertname="CloudStackMgmtServerUpNotRunning", alertstate="firing"}',
+              "Prometheus's firing alert")
+    wait_data(prom, "mshost_exporter_notifications_total", "notifications")
+
+    # Now every recording rule and every dashboard query has something to show.
+    for record in catalog.recording_rules():
+        wait_data(prom, record, "recording rule " + record)
+    missing = [(title, ref, expr) for title, ref, expr in dq.queries()
+               if not _eventually(prom, expr)]
+    assert not missing, "dashboard queries without data:\n" + "\n".join(
+        "%s/%s: %s" % m for m in missing)
+
+    # The database goes away: SourceDown, and the node alerts that fire keep firing
+    # on the frozen series (the rules' outage guard, live).
+    firing_before = _firing(prom)
+    assert ("CloudStackMgmtServerUpNotRunning", msid["ms-3"]) in firing_before
+    stack.db.stop()
+    check_alert("CloudStackMshostSourceDown")
+    prom_servers.wait_until(
+        lambda: prom.value('max(cloudstack_mshost_up{target="prod"})') == 0, TIMEOUT,
+        "outage scraped")
+    node_alerts_before = {a for a in firing_before if a[1]}
+    for _ in range(5):  # five evaluations into the outage
+        _wait_evaluations(prom, 1)
+        now = {a for a in _firing(prom) if a[1]}
+        assert node_alerts_before <= now, node_alerts_before - now
+
+    # The exporter goes away: the only alert Prometheus can still raise about it.
+    stack.exporter.stop()
+    check_alert("CloudStackMshostExporterDown")
+    assert checked == set(rules), set(rules) - checked
+
+
+def _eventually(prom, expr, timeout=10):
+    try:
+        wait_data(prom, expr, "query")
+        return True
+    except AssertionError:
+        return False
+
+
+def _firing(prom):
+    """{(alertname, msid or None)} of Prometheus's firing CloudStack alerts, both forms."""
+    return {(s["metric"]["alertname"], s["metric"].get("msid"))
+            for s in prom.query('ALERTS{alertstate="firing", alertname=~"CloudStack.+"}')}
+
+
+def _wait_evaluations(prom, n):
+    start = prom.value("vector(time())")
+    prom_servers.wait_until(lambda: prom.value("vector(time())") >= start + n, 10, "%d evaluations" % n)
