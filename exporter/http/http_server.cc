@@ -2,6 +2,7 @@
 // HttpRequest values for the Router and writes HttpResponse values back.
 #include <CivetServer.h>
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "http/http.h"
 #include "http/tls_context.h"
@@ -328,28 +330,58 @@ class CivetHttpServer final : public HttpServer {
   std::map<int, uint64_t> counts_;  // guarded by counts_mu_
 };
 
+// Loads the two shim libraries (civetweb_ssl_shim.c) so that CivetWeb's
+// dlopen("libssl.so") and dlopen("libcrypto.so") find them, then lets CivetWeb load
+// OpenSSL, once for the life of the process: done per server instead, CivetWeb
+// would unload OpenSSL's configuration modules for the whole process whenever its
+// last HTTPS server stops. Without the shims CivetWeb is never asked: a half-loaded
+// OpenSSL would crash it on the first HTTPS connection.
+bool PrepareCivetwebTls(std::string* error) {
+  static std::once_flag once;
+  static std::string problem;  // written once, under call_once
+  std::call_once(once, [] {
+    std::vector<std::string> folders;
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+      std::string dir(exe, static_cast<size_t>(n));
+      dir.erase(dir.rfind('/'));
+      folders.push_back(dir + "/civetweb_ssl");
+      folders.push_back(dir + "/../lib/mshost_exporter");
+    }
+    folders.push_back(MSX_CIVETWEB_SSL_DIR);
+    for (const std::string& folder : folders) {
+      void* ssl = dlopen((folder + "/libssl.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+      void* crypto = dlopen((folder + "/libcrypto.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (ssl != nullptr && crypto != nullptr) {
+        // Both stay loaded for the life of the process.
+        if ((mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) == 0) {
+          problem = "CivetWeb could not load OpenSSL through " + folder;
+        }
+        return;
+      }
+      if (ssl != nullptr) dlclose(ssl);
+      if (crypto != nullptr) dlclose(crypto);
+    }
+    problem =
+        "HTTPS needs libssl.so and libcrypto.so from the build's civetweb_ssl/ "
+        "folder (see docs/http.md); looked in";
+    for (const std::string& folder : folders) problem += " " + folder;
+  });
+  *error = problem;
+  return problem.empty();
+}
+
 }  // namespace
-}  // namespace msx
-
-extern "C" int msx_civetweb_ssl_shim(void);  // civetweb_ssl_shim.c
-
-namespace msx {
 
 std::unique_ptr<HttpServer> StartHttpServer(const HttpServerOptions& options,
                                             const Router& router, std::string* error) {
-  // Loads OpenSSL into CivetWeb (through the shim) once for the life of the process.
-  // Done per server instead, CivetWeb would unload OpenSSL's configuration modules
-  // for the whole process whenever its last HTTPS server stops.
-  static std::once_flag tls_initialized;
-  std::call_once(tls_initialized, [] {
-    msx_civetweb_ssl_shim();
-    mg_init_library(MG_FEATURES_TLS);
-  });
   WebConfig web;
   if (!options.web_config_file.empty() &&
       !LoadWebConfig(options.web_config_file, &web, error)) {
     return nullptr;
   }
+  if (web.tls_enabled && !PrepareCivetwebTls(error)) return nullptr;
   auto server = std::make_unique<CivetHttpServer>(router, options, std::move(web));
   if (!server->Start(error)) return nullptr;
   return server;
