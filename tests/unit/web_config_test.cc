@@ -170,6 +170,21 @@ TEST(WebConfigTest, HttpServerHeaders) {
               HasSubstr("http_server_config.http2: not supported"));
 }
 
+TEST(WebConfigTest, DocumentedExampleLoads) {
+  const std::string path = std::string(MSX_TESTDATA_DIR) + "/web/web.yml";
+  WebConfig config;
+  std::string error;
+  ASSERT_TRUE(LoadWebConfig(path, &config, &error)) << error;
+  EXPECT_EQ(config.file, path);
+  EXPECT_TRUE(config.tls_enabled);
+  EXPECT_EQ(config.tls.cert_file, std::string(MSX_TESTDATA_DIR) + "/web/server.crt");
+  EXPECT_EQ(config.tls.client_ca_file,
+            std::string(MSX_TESTDATA_DIR) + "/web/clients-ca.crt");
+  EXPECT_EQ(config.tls.client_auth_type, "RequireAndVerifyClientCert");
+  EXPECT_EQ(config.basic_auth_users.at("prometheus"), kCarolHash);
+  EXPECT_EQ(config.headers.at("Strict-Transport-Security"), "max-age=31536000");
+}
+
 TEST(WebConfigTest, LoadReportsUnreadableFile) {
   WebConfig config;
   std::string error;
