@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace msx {
 namespace {
 
-// A port as written in the config or an override: decimal digits only, 1..65535.
+// probe.port when it is a number: decimal digits only, 1..65535.
 std::optional<int> ParsePort(const std::string& text) {
   if (text.empty() || text.size() > 5) return std::nullopt;
   if (!std::all_of(text.begin(), text.end(),
@@ -34,43 +35,16 @@ std::string ProbeAddress::ToString() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::optional<ProbeAddress> ParseHostPort(const std::string& text) {
-  std::string host;
-  std::string port;
-  if (!text.empty() && text[0] == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size() ||
-        text[close + 1] != ':') {
-      return std::nullopt;
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const size_t colon = text.find(':');
-    // A second colon means an IPv6 literal without brackets: ambiguous.
-    if (colon == std::string::npos || text.find(':', colon + 1) != std::string::npos) {
-      return std::nullopt;
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  const std::optional<int> port_number = ParsePort(port);
-  if (host.empty() || !port_number) return std::nullopt;
-  ProbeAddress address;
-  address.host = host;
-  address.port = *port_number;
-  return address;
-}
-
 ProbeAddress ChooseProbeAddress(const MshostRow& row, const ProbeConfig& probe) {
   const auto override_it = probe.overrides.find(std::to_string(row.msid));
   if (override_it != probe.overrides.end()) {
-    std::optional<ProbeAddress> address = ParseHostPort(override_it->second);
-    if (!address) {
+    ProbeAddress address;
+    if (!SplitHostPort(override_it->second, &address.host, &address.port) ||
+        address.host.empty() || address.port == 0) {
       return Error("probe.overrides[\"" + override_it->first + "\"]: \"" +
                    override_it->second + "\" is not host:port");
     }
-    return *address;
+    return address;
   }
 
   ProbeAddress address;

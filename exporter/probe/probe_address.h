@@ -9,7 +9,6 @@
 // Pure functions, thread-safe.
 #pragma once
 
-#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -31,9 +30,6 @@ struct ProbeAddress {
 // (service_ip when the name is NULL or empty) | the fixed host, and port =
 // service_port | the fixed number.
 ProbeAddress ChooseProbeAddress(const MshostRow& row, const ProbeConfig& probe);
-
-// Splits "host:port" or "[v6]:port" (port 1..65535). nullopt when malformed.
-std::optional<ProbeAddress> ParseHostPort(const std::string& text);
 
 // 127.0.0.0/8, ::1 (and IPv4-mapped 127/8), "localhost" and names under ".localhost".
 bool IsLoopbackAddress(const std::string& host);

@@ -95,19 +95,12 @@ TEST(ProbeAddressTest, UnusableRowValuesAreErrors) {
   EXPECT_FALSE(ChooseProbeAddress(Row(), probe).ok());
 }
 
-TEST(ProbeAddressTest, ParseHostPort) {
-  EXPECT_EQ(ParseHostPort("a:1")->ToString(), "a:1");
-  EXPECT_EQ(ParseHostPort("[fe80::1]:65535")->host, "fe80::1");
-  EXPECT_FALSE(ParseHostPort("a"));
-  EXPECT_FALSE(ParseHostPort(":80"));
-  EXPECT_FALSE(ParseHostPort("a:"));
-  EXPECT_FALSE(ParseHostPort("a:0"));
-  EXPECT_FALSE(ParseHostPort("a:65536"));
-  EXPECT_FALSE(ParseHostPort("a:8o"));
-  EXPECT_FALSE(ParseHostPort("a:-1"));
-  EXPECT_FALSE(ParseHostPort("::1:80"));  // IPv6 needs brackets
-  EXPECT_FALSE(ParseHostPort("[::1]80"));
-  EXPECT_FALSE(ParseHostPort("[::1"));
+TEST(ProbeAddressTest, MalformedOverridesAreErrors) {
+  for (const char* bad : {"host", ":80", "host:0", "host:65536", "::1:80", "[::1]"}) {
+    ProbeConfig probe;
+    probe.overrides["42"] = bad;
+    EXPECT_FALSE(ChooseProbeAddress(Row(), probe).ok()) << bad;
+  }
 }
 
 TEST(ProbeAddressTest, Loopback) {
