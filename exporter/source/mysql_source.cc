@@ -66,6 +66,15 @@ class MysqlSource : public ReconnectingSource {
       *error = "connect to " + Where() + ": " + LastError();
       return false;
     }
+    // libmariadb 3.3 falls back to plain text when the server offers no TLS, even
+    // with MYSQL_OPT_SSL_ENFORCE, unless it also verifies the certificate.
+    const std::string& mode = db_.tls.mode;
+    if (mode != "disabled" && mode != "preferred" &&
+        mysql_get_ssl_cipher(conn_) == nullptr) {
+      *error = "connect to " + Where() + ": the server does not offer TLS (tls.mode " +
+               mode + ")";
+      return false;
+    }
     SetServerTimeouts();
     return true;
   }

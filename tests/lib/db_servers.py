@@ -5,7 +5,7 @@ loopback port, with CloudStack's schema and a least-privilege exporter user.
     db.execute("INSERT INTO mshost (msid, name, service_ip, service_port) "
                "VALUES (%s, %s, %s, %s)", (1, "ms-1", "10.0.0.1", 9090))
     config["targets"][0]["database"] = db.config_yaml_database(query_timeout="2s")
-    db.stop(); db.start(); db.kill(); db.start()
+    db.stop(); db.start(); db.kill(); db.start(); db.freeze(); db.thaw()
     db.stop()                                          # at the end
 
 The server's time zone is not UTC on purpose ("+05:30" by default), so a test
@@ -52,16 +52,21 @@ GRANTED_TABLES = ("mshost", "mshost_peer", "mshost_status")
 _live = []  # every Database started by this process, for the exit handler
 
 
-def start_database(driver, workdir, timezone="+05:30"):
+def start_database(driver, workdir, timezone="+05:30", tls=False):
     """Starts a fresh server for `driver` ("mysql" or "postgresql") in `workdir`
     (created if missing), creates database `cloud`, the schema from tests/sql/, an
     admin user and the SELECT-only exporter user, and returns a ready Database.
     `timezone` is the server's default zone: an offset "+HH:MM" (both drivers) or a
-    zone name (postgresql only)."""
+    zone name (postgresql only).
+
+    tls=True: the server offers TLS with a certificate for IP 127.0.0.1 only, signed
+    by the CA in db.tls_ca, and also listens on 127.0.0.2 (a name the certificate
+    does not carry); the exporter user may then connect over TLS only. db.tls_wrong_ca
+    is a CA that signed nothing here."""
     if driver == "mysql":
-        db = _MariaDB(workdir, timezone)
+        db = _MariaDB(workdir, timezone, tls)
     elif driver == "postgresql":
-        db = _Postgres(workdir, timezone)
+        db = _Postgres(workdir, timezone, tls)
     else:
         raise ValueError("unknown driver %r (mysql or postgresql)" % driver)
     _live.append(db)
@@ -80,11 +85,12 @@ class Database:
     driver, host ("127.0.0.1"), port, name ("cloud"), socket (mysql: the socket
     file; postgresql: its folder), admin_user, admin_password, exporter_user,
     exporter_password, password_file (the exporter's password, with a trailing
-    newline as an editor leaves it), workdir, timezone, log_path."""
+    newline as an editor leaves it), workdir, timezone, log_path, tls_ca and
+    tls_wrong_ca (None without tls)."""
 
     driver = None
 
-    def __init__(self, workdir, timezone):
+    def __init__(self, workdir, timezone, tls):
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.timezone = timezone
@@ -97,6 +103,8 @@ class Database:
         self.password_file = os.path.join(self.workdir, "exporter.password")
         with open(self.password_file, "w") as f:
             f.write(self.exporter_password + "\n")
+        self.tls = tls
+        self.tls_ca = self.tls_wrong_ca = None
         self.proc = None
         self._log = None
         self._bootstrapped = False
@@ -127,6 +135,7 @@ class Database:
         """Graceful shutdown by PID; SIGKILL if it takes longer than 30 s."""
         if not self.running:
             return self._reap()
+        self.thaw()  # a frozen server would not see the signal
         os.kill(self.proc.pid, self._stop_signal)
         try:
             self.proc.wait(STOP_TIMEOUT)
@@ -138,20 +147,23 @@ class Database:
         """SIGKILL to the server and its children (PostgreSQL backends), as a crash
         or the OOM killer would."""
         if self.running:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _signal_all(_process_tree(self.proc.pid), signal.SIGKILL)
         self._reap()
+
+    def freeze(self):
+        """SIGSTOP to the server and its children: it keeps its sockets open but
+        answers nothing, like a paused VM. thaw() resumes it."""
+        if self.running:
+            os.kill(self.proc.pid, signal.SIGSTOP)  # first, so it forks no more
+            _signal_all(_process_tree(self.proc.pid), signal.SIGSTOP)
+
+    def thaw(self):
+        if self.running:
+            _signal_all(_process_tree(self.proc.pid), signal.SIGCONT)
 
     def _reap(self):
         if self.proc is not None:
             self.proc.wait()
-            # Children of a killed server may linger for a moment; they hold the port.
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         if self._log:
             self._log.close()
             self._log = None
@@ -254,6 +266,30 @@ class Database:
     def _init(self):
         raise NotImplementedError
 
+    def _make_certificates(self, folder):
+        """CA, wrong CA and a server certificate for IP:127.0.0.1 in `folder`;
+        returns the server's (cert, key) paths."""
+        tls_dir = os.path.join(self.workdir, "tls")
+        os.makedirs(tls_dir, exist_ok=True)
+        self.tls_ca = os.path.join(tls_dir, "ca.pem")
+        self.tls_wrong_ca = os.path.join(tls_dir, "wrong-ca.pem")
+        cert, key = os.path.join(folder, "server.pem"), os.path.join(folder, "server.key")
+        ext = os.path.join(tls_dir, "server.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        for name in ("ca", "wrong-ca"):
+            _openssl(["req", "-x509"] + ec + ["-keyout", os.path.join(tls_dir, name + ".key"),
+                      "-out", os.path.join(tls_dir, name + ".pem"), "-days", "3650",
+                      "-subj", "/CN=msx test " + name])
+        csr = os.path.join(tls_dir, "server.csr")
+        _openssl(["req", "-new"] + ec + ["-keyout", key, "-out", csr,
+                                         "-subj", "/CN=msx test server"])
+        _openssl(["x509", "-req", "-in", csr, "-CA", self.tls_ca, "-CAkey",
+                  os.path.join(tls_dir, "ca.key"), "-CAcreateserial", "-out", cert,
+                  "-days", "3650", "-extfile", ext])
+        return cert, key
+
     def _bootstrap(self):
         raise NotImplementedError
 
@@ -278,22 +314,25 @@ class _MariaDB(Database):
     admin_user = "admin"
     _stop_signal = signal.SIGTERM
 
-    def __init__(self, workdir, timezone):
+    def __init__(self, workdir, timezone, tls):
         if not re.fullmatch(r"[+-]\d\d:\d\d", timezone):
             raise ValueError("mysql needs a time zone offset like +05:30, not %r "
                              "(named zones need the server's zone tables)" % timezone)
-        super().__init__(workdir, timezone)
+        super().__init__(workdir, timezone, tls)
         self.datadir = os.path.join(self.workdir, "mariadb")
         self.socket = _short_path(os.path.join(self.workdir, "mysqld.sock"))
         self.log_path = os.path.join(self.workdir, "mariadb.log")
 
     def _init(self):
         shutil.copytree(_mariadb_template(), self.datadir, symlinks=True)
+        if self.tls:
+            self._tls_files = self._make_certificates(os.path.join(self.workdir, "tls"))
 
     def _server_args(self):
         args = [MARIADBD, "--no-defaults", "--datadir=" + self.datadir,
                 "--socket=" + self.socket, "--port=%d" % self.port,
-                "--bind-address=127.0.0.1", "--skip-name-resolve",
+                "--bind-address=" + ("127.0.0.1,127.0.0.2" if self.tls else "127.0.0.1"),
+                "--skip-name-resolve",
                 "--pid-file=" + os.path.join(self.workdir, "mariadb.pid"),
                 "--log-error=" + self.log_path, "--default-time-zone=" + self.timezone,
                 "--skip-log-bin", "--innodb-buffer-pool-size=16M",
@@ -302,6 +341,9 @@ class _MariaDB(Database):
                 "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"]
         if os.geteuid() == 0:
             args.append("--user=root")
+        if self.tls:
+            cert, key = self._tls_files
+            args += ["--ssl-ca=" + self.tls_ca, "--ssl-cert=" + cert, "--ssl-key=" + key]
         return args
 
     def _probe_database(self):
@@ -332,7 +374,8 @@ class _MariaDB(Database):
             cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s",
                         (self.admin_user, self.admin_password))
             cur.execute("GRANT ALL PRIVILEGES ON *.* TO 'admin'@'%' WITH GRANT OPTION")
-            cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s",
+            cur.execute("CREATE USER %s@'%%' IDENTIFIED BY %s" +
+                        (" REQUIRE SSL" if self.tls else ""),
                         (self.exporter_user, self.exporter_password))
             cur.execute("USE cloud")
             cur.execute(schema)
@@ -366,8 +409,8 @@ class _Postgres(Database):
     admin_user = "postgres"
     _stop_signal = signal.SIGINT  # "fast" shutdown: ends sessions, no waiting
 
-    def __init__(self, workdir, timezone):
-        super().__init__(workdir, timezone)
+    def __init__(self, workdir, timezone, tls):
+        super().__init__(workdir, timezone, tls)
         self._as_postgres = os.geteuid() == 0
         if self._as_postgres:
             # postgres cannot enter pytest's root-only folders: the server lives in a
@@ -395,11 +438,7 @@ class _Postgres(Database):
 
     def _init(self):
         pwfile = os.path.join(self.rundir, "admin.password")
-        with open(pwfile, "w") as f:
-            f.write(self.admin_password + "\n")
-        if self._as_postgres:
-            pw = pwd.getpwnam("postgres")
-            os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+        self._write_owned(pwfile, self.admin_password + "\n")
         result = subprocess.run(
             [os.path.join(PG_BIN, "initdb"), "-D", self.datadir, "-U", self.admin_user,
              "--auth=scram-sha-256", "--pwfile=" + pwfile, "--encoding=UTF8",
@@ -409,10 +448,31 @@ class _Postgres(Database):
         os.unlink(pwfile)
         if result.returncode != 0:
             raise RuntimeError("initdb failed:\n" + result.stdout.decode(errors="replace"))
+        hba = ["local all all scram-sha-256"]
+        if self.tls:
+            hba.append("hostnossl all %s 0.0.0.0/0 reject" % self.exporter_user)
+        hba.append("host all all 127.0.0.0/8 scram-sha-256")
+        self._write_owned(os.path.join(self.datadir, "pg_hba.conf"), "\n".join(hba) + "\n")
+        if self.tls:
+            cert, key = self._make_certificates(self.rundir)
+            os.chmod(key, 0o600)
+            self._chown(cert)
+            self._chown(key)
+            self._tls_files = cert, key
+
+    def _chown(self, path):
+        if self._as_postgres:
+            pw = pwd.getpwnam("postgres")
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    def _write_owned(self, path, text):
+        with open(path, "w") as f:
+            f.write(text)
+        self._chown(path)
 
     def _server_args(self):
         settings = {
-            "listen_addresses": "127.0.0.1",
+            "listen_addresses": "127.0.0.1,127.0.0.2" if self.tls else "127.0.0.1",
             "unix_socket_directories": self.rundir,
             "TimeZone": _posix_zone(self.timezone),
             "log_timezone": "UTC",
@@ -423,6 +483,9 @@ class _Postgres(Database):
             "max_connections": "100",
             "logging_collector": "off",
         }
+        if self.tls:
+            cert, key = self._tls_files
+            settings.update(ssl="on", ssl_cert_file=cert, ssl_key_file=key)
         args = [os.path.join(PG_BIN, "postgres"), "-D", self.datadir, "-p", str(self.port)]
         for key, value in settings.items():
             args += ["-c", "%s=%s" % (key, value)]
@@ -482,6 +545,42 @@ def _posix_zone(zone):
     sign, hours, minutes = m.groups()
     return "<%s%s%s>%s%s:%s" % (sign, hours, minutes, "-" if sign == "+" else "+",
                                 hours, minutes)
+
+
+def _process_tree(pid):
+    """`pid` and all its descendants, from /proc. PostgreSQL's backends call setsid(),
+    so the server's process group does not reach them."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree
+
+
+def _signal_all(pids, sig):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def _openssl(args):
+    result = subprocess.run(["openssl"] + args, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise RuntimeError("openssl %s failed:\n%s" % (args[0], result.stdout.decode()))
 
 
 def _short_path(path):
