@@ -45,6 +45,8 @@ def stack(request, tmp_path_factory):
     finally:
         for server in reversed(started):
             server.stop()
+        if started:
+            started[0].cleanup()  # the database's folders outside workdir
 
 
 def pytest_configure(config):

@@ -294,6 +294,8 @@ def main():
         for what, server in reversed(started):
             try:
                 server.stop()
+                if hasattr(server, "cleanup"):
+                    server.cleanup()
             except Exception as e:
                 story.detail("%s: %s" % (what, e))
         left = leftovers(args.workdir)

@@ -1,0 +1,184 @@
+"""The simulator itself, against a real database per driver: the rows, heartbeats,
+peers and listeners every end-to-end test relies on. Without the exporter, so a
+failure here points at the test bed, not at the product."""
+import datetime
+import os
+import socket
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from bed import DRIVERS  # noqa: E402
+from lib import db_servers, sim  # noqa: E402
+from lib.prom_servers import wait_until  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=DRIVERS)
+def db(request, tmp_path_factory):
+    database = db_servers.start_database(request.param,
+                                         str(tmp_path_factory.mktemp("sim-" + request.param)))
+    try:
+        yield database
+    finally:
+        database.stop()
+        database.cleanup()
+
+
+@pytest.fixture
+def cluster(db, tmp_path):
+    for table in ("mshost_peer", "mshost_status", "mshost"):
+        db.execute("DELETE FROM " + table)
+    simulator = sim.start_simulator(db, str(tmp_path), nodes=3, heartbeat_interval=0.3,
+                                    clock_offsets={"ms-3": "-40s"})
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
+
+
+def row(db, msid):
+    rows = db.execute("SELECT state, runid, last_update, service_ip, service_port, removed, "
+                      "alert_count, name FROM mshost WHERE msid=%s", (msid,))
+    assert len(rows) == 1, rows
+    state, runid, last_update, ip, port, removed, alert_count, name = rows[0]
+    return {"state": state, "runid": int(runid), "last_update": last_update,
+            "service_ip": ip.strip(), "service_port": port, "removed": removed,
+            "alert_count": alert_count, "name": name}
+
+
+def db_utc_now(db):
+    sql = ("SELECT UTC_TIMESTAMP(6)" if db.driver == "mysql"
+           else "SELECT (now() AT TIME ZONE 'utc')::timestamp")
+    return db.execute(sql)[0][0]
+
+
+def connects(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_rows_heartbeats_and_peers(db, cluster):
+    msids = {name: cluster.msid(name) for name in ("ms-1", "ms-2", "ms-3")}
+    assert int(msids["ms-3"]) >= 2**63  # unsigned 64-bit msids are exercised
+    for name, msid in msids.items():
+        r = row(db, msid)
+        assert (r["state"], r["name"], r["service_ip"], r["removed"], r["alert_count"]) == \
+            ("Up", name, "127.0.0.1", None, 0)
+        assert r["service_port"] == cluster.nodes[name]["port"]
+        assert str(r["runid"]) == cluster.nodes[name]["runid"]
+        assert connects(r["service_port"])
+
+    # Heartbeats move last_update forward, on each node's own clock.
+    first = row(db, msids["ms-1"])["last_update"]
+    wait_until(lambda: row(db, msids["ms-1"])["last_update"] > first, 3, "a heartbeat")
+    now = db_utc_now(db)
+    assert abs((now - row(db, msids["ms-1"])["last_update"]).total_seconds()) < 2
+    behind = (now - row(db, msids["ms-3"])["last_update"]).total_seconds()
+    assert 38 < behind < 42, behind
+
+    # One mshost_peer row per ordered pair of nodes, with the peer's current runid.
+    wait_until(lambda: len(db.execute("SELECT id FROM mshost_peer")) == 6, 3, "6 peer rows")
+    ids = {int(i): int(m) for i, m in db.execute("SELECT id, msid FROM mshost")}
+    runids = {int(i): int(r) for i, r in db.execute("SELECT id, runid FROM mshost")}
+    for owner, peer, peer_runid, peer_state in db.execute(
+            "SELECT owner_mshost, peer_mshost, peer_runid, peer_state FROM mshost_peer"):
+        assert owner != peer and int(owner) in ids and int(peer) in ids
+        assert int(peer_runid) == runids[int(peer)]
+        assert peer_state == "Up"
+
+
+def test_kill_leaves_row_up_and_port_closed(db, cluster):
+    msid, port = cluster.msid("ms-2"), cluster.nodes["ms-2"]["port"]
+    cluster.act("kill", "ms-2")
+    frozen = row(db, msid)
+    assert frozen["state"] == "Up"
+    assert not connects(port)
+    time.sleep(1.0)  # three heartbeat intervals: none may come
+    assert row(db, msid)["last_update"] == frozen["last_update"]
+
+
+def test_stop_sets_down(db, cluster):
+    msid, port = cluster.msid("ms-1"), cluster.nodes["ms-1"]["port"]
+    cluster.act("stop", "ms-1")
+    assert row(db, msid)["state"] == "Down"
+    assert not connects(port)
+
+
+def test_hang_keeps_port_open_without_heartbeats(db, cluster):
+    msid, port = cluster.msid("ms-1"), cluster.nodes["ms-1"]["port"]
+    cluster.act("hang", "ms-1")
+    frozen = row(db, msid)["last_update"]
+    time.sleep(1.0)
+    assert row(db, msid)["last_update"] == frozen
+    assert connects(port)
+    cluster.act("resume", "ms-1")
+    assert row(db, msid)["last_update"] > frozen
+
+
+def test_partition_closes_port_but_heartbeats(db, cluster):
+    msid, port = cluster.msid("ms-1"), cluster.nodes["ms-1"]["port"]
+    cluster.act("partition", "ms-1")
+    assert not connects(port)
+    before = row(db, msid)["last_update"]
+    wait_until(lambda: row(db, msid)["last_update"] > before, 3, "heartbeats to go on")
+
+
+def test_restart_new_runid_same_port(db, cluster):
+    msid, port = cluster.msid("ms-1"), cluster.nodes["ms-1"]["port"]
+    old = row(db, msid)["runid"]
+    event = cluster.act("restart", "ms-1")
+    r = row(db, msid)
+    assert r["runid"] > old and str(r["runid"]) == event["runid"]
+    assert (r["state"], r["service_port"]) == ("Up", port)
+    assert connects(port)
+
+
+def test_shutdown_stuck_then_start(db, cluster):
+    msid = cluster.msid("ms-2")
+    cluster.act("shutdown-stuck", "ms-2")
+    assert row(db, msid)["state"] == "PreparingToShutDown"
+    assert not connects(cluster.nodes["ms-2"]["port"])
+    with pytest.raises(sim.SimulatorError, match="not running"):
+        cluster.act("kill", "ms-2")
+    cluster.act("start", "ms-2")
+    assert row(db, msid)["state"] == "Up"
+
+
+def test_peers_mark_a_silent_node_down(db, tmp_path):
+    """CloudStack's cluster.heartbeat.threshold: a live peer sets a silent node Down
+    and bumps its alert_count (with a 2 s threshold instead of 150 s)."""
+    for table in ("mshost_peer", "mshost_status", "mshost"):
+        db.execute("DELETE FROM " + table)
+    simulator = sim.start_simulator(db, str(tmp_path), nodes=2, heartbeat_interval=0.3,
+                                    extra_args=["--heartbeat-threshold", "2s"])
+    try:
+        msid = simulator.msid("ms-2")
+        since = simulator.mark()
+        simulator.act("kill", "ms-2")
+        event = simulator.wait_event("peer_marked_down", node="ms-1", since=since, timeout=6)
+        assert event["peer_msid"] == msid
+        r = row(db, msid)
+        assert (r["state"], r["alert_count"]) == ("Down", 1)
+    finally:
+        simulator.stop()
+
+
+def test_unknown_command_and_node_are_reported(cluster):
+    since = cluster.mark()
+    cluster.send("explode ms-1")
+    assert "unknown command" in cluster.wait_event("error", since=since)["message"]
+    since = cluster.mark()
+    cluster.send("kill ms-9")
+    assert "unknown node" in cluster.wait_event("error", since=since)["message"]
+
+
+def test_last_update_is_utc_not_session_zone(db, cluster):
+    # The servers run in +05:30: a heartbeat written in local time would be 5.5 h off.
+    delta = db_utc_now(db) - row(db, cluster.msid("ms-1"))["last_update"]
+    assert abs(delta) < datetime.timedelta(seconds=2)
