@@ -1,4 +1,5 @@
 // Alert values shared by the evaluator, the notifier, the metrics and the pages.
+// Plain values: copy freely.
 #pragma once
 
 #include <map>
@@ -16,6 +17,16 @@ struct FiringAlert {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   double active_since_unix = 0;  // when it turned firing
+};
+
+// One alert as Alertmanager receives it (API v2, POST /api/v2/alerts). A firing
+// alert has ends_at in the future; a resolved one has ends_at = when it resolved.
+struct AlertNotification {
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  double starts_at_unix = 0;
+  double ends_at_unix = 0;
+  std::string generator_url;  // "" to leave it out
 };
 
 }  // namespace msx
