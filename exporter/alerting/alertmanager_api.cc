@@ -1,0 +1,129 @@
+#include "alerting/alertmanager_api.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace msx {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// "%40" -> "@"; a malformed escape stays as written.
+std::string PercentDecode(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int high = HexValue(text[i + 1]);
+      const int low = HexValue(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out += static_cast<char>(high * 16 + low);
+        i += 2;
+        continue;
+      }
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+// The URL with any "user:password@" cut out, for labels and logs even when the rest
+// of it is malformed.
+std::string WithoutUserinfo(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  const size_t authority_begin = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const size_t authority_end =
+      std::min(url.find_first_of("/?#", authority_begin), url.size());
+  const size_t at = url.rfind('@', authority_end == 0 ? 0 : authority_end - 1);
+  if (at == std::string::npos || at < authority_begin) return url;
+  return url.substr(0, authority_begin) + url.substr(at + 1);
+}
+
+}  // namespace
+
+AlertmanagerUrl ParseAlertmanagerUrl(const std::string& base_url) {
+  AlertmanagerUrl url;
+  url.label = WithoutUserinfo(base_url);  // until the URL proves usable
+  const size_t scheme_end = base_url.find("://");
+  const std::string scheme =
+      scheme_end == std::string::npos ? "" : base_url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    url.error = "the Alertmanager URL must start with http:// or https://";
+    return url;
+  }
+  const size_t authority_begin = scheme_end + 3;
+  size_t authority_end = base_url.find_first_of("/?#", authority_begin);
+  if (authority_end == std::string::npos) authority_end = base_url.size();
+  std::string authority =
+      base_url.substr(authority_begin, authority_end - authority_begin);
+  std::string rest = base_url.substr(authority_end);
+  if (rest.find_first_of("?#") != std::string::npos) {
+    url.error = "the Alertmanager URL must not have a query or fragment";
+    return url;
+  }
+
+  const size_t at = authority.rfind('@');
+  if (at != std::string::npos) {
+    const std::string userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    const size_t colon = userinfo.find(':');
+    url.has_credentials = true;
+    url.user = PercentDecode(userinfo.substr(0, colon));
+    url.password =
+        colon == std::string::npos ? "" : PercentDecode(userinfo.substr(colon + 1));
+  }
+  if (authority.empty() || authority[0] == ':') {
+    url.error = "the Alertmanager URL has no host";
+    return url;
+  }
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  url.label = scheme + "://" + authority + rest;
+  url.endpoint = url.label + "/api/v2/alerts";
+  url.ok = true;
+  return url;
+}
+
+std::string FormatRfc3339(double unix_seconds) {
+  double whole = std::floor(unix_seconds);
+  int millis = static_cast<int>(std::lround((unix_seconds - whole) * 1000));
+  if (millis == 1000) {
+    whole += 1;
+    millis = 0;
+  }
+  const std::time_t t = static_cast<std::time_t>(whole);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[96];  // room for any int the format could see
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                tm.tm_sec, millis);
+  return text;
+}
+
+std::string EncodeAlerts(const std::vector<AlertNotification>& alerts) {
+  nlohmann::json body = nlohmann::json::array();
+  for (const AlertNotification& alert : alerts) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [name, value] : alert.labels) {
+      if (!value.empty()) labels[name] = value;
+    }
+    nlohmann::json item = {
+        {"labels", labels},
+        {"annotations", alert.annotations},
+        {"startsAt", FormatRfc3339(alert.starts_at_unix)},
+        {"endsAt", FormatRfc3339(alert.ends_at_unix)},
+    };
+    if (!alert.generator_url.empty()) item["generatorURL"] = alert.generator_url;
+    body.push_back(std::move(item));
+  }
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace msx
