@@ -266,6 +266,7 @@ class Loader {
 
   void ReadTarget(MapReader t, TargetConfig* target,
                   std::map<std::string, std::string>* paths_by_name) {
+    if (!t.is_mapping()) return;
     if (!t.Has("name")) {
       t.Fail("name",
              "required: a unique name, used in /probe?target=NAME and as the alert "

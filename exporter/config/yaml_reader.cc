@@ -94,6 +94,7 @@ void MapReader::Read(const YAML::Node& node, const std::vector<std::string>* all
   if (!node.IsMap()) {
     problems_->Add(place_, path_,
                    "must be a mapping (key: value), not " + DescribeNodeType(node));
+    is_mapping_ = false;
     return;
   }
   for (const auto& key_value : node) {

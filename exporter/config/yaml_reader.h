@@ -73,6 +73,9 @@ class MapReader {
   MapReader(const YAML::Node& node, const YAML::Mark& place, std::string path,
             std::initializer_list<const char*> allowed, Problems* problems);
 
+  // False when the node was there but not a mapping (already reported): callers skip
+  // "required key" checks that would only repeat the problem.
+  bool is_mapping() const { return is_mapping_; }
   const std::string& path() const { return path_; }
   const YAML::Mark& place() const { return place_; }
   const std::vector<Entry>& entries() const { return entries_; }
@@ -107,6 +110,7 @@ class MapReader {
   const std::string path_;
   Problems* const problems_;
   std::vector<Entry> entries_;
+  bool is_mapping_ = true;
 };
 
 // A scalar as text; nullopt (and reported under `path`) for null, list or mapping.

@@ -387,6 +387,13 @@ TEST(ConfigLoaderTest, ReportsEveryProblemOfAFileInOrder) {
   EXPECT_THAT(result.errors[1].message, HasSubstr("(prod)"));
 }
 
+TEST(ConfigLoaderTest, TargetThatIsNotAMappingIsOneError) {
+  ConfigResult result = ParseConfig("targets: [prod]\n", "x.yml");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].ToString(),
+            "x.yml:1:11: targets[0]: must be a mapping (key: value), not \"prod\"");
+}
+
 TEST(ConfigLoaderTest, SplitHostPort) {
   std::string host;
   int port = -1;
