@@ -135,7 +135,8 @@ void TargetPoller::ProbeNodes(std::vector<NodeStatus>* nodes) {
     }
     node.probe_address = address.ToString();
     node.probe_loopback = IsLoopbackAddress(address.host);
-    NoteProbeAddress(node, node.probe_loopback ? "loopback" : "");
+    // The app warns about loopback addresses (once per node) from the snapshot.
+    NoteProbeAddress(node, "");
     targets.push_back({address.host, address.port});
     probed.push_back(&node);
   }
@@ -153,14 +154,7 @@ void TargetPoller::NoteProbeAddress(const NodeStatus& node, const std::string& p
   std::string& noted = probe_notes_[node.row.msid];
   if (problem == noted) return;
   noted = problem;
-  if (problem == "loopback") {
-    // service_ip defaults to 127.0.0.1 in CloudStack: from another host this probes
-    // the exporter's own machine, not the node.
-    spdlog::warn(
-        "probe address is loopback: set probe.address or probe.overrides unless the "
-        "exporter runs on that node target={} msid={} name={} address={}",
-        target_.name, node.row.msid, LogQuote(NameOf(node.row)), node.probe_address);
-  } else if (!problem.empty()) {
+  if (!problem.empty()) {
     spdlog::warn("cannot probe node target={} msid={} name={} error={}", target_.name,
                  node.row.msid, LogQuote(NameOf(node.row)), LogQuote(problem));
   }

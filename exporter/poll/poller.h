@@ -12,8 +12,9 @@
 // A cycle: read the source; on success judge every node (silence, restarts, probe,
 // verdict) and publish; on failure publish the last good nodes frozen with up=false,
 // without probing (CONTRACT.md, "During a database outage"). State changes (database
-// lost and back, a restart, a loopback probe address, unparsable rows) are logged
-// once when they happen, never per poll.
+// lost and back, a restart, a node without a usable probe address, unparsable rows)
+// are logged once when they happen, never per poll; loopback probe addresses are
+// only flagged in the snapshot (the app warns about them).
 //
 // Threading: PollOnce() must not run on two threads at once: call it directly
 // (tests, one-shot tools) or through Start(), not both. The callback runs on the
@@ -83,7 +84,7 @@ class TargetPoller {
   SilenceTracker silence_;
   std::map<uint64_t, int64_t> last_runid_;  // the last non-zero runid seen
   std::map<uint64_t, uint64_t> restarts_;
-  std::map<uint64_t, std::string> probe_notes_;  // the address problem last logged
+  std::map<uint64_t, std::string> probe_notes_;  // the address error last logged
   std::vector<std::string> logged_row_errors_;
 
   mutable std::mutex mu_;
