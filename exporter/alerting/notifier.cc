@@ -51,8 +51,10 @@ class AlertmanagerNotifier::Sender {
          std::atomic<uint64_t>* dropped)
       : options_(options), url_(std::move(url)), dropped_(dropped) {
     if (!url_.ok) {
-      spdlog::error("Alertmanager URL unusable, alerts to it count as errors error={}",
-                    url_.error);
+      spdlog::error(
+          "Alertmanager URL unusable, alerts to it count as errors alertmanager={} "
+          "error={}",
+          url_.label, url_.error);
       return;
     }
     thread_ = std::thread([this] { Run(); });
