@@ -116,11 +116,13 @@ std::string StripOneNewline(std::string text) {
 class Loader {
  public:
   explicit Loader(const std::string& file)
-      : problems_(file), base_dir_(std::filesystem::path(file).parent_path()) {}
+      : file_(file),
+        problems_(file),
+        base_dir_(std::filesystem::path(file).parent_path()) {}
 
-  ConfigResult Parse(const std::string& text, const std::string& file) {
+  ConfigResult Parse(const std::string& text) {
     Config config;
-    config.file = file;
+    config.file = file_;
     try {
       ParseDocument(text, &config);
     } catch (const YAML::Exception& e) {
@@ -134,8 +136,6 @@ class Loader {
     if (result.errors.empty()) result.config = std::move(config);
     return result;
   }
-
-  Problems* problems() { return &problems_; }
 
  private:
   void ParseDocument(const std::string& text, Config* config) {
@@ -498,6 +498,7 @@ class Loader {
     }
   }
 
+  const std::string file_;
   Problems problems_;
   const std::filesystem::path base_dir_;
 };
@@ -548,26 +549,21 @@ bool SplitHostPort(const std::string& address, std::string* host, int* port) {
 }
 
 ConfigResult ParseConfig(const std::string& yaml_text, const std::string& file) {
-  return Loader(file).Parse(yaml_text, file);
+  return Loader(file).Parse(yaml_text);
 }
 
 ConfigResult LoadConfig(const std::string& path) {
+  std::string problem;
   try {
-    std::string text, error;
-    if (!ReadWholeFile(path, &text, &error)) {
-      Loader loader(path);
-      loader.problems()->AddWhole("cannot read the configuration file: " + error);
-      ConfigResult result;
-      result.errors = loader.problems()->Sorted();
-      return result;
-    }
-    return ParseConfig(text, path);
+    std::string text;
+    if (ReadWholeFile(path, &text, &problem)) return ParseConfig(text, path);
+    problem = "cannot read the configuration file: " + problem;
   } catch (const std::exception& e) {  // e.g. out of memory
-    ConfigResult result;
-    result.errors.push_back(
-        ConfigError{path, 0, 0, "", std::string("cannot load: ") + e.what()});
-    return result;
+    problem = std::string("cannot load: ") + e.what();
   }
+  ConfigResult result;
+  result.errors.push_back(ConfigError{path, 0, 0, "", problem});
+  return result;
 }
 
 }  // namespace msx

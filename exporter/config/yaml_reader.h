@@ -99,8 +99,6 @@ class MapReader {
   // Reports a problem about the value of `key` (or the mapping itself if absent).
   void Fail(const std::string& key, std::string message);
 
-  Problems* problems() const { return problems_; }
-
  private:
   void Read(const YAML::Node& node, const std::vector<std::string>* allowed);
   // The value of `key` as a scalar, or nullopt (reported) when it is not one.
