@@ -1,30 +1,95 @@
 #include "alerting/alerting_service.h"
 
+#include <tuple>
 #include <utility>
 
 namespace msx {
+namespace {
 
-AlertingService::AlertingService(const Config& config, std::unique_ptr<Notifier> notifier,
+// What the evaluator reads from a target's configuration.
+bool SameAlertingInputs(const TargetConfig& a, const TargetConfig& b) {
+  return std::tie(a.name, a.labels, a.heartbeat.stale_after_seconds,
+                  a.heartbeat.dead_after_seconds) ==
+         std::tie(b.name, b.labels, b.heartbeat.stale_after_seconds,
+                  b.heartbeat.dead_after_seconds);
+}
+
+bool SameRules(const AlertingConfig& a, const AlertingConfig& b) {
+  if (a.resend_interval_seconds != b.resend_interval_seconds) return false;
+  const std::vector<AlertRule> x = ResolveAlertRules(a);
+  const std::vector<AlertRule> y = ResolveAlertRules(b);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i].severity != y[i].severity || x[i].for_seconds != y[i].for_seconds)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct AlertingService::TargetState {
+  TargetState(const TargetConfig& target, const AlertingConfig& alerting,
+              const Clock& clock)
+      : config(target),
+        evaluator(target, ResolveAlertRules(alerting), alerting.resend_interval_seconds,
+                  clock) {}
+
+  TargetConfig config;
+  Evaluator evaluator;
+  std::vector<FiringAlert> firing;
+};
+
+AlertingService::AlertingService(const Config& config, NotifierFactory make_notifier,
                                  const Clock& clock, std::string generator_url)
-    : notifier_(std::move(notifier)), generator_url_(std::move(generator_url)) {
-  const std::vector<AlertRule> rules = ResolveAlertRules(config.alerting);
+    : make_notifier_(std::move(make_notifier)),
+      clock_(clock),
+      generator_url_(std::move(generator_url)) {
+  std::lock_guard<std::mutex> lock(mu_);
+  alerting_ = config.alerting;
+  notifier_ = make_notifier_(alerting_);
+  Build(config, {});
+}
+
+AlertingService::~AlertingService() = default;
+
+void AlertingService::Build(const Config& config,
+                            std::map<std::string, std::unique_ptr<TargetState>> old) {
+  targets_.clear();
   for (const TargetConfig& target : config.targets) {
-    evaluators_.try_emplace(target.name, target, rules,
-                            config.alerting.resend_interval_seconds, clock);
+    auto kept = old.find(target.name);
+    if (kept != old.end() && SameAlertingInputs(kept->second->config, target)) {
+      targets_[target.name] = std::move(kept->second);
+    } else {
+      targets_[target.name] = std::make_unique<TargetState>(target, alerting_, clock_);
+    }
   }
 }
 
-void AlertingService::Attach(TargetPoller& poller) {
-  poller.SetOnSnapshot(
-      [this](std::shared_ptr<const Snapshot> snapshot) { OnSnapshot(*snapshot); });
+void AlertingService::Reconfigure(const Config& config) {
+  std::unique_ptr<Notifier> retired;  // destroyed after unlocking: it joins threads
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool same_rules = SameRules(alerting_, config.alerting);
+  if (config.alerting.alertmanagers != alerting_.alertmanagers) {
+    if (notifier_ != nullptr) {
+      NotifierStats stats = notifier_->Stats();
+      for (const auto& [key, count] : stats.notifications) {
+        retired_stats_.notifications[key] += count;
+      }
+      retired_stats_.dropped += stats.dropped;
+    }
+    retired = std::exchange(notifier_, make_notifier_(config.alerting));
+  }
+  alerting_ = config.alerting;
+  Build(config, same_rules ? std::move(targets_)
+                           : std::map<std::string, std::unique_ptr<TargetState>>{});
 }
 
 void AlertingService::OnSnapshot(const Snapshot& snapshot) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto evaluator = evaluators_.find(snapshot.target);
-  if (evaluator == evaluators_.end()) return;
-  Evaluation evaluation = evaluator->second.Evaluate(snapshot);
-  firing_[snapshot.target] = std::move(evaluation.firing);
+  auto target = targets_.find(snapshot.target);
+  if (target == targets_.end()) return;
+  Evaluation evaluation = target->second->evaluator.Evaluate(snapshot);
+  target->second->firing = std::move(evaluation.firing);
   if (notifier_ == nullptr || evaluation.to_send.empty()) return;
   for (AlertNotification& alert : evaluation.to_send)
     alert.generator_url = generator_url_;
@@ -34,12 +99,21 @@ void AlertingService::OnSnapshot(const Snapshot& snapshot) {
 
 std::vector<FiringAlert> AlertingService::FiringAlerts(const std::string& target) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = firing_.find(target);
-  return it == firing_.end() ? std::vector<FiringAlert>{} : it->second;
+  auto it = targets_.find(target);
+  return it == targets_.end() ? std::vector<FiringAlert>{} : it->second->firing;
 }
 
 NotifierStats AlertingService::Stats() const {
-  return notifier_ == nullptr ? NotifierStats{} : notifier_->Stats();
+  std::lock_guard<std::mutex> lock(mu_);
+  NotifierStats stats = retired_stats_;
+  if (notifier_ != nullptr) {
+    NotifierStats current = notifier_->Stats();
+    for (const auto& [key, count] : current.notifications) {
+      stats.notifications[key] += count;
+    }
+    stats.dropped += current.dropped;
+  }
+  return stats;
 }
 
 }  // namespace msx

@@ -1,13 +1,15 @@
 // AlertingService: the built-in alerting of the whole exporter. One Evaluator per
-// configured target, fed by that target's poller after every poll, and one Notifier
-// that carries what is due to Alertmanager.
+// configured target, fed with that target's snapshots, and one Notifier that carries
+// what is due to Alertmanager.
 //
-// The App owns it and attaches each TargetPoller (Attach). OnSnapshot runs on the
-// poller threads; evaluation is serialized by one mutex (it is cheap and never does
+// The App owns it and calls OnSnapshot from each poller's snapshot callback (the
+// poller threads); evaluation is serialized by one mutex (it is cheap and never does
 // I/O: the notifier only queues). FiringAlerts() and Stats() may be called from any
-// thread (scrapes, pages). The pollers must stop before the service is destroyed.
+// thread (scrapes, pages), Reconfigure() from the thread that reloads. Pollers must
+// stop calling OnSnapshot before the service is destroyed.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,42 +21,57 @@
 #include "alerting/notifier.h"
 #include "common/clock.h"
 #include "config/config.h"
-#include "poll/poller.h"
 #include "poll/snapshot.h"
 
 namespace msx {
 
+// Makes the notifier for a configuration; may return null (no Alertmanager: alerts
+// are still evaluated for cloudstack_mshost_alert_firing and the pages).
+using NotifierFactory = std::function<std::unique_ptr<Notifier>(const AlertingConfig&)>;
+
 class AlertingService {
  public:
-  // notifier may be null (no Alertmanager configured): alerts are still evaluated
-  // for cloudstack_mshost_alert_firing and the pages. generator_url, when set, goes
-  // into every alert sent (e.g. the exporter's status page). `clock` must outlive
-  // the service.
-  AlertingService(const Config& config, std::unique_ptr<Notifier> notifier,
-                  const Clock& clock, std::string generator_url = "");
-
-  // Makes `poller` call OnSnapshot after each poll. REQUIRES: poller stops before
-  // this service is destroyed.
-  void Attach(TargetPoller& poller);
+  // generator_url, when set, goes into every alert sent (e.g. the exporter's status
+  // page). `clock` must outlive the service.
+  AlertingService(const Config& config, NotifierFactory make_notifier, const Clock& clock,
+                  std::string generator_url = "");
+  ~AlertingService();
 
   // Evaluates one snapshot of a configured target and queues the alerts due.
   // Snapshots of unknown targets are ignored.
   void OnSnapshot(const Snapshot& snapshot);
 
+  // Applies a reloaded configuration. Targets whose alerting inputs (labels,
+  // heartbeat, rules, resend_interval) did not change keep their state: pending
+  // timers, firing alerts, restart history. Changed targets start afresh (an alert
+  // still true fires again at once for `for: 0s` rules, and Alertmanager merges it
+  // with the one it has); removed targets are forgotten (their alerts expire in
+  // Alertmanager at endsAt). A changed Alertmanager list replaces the notifier; its
+  // counters carry over.
+  void Reconfigure(const Config& config);
+
   // The alerts firing for `target` after its last evaluation (empty for an unknown
   // target or before the first poll).
   std::vector<FiringAlert> FiringAlerts(const std::string& target) const;
 
-  // Notification counters (all zero without an Alertmanager).
+  // Notification counters since the exporter started.
   NotifierStats Stats() const;
 
  private:
-  const std::unique_ptr<Notifier> notifier_;
+  struct TargetState;
+
+  void Build(const Config& config,
+             std::map<std::string, std::unique_ptr<TargetState>> old);
+
+  const NotifierFactory make_notifier_;
+  const Clock& clock_;
   const std::string generator_url_;
 
   mutable std::mutex mu_;
-  std::map<std::string, Evaluator> evaluators_;             // by target name
-  std::map<std::string, std::vector<FiringAlert>> firing_;  // guarded by mu_
+  AlertingConfig alerting_;                                      // guarded by mu_
+  std::unique_ptr<Notifier> notifier_;                           // guarded by mu_
+  NotifierStats retired_stats_;                                  // of replaced notifiers
+  std::map<std::string, std::unique_ptr<TargetState>> targets_;  // guarded by mu_
 };
 
 }  // namespace msx

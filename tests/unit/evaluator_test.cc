@@ -542,32 +542,52 @@ TEST_F(EvaluatorTest, ConfigOverridesForAndSeverity) {
   EXPECT_EQ(e.to_send[0].labels.at("severity"), "warning");
 }
 
-// A Notifier that records what it is given.
+// A Notifier that records what it is given, into storage the test owns.
 class RecordingNotifier : public Notifier {
  public:
-  explicit RecordingNotifier(std::vector<AlertNotification>* sent) : sent_(sent) {}
+  RecordingNotifier(std::vector<AlertNotification>* sent, std::string url)
+      : sent_(sent), url_(std::move(url)) {}
   void Notify(const std::vector<AlertNotification>& alerts) override {
     sent_->insert(sent_->end(), alerts.begin(), alerts.end());
+    count_ += alerts.size();
   }
   NotifierStats Stats() const override {
     NotifierStats stats;
-    stats.notifications[{"http://am", "success"}] = sent_->size();
+    stats.notifications[{url_, "success"}] = count_;
     return stats;
   }
 
  private:
   std::vector<AlertNotification>* sent_;
+  std::string url_;
+  uint64_t count_ = 0;
 };
 
-TEST(AlertingServiceTest, EvaluatesPerTargetAndNotifies) {
-  FakeClock clock;
-  Config config;
-  config.targets = {Target()};
-  config.targets.push_back(Target());
-  config.targets[1].name = "staging";
-  std::vector<AlertNotification> sent;
-  AlertingService service(config, std::make_unique<RecordingNotifier>(&sent), clock,
-                          "http://exporter:9887/");
+class AlertingServiceTest : public ::testing::Test {
+ protected:
+  AlertingServiceTest() {
+    config_.targets = {Target()};
+    config_.targets.push_back(Target());
+    config_.targets[1].name = "staging";
+    config_.alerting.alertmanagers = {"http://am"};
+  }
+
+  NotifierFactory Factory() {
+    return [this](const AlertingConfig& alerting) -> std::unique_ptr<Notifier> {
+      ++notifiers_made_;
+      if (alerting.alertmanagers.empty()) return nullptr;
+      return std::make_unique<RecordingNotifier>(&sent_, alerting.alertmanagers[0]);
+    };
+  }
+
+  FakeClock clock_;
+  Config config_;
+  std::vector<AlertNotification> sent_;
+  int notifiers_made_ = 0;
+};
+
+TEST_F(AlertingServiceTest, EvaluatesPerTargetAndNotifies) {
+  AlertingService service(config_, Factory(), clock_, "http://exporter:9887/");
 
   service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));
   Snapshot other = Up({Node(1, Verdict::kOk)});
@@ -580,21 +600,67 @@ TEST(AlertingServiceTest, EvaluatesPerTargetAndNotifies) {
   EXPECT_THAT(Names(service.FiringAlerts("prod")), ElementsAre(kAlertUpNotRunning));
   EXPECT_THAT(service.FiringAlerts("staging"), IsEmpty());
   EXPECT_THAT(service.FiringAlerts("nope"), IsEmpty());
-  ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(sent[0].labels.at("target"), "prod");
-  EXPECT_EQ(sent[0].generator_url, "http://exporter:9887/");
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].labels.at("target"), "prod");
+  EXPECT_EQ(sent_[0].generator_url, "http://exporter:9887/");
   EXPECT_EQ((service.Stats().notifications[{"http://am", "success"}]), 1u);
 }
 
-TEST(AlertingServiceTest, WithoutNotifierStillEvaluates) {
-  FakeClock clock;
-  Config config;
-  config.targets = {Target()};
-  AlertingService service(config, nullptr, clock);
+TEST_F(AlertingServiceTest, WithoutNotifierStillEvaluates) {
+  config_.alerting.alertmanagers.clear();
+  AlertingService service(config_, Factory(), clock_);
   service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning)}));
   EXPECT_THAT(Names(service.FiringAlerts("prod")),
               ElementsAre(kAlertUpNotRunning, kAlertNoRunningMgmtServer));
   EXPECT_THAT(service.Stats().notifications, IsEmpty());
+}
+
+TEST_F(AlertingServiceTest, ReloadKeepsTheStateOfUnchangedTargets) {
+  AlertingService service(config_, Factory(), clock_);
+  Snapshot dead = Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)});
+  service.OnSnapshot(dead);
+  ASSERT_EQ(sent_.size(), 1u);
+
+  Config reloaded = config_;
+  reloaded.targets[1].labels["team"] = "b";  // another target changed
+  service.Reconfigure(reloaded);
+  clock_.Advance(2);
+  service.OnSnapshot(dead);
+  EXPECT_THAT(Names(service.FiringAlerts("prod")), ElementsAre(kAlertUpNotRunning));
+  EXPECT_EQ(sent_.size(), 1u) << "still firing, not due for a resend";
+  EXPECT_EQ(notifiers_made_, 1);
+}
+
+TEST_F(AlertingServiceTest, ReloadStartsChangedTargetsAfresh) {
+  AlertingService service(config_, Factory(), clock_);
+  Snapshot dead = Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)});
+  service.OnSnapshot(dead);
+
+  Config reloaded = config_;
+  reloaded.targets[0].labels["cloudstack"] = "prod-us";
+  reloaded.targets.pop_back();
+  service.Reconfigure(reloaded);
+  EXPECT_THAT(service.FiringAlerts("prod"), IsEmpty());
+  EXPECT_THAT(service.FiringAlerts("staging"), IsEmpty());
+  clock_.Advance(2);
+  service.OnSnapshot(dead);
+  ASSERT_EQ(sent_.size(), 2u);
+  EXPECT_EQ(sent_[1].labels.at("cloudstack"), "prod-us");
+}
+
+TEST_F(AlertingServiceTest, ReloadWithNewAlertmanagersKeepsCounting) {
+  AlertingService service(config_, Factory(), clock_);
+  service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));
+
+  Config reloaded = config_;
+  reloaded.alerting.alertmanagers = {"http://am2"};
+  service.Reconfigure(reloaded);
+  EXPECT_EQ(notifiers_made_, 2);
+  clock_.Advance(kResend);
+  service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));
+  NotifierStats stats = service.Stats();
+  EXPECT_EQ((stats.notifications[{"http://am", "success"}]), 1u);
+  EXPECT_EQ((stats.notifications[{"http://am2", "success"}]), 1u);
 }
 
 }  // namespace
