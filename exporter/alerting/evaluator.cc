@@ -64,8 +64,13 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
   const double now_unix = clock_.UnixSeconds();
   const bool nodes_readable = snapshot.up;
 
+  std::vector<Verdict> verdicts;  // per snapshot node, as alerting judges them
   if (!nodes_readable) {
-    if (!outage_since_mono_) outage_since_mono_ = now_mono;
+    if (!outage_since_mono_) {
+      outage_since_mono_ = now_mono;
+      silence_before_outage_ = last_silence_;
+    }
+    for (const NodeStatus& node : snapshot.nodes) verdicts.push_back(node.verdict);
   } else {
     if (outage_since_mono_) {
       // The node data did not move during the outage, so neither may `for` clocks.
@@ -76,12 +81,25 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
         }
       }
       outage_since_mono_.reset();
+      if (read_before_) recovered_since_mono_ = now_mono;
+    }
+    if (recovered_since_mono_ &&
+        now_mono - *recovered_since_mono_ >= target_.heartbeat.stale_after_seconds) {
+      recovered_since_mono_.reset();
+    }
+    read_before_ = true;
+    last_silence_.clear();
+    for (const NodeStatus& node : snapshot.nodes) {
+      const double silence = SilenceForAlerting(node, now_mono);
+      last_silence_[node.row.msid] = silence;
+      verdicts.push_back(silence == node.silence_seconds ? node.verdict
+                                                         : Rejudge(node, silence));
     }
     TrackRestarts(snapshot, now_mono);
   }
 
   std::map<std::string, Condition> active;
-  for (Condition& condition : Conditions(snapshot, nodes_readable, now_unix)) {
+  for (Condition& condition : Conditions(snapshot, verdicts, nodes_readable, now_unix)) {
     condition.annotations["runbook_url"] = RunbookUrl(condition.rule->alertname);
     std::string key = KeyOf(condition.rule->alertname, condition.msid);
     active.emplace(std::move(key), std::move(condition));
@@ -160,6 +178,27 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
   return result;
 }
 
+double Evaluator::SilenceForAlerting(const NodeStatus& node, double now_mono) const {
+  if (!recovered_since_mono_ || !node.has_heartbeat()) return node.silence_seconds;
+  // No node can heartbeat into a database that is down, so the outage is no evidence
+  // against any of them: silence counts what was seen before it and since its end.
+  auto before = silence_before_outage_.find(node.row.msid);
+  const double seen = (before == silence_before_outage_.end() ? 0 : before->second) +
+                      (now_mono - *recovered_since_mono_);
+  return std::min(node.silence_seconds, seen);
+}
+
+Verdict Evaluator::Rejudge(const NodeStatus& node, double silence_seconds) const {
+  VerdictInput in;
+  in.state = node.row.state;
+  in.has_heartbeat = node.has_heartbeat();
+  in.silence_seconds = silence_seconds;
+  if (node.probe) in.alive = node.probe->success;
+  in.stale_after_seconds = target_.heartbeat.stale_after_seconds;
+  in.dead_after_seconds = target_.heartbeat.dead_after_seconds;
+  return Judge(in);
+}
+
 void Evaluator::TrackRestarts(const Snapshot& snapshot, double now_mono) {
   // Nodes that left the table leave the history too.
   std::map<uint64_t, RestartHistory> current;
@@ -189,9 +228,9 @@ void Evaluator::TrackRestarts(const Snapshot& snapshot, double now_mono) {
   restarts_ = std::move(current);
 }
 
-std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot,
-                                                        bool nodes_readable,
-                                                        double now_unix) const {
+std::vector<Evaluator::Condition> Evaluator::Conditions(
+    const Snapshot& snapshot, const std::vector<Verdict>& verdicts, bool nodes_readable,
+    double now_unix) const {
   auto rule_named = [this](const char* alertname) -> const AlertRule* {
     for (const AlertRule& rule : rules_) {
       if (rule.alertname == alertname) return &rule;
@@ -224,11 +263,12 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
   if (snapshot.ever_ok) {
     bool any_running = false;
     std::string nodes;
-    for (const NodeStatus& node : snapshot.nodes) {
-      if (ClaimsRunning(node.row.state) && node.verdict == Verdict::kOk)
+    for (size_t i = 0; i < snapshot.nodes.size(); ++i) {
+      const NodeStatus& node = snapshot.nodes[i];
+      if (ClaimsRunning(node.row.state) && verdicts[i] == Verdict::kOk)
         any_running = true;
       nodes += (nodes.empty() ? "" : "; ") + ShortName(node) + ": state " +
-               StateText(node) + ", verdict " + VerdictName(node.verdict);
+               StateText(node) + ", verdict " + VerdictName(verdicts[i]);
     }
     if (!any_running) {
       Condition c{rule_named(kAlertNoRunningMgmtServer), "", "", {}};
@@ -249,7 +289,8 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
 
   if (!nodes_readable) return out;
 
-  for (const NodeStatus& node : snapshot.nodes) {
+  for (size_t i = 0; i < snapshot.nodes.size(); ++i) {
+    const NodeStatus& node = snapshot.nodes[i];
     const std::string server = "Management server " + ShortName(node);
     const std::string subject = Subject(node, target);
     const std::string state = StateText(node);
@@ -263,7 +304,7 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
       c.annotations["description"] = description;
       out.push_back(std::move(c));
     };
-    switch (node.verdict) {
+    switch (verdicts[i]) {
       case Verdict::kUpNotRunning:
         add(kAlertUpNotRunning, server + " is marked running but is gone",
             "The cloud.mshost row of " + subject + " says " + state + ", but " +

@@ -15,7 +15,12 @@
 // While the target's database cannot be read (snapshot.up false) the node data is
 // frozen, so node alerts are frozen too: none fires anew, none resolves, firing ones
 // keep being re-sent, and pending ones stop their `for` clock until the database
-// answers again. NoRunningMgmtServer is judged on the frozen nodes.
+// answers again. NoRunningMgmtServer is judged on the frozen nodes. Nor can a node
+// heartbeat into a database that is down, so when it answers again every heartbeat
+// looks old: for stale_after after an outage, a node's silence counts only what was
+// seen before the outage and since its end. Without this the first read after a
+// database restart would page "no running management server"; the price is that a
+// node that died during the outage is paged up to dead_after after it ends.
 //
 // Pure logic: no I/O, time only from the Clock given. Not thread-safe: one evaluator
 // per target, called from one thread at a time (AlertingService serializes calls).
@@ -84,8 +89,12 @@ class Evaluator {
     std::deque<double> change_times_mono;
   };
 
-  std::vector<Condition> Conditions(const Snapshot& snapshot, bool nodes_readable,
-                                    double now_unix) const;
+  // `verdicts` holds one verdict per snapshot node, as alerting judges it.
+  std::vector<Condition> Conditions(const Snapshot& snapshot,
+                                    const std::vector<Verdict>& verdicts,
+                                    bool nodes_readable, double now_unix) const;
+  double SilenceForAlerting(const NodeStatus& node, double now_mono) const;
+  Verdict Rejudge(const NodeStatus& node, double silence_seconds) const;
   void TrackRestarts(const Snapshot& snapshot, double now_mono);
   std::map<std::string, std::string> LabelsOf(const Condition& condition) const;
   AlertNotification NotificationOf(const Instance& instance, double now_unix) const;
@@ -98,6 +107,11 @@ class Evaluator {
   std::map<std::string, Instance> instances_;    // key: alertname + "/" + msid
   std::map<uint64_t, RestartHistory> restarts_;  // by msid
   std::optional<double> outage_since_mono_;      // node alerts frozen since then
+  bool read_before_ = false;                     // a readable snapshot has been evaluated
+  // Set when the database answers after an outage; cleared stale_after later.
+  std::optional<double> recovered_since_mono_;
+  std::map<uint64_t, double> last_silence_;  // by msid, at the last readable snapshot
+  std::map<uint64_t, double> silence_before_outage_;
 };
 
 }  // namespace msx

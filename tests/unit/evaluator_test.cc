@@ -328,6 +328,74 @@ TEST_F(EvaluatorTest, OutageNeitherResolvesNorFiresNodeAlerts) {
               UnorderedElementsAre(kAlertUpNotRunning, kAlertSourceDown));
 }
 
+// What the first reads after a database restart look like: nobody could heartbeat
+// during the outage, so every node's silence includes it.
+NodeStatus AfterOutage(uint64_t msid, Verdict verdict, double silence, bool alive) {
+  NodeStatus node = Node(msid, verdict);
+  node.silence_seconds = silence;
+  node.probe = alive ? test::AliveResult() : test::RefusedResult();
+  return node;
+}
+
+TEST_F(EvaluatorTest, HeartbeatsMissedDuringAnOutageDoNotPage) {
+  Evaluator evaluator = Make();
+  std::vector<NodeStatus> healthy = {AfterOutage(1, Verdict::kOk, 1, true),
+                                     AfterOutage(2, Verdict::kOk, 1, true)};
+  evaluator.Evaluate(Up(healthy));
+  for (int poll = 0; poll < 15; ++poll) {  // 30 s without the database
+    clock_.Advance(2);
+    evaluator.Evaluate(Down(healthy));
+  }
+  // Back: both nodes answer but their last heartbeat predates the outage.
+  clock_.Advance(2);
+  Evaluation e =
+      evaluator.Evaluate(Up({AfterOutage(1, Verdict::kUpHeartbeatStale, 33, true),
+                             AfterOutage(2, Verdict::kUpHeartbeatStale, 33, true)}));
+  EXPECT_THAT(e.firing, IsEmpty());
+  EXPECT_THAT(e.to_send, IsEmpty());
+  clock_.Advance(2);
+  e = evaluator.Evaluate(Up({AfterOutage(1, Verdict::kOk, 0.5, true),
+                             AfterOutage(2, Verdict::kUpHeartbeatStale, 35, true)}));
+  EXPECT_THAT(e.firing, IsEmpty());
+  EXPECT_THAT(e.to_send, IsEmpty());
+}
+
+TEST_F(EvaluatorTest, NodeThatDiedDuringAnOutagePagesDeadAfterItsEnd) {
+  Evaluator evaluator = Make();  // dead_after 5 s
+  std::vector<NodeStatus> healthy = {AfterOutage(1, Verdict::kOk, 1, true),
+                                     AfterOutage(2, Verdict::kOk, 1, true)};
+  evaluator.Evaluate(Up(healthy));
+  clock_.Advance(30);
+  evaluator.Evaluate(Down(healthy));
+  clock_.Advance(1);
+  auto read = [&](double since_back) {
+    return evaluator.Evaluate(
+        Up({AfterOutage(1, Verdict::kUpNotRunning, 32 + since_back, false),
+            AfterOutage(2, Verdict::kOk, 0.5, true)}));
+  };
+  EXPECT_THAT(read(0).firing, IsEmpty());  // silence seen: 1 s before, 0 s since
+  clock_.Advance(3.5);
+  EXPECT_THAT(read(3.5).firing, IsEmpty());  // 4.5 s
+  clock_.Advance(1);
+  EXPECT_THAT(Names(read(4.5).firing), ElementsAre(kAlertUpNotRunning));  // 5.5 s
+}
+
+TEST_F(EvaluatorTest, NoRunningStillFiresWhenNothingAnswersAfterAnOutage) {
+  Evaluator evaluator = Make();
+  std::vector<NodeStatus> healthy = {AfterOutage(1, Verdict::kOk, 1, true)};
+  evaluator.Evaluate(Up(healthy));
+  clock_.Advance(30);
+  evaluator.Evaluate(Down(healthy));
+  clock_.Advance(2);
+  // Nothing answers: not ok, whatever its heartbeat; not yet proven silent either.
+  Snapshot dead = Up({AfterOutage(1, Verdict::kUpNotRunning, 33, false)});
+  EXPECT_THAT(Names(evaluator.Evaluate(dead).firing),
+              ElementsAre(kAlertNoRunningMgmtServer));
+  clock_.Advance(5);
+  EXPECT_THAT(Names(evaluator.Evaluate(dead).firing),
+              ElementsAre(kAlertUpNotRunning, kAlertNoRunningMgmtServer));
+}
+
 TEST_F(EvaluatorTest, FiringNodeAlertIsResentDuringOutage) {
   Evaluator evaluator = Make();
   std::vector<NodeStatus> nodes = {Node(1, Verdict::kUpNotRunning),
