@@ -1,6 +1,151 @@
-// Placeholder until app/ lands: prints the version.
-#include <cstdio>
-int main() {
-  std::printf("mshost_exporter %s\n", MSX_VERSION);
+// mshost_exporter: flags, the chosen command, signals. Everything else is in app/.
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "app/app.h"
+#include "app/commands.h"
+#include "common/duration.h"
+#include "common/log.h"
+
+namespace {
+
+struct Flags {
+  std::string config_file = "mshost_exporter.yml";
+  std::string listen_address;  // "" = the config's web.listen_address (:9887)
+  std::string web_config_file;
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  std::string target;
+  std::string observe = "4s";
+};
+
+// Blocks the signals main waits for, in this thread and so in every thread started
+// after it (CivetWeb's, the pollers'): only sigwait() below sees them.
+sigset_t BlockControlSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int Serve(const Flags& flags) {
+  sigset_t signals = BlockControlSignals();
+  // A scraper that hangs up mid-response must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::optional<msx::Config> config =
+      msx::LoadConfigOrReport(flags.config_file, std::cerr);
+  if (!config) return msx::kExitBadConfig;
+  spdlog::info("starting mshost_exporter version={} revision={} config={}", MSX_VERSION,
+               MSX_REVISION, msx::LogQuote(flags.config_file));
+
+  msx::SystemClock clock;
+  msx::App app(std::move(*config),
+               {flags.config_file, flags.listen_address, flags.web_config_file}, clock,
+               msx::RealParts(clock));
+  std::string error;
+  if (!app.Serve(&error)) {
+    std::cerr << "mshost_exporter: " << error << "\n";
+    return msx::kExitCannotServe;
+  }
+  app.Start();
+
+  for (;;) {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (received != SIGHUP) break;
+    spdlog::info("reloading configuration signal=SIGHUP");
+    app.Reload();
+  }
+  spdlog::info("stopping");
+  // A poll stuck in a database call must not hold the exit past 2 s.
+  if (!app.Stop(1.5)) {
+    spdlog::warn("a poll is still running; exiting without waiting for it");
+    std::_Exit(0);
+  }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App cli{
+      "Prometheus exporter and alerter for Apache CloudStack management "
+      "servers (cloud.mshost)."};
+  cli.set_version_flag("--version", std::string("mshost_exporter, version ") +
+                                        MSX_VERSION + " (revision: " + MSX_REVISION +
+                                        ")");
+  cli.add_option("--config.file", flags.config_file, "Configuration file")
+      ->capture_default_str();
+  cli.add_option("--web.listen-address", flags.listen_address,
+                 "Address to listen on, HOST:PORT or :PORT (default: the config's "
+                 "web.listen_address, :9887)");
+  cli.add_option("--web.config.file", flags.web_config_file,
+                 "Web configuration file (TLS, basic auth; exporter-toolkit format)");
+  cli.add_option("--log.level", flags.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  cli.add_option("--log.format", flags.log_format, "logfmt or json")
+      ->check(CLI::IsMember({"logfmt", "json"}))
+      ->capture_default_str();
+  // Global flags may also follow a subcommand: `check --log.level=debug`.
+  cli.fallthrough();
+
+  CLI::App* check = cli.add_subcommand(
+      "check",
+      "Watch the target(s) for a few polls, print one line per node and exit "
+      "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios plugin)");
+  check->add_option("--config.file", flags.config_file, "Configuration file")
+      ->capture_default_str();
+  check->add_option("--target", flags.target, "Only this target (default: all)");
+  check->add_option("--observe", flags.observe, "How long to watch (at least two polls)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return msx::ParseDurationSeconds(text) ? "" : "not a duration: " + text;
+          },
+          "DURATION"))
+      ->capture_default_str();
+
+  CLI::App* check_config = cli.add_subcommand(
+      "check-config", "Validate the configuration file and exit 0, or 2 with the errors");
+  check_config->add_option("--config.file", flags.config_file, "Configuration file")
+      ->capture_default_str();
+  cli.require_subcommand(0, 1);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return cli.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    cli.exit(e);  // prints the message
+    // A monitoring plugin reports its own failure as UNKNOWN, never as CRITICAL.
+    return check->parsed() ? static_cast<int>(msx::CheckCode::kUnknown)
+                           : msx::kExitBadConfig;
+  }
+
+  std::string error;
+  if (!msx::SetupLogging(flags.log_level, flags.log_format, &error)) {
+    std::cerr << "mshost_exporter: " << error << "\n";
+    return msx::kExitBadConfig;
+  }
+  if (check_config->parsed()) {
+    return msx::RunCheckConfig(flags.config_file, std::cout, std::cerr);
+  }
+  if (check->parsed()) {
+    msx::CheckOptions options;
+    options.target = flags.target;
+    options.observe_seconds = *msx::ParseDurationSeconds(flags.observe);
+    return msx::RunCheckCommand(flags.config_file, options, std::cout, std::cerr);
+  }
+  return Serve(flags);
 }

@@ -1,0 +1,389 @@
+#include "app/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+#include <tuple>
+
+#include "common/log.h"
+
+namespace msx {
+
+// One target as it runs: its config and its poller. Shared between the running set
+// before and after a reload when the target did not change.
+struct App::TargetRun {
+  TargetConfig config;
+  double poll_interval_seconds = 0;
+  std::unique_ptr<TargetPoller> poller;
+  // When the current stretch of successful reads began; 0 while the database is
+  // down. Written by the poller's thread, read by status requests.
+  std::atomic<double> db_up_since_unix{0};
+};
+
+struct App::Running {
+  Config config;
+  std::vector<std::shared_ptr<TargetRun>> targets;  // config order
+
+  const TargetRun* Find(const std::string& name) const {
+    for (const auto& run : targets) {
+      if (run->config.name == name) return run.get();
+    }
+    return nullptr;
+  }
+};
+
+namespace {
+
+// Every field: one left out here would silently not take effect on reload.
+bool SameDatabase(const DatabaseConfig& a, const DatabaseConfig& b) {
+  return std::tie(a.driver, a.host, a.socket, a.port, a.user, a.password_file,
+                  a.password_env, a.password, a.password_inline, a.name,
+                  a.connect_timeout_seconds, a.query_timeout_seconds, a.tls.mode,
+                  a.tls.ca_file, a.tls.cert_file, a.tls.key_file) ==
+         std::tie(b.driver, b.host, b.socket, b.port, b.user, b.password_file,
+                  b.password_env, b.password, b.password_inline, b.name,
+                  b.connect_timeout_seconds, b.query_timeout_seconds, b.tls.mode,
+                  b.tls.ca_file, b.tls.cert_file, b.tls.key_file);
+}
+
+bool SameTarget(const TargetConfig& a, const TargetConfig& b) {
+  return a.name == b.name && SameDatabase(a.database, b.database) &&
+         std::tie(a.heartbeat.stale_after_seconds, a.heartbeat.dead_after_seconds,
+                  a.probe.kind, a.probe.address, a.probe.port, a.probe.overrides,
+                  a.probe.timeout_seconds, a.labels) ==
+             std::tie(b.heartbeat.stale_after_seconds, b.heartbeat.dead_after_seconds,
+                      b.probe.kind, b.probe.address, b.probe.port, b.probe.overrides,
+                      b.probe.timeout_seconds, b.labels);
+}
+
+// Stops pollers side by side, so the slowest cycle bounds the wait, not the sum.
+template <typename Runs>
+void StopPollers(const Runs& runs) {
+  std::vector<std::thread> stoppers;
+  for (const auto& run : runs) {
+    stoppers.emplace_back([poller = run->poller.get()] { poller->Stop(); });
+  }
+  for (std::thread& t : stoppers) t.join();
+}
+
+HttpResponse Text(int status, std::string body) {
+  HttpResponse res;
+  res.status = status;
+  res.body = std::move(body);
+  return res;
+}
+
+std::string ListenAddressOf(const AppOptions& options, const Config& config) {
+  return options.listen_address.empty() ? config.listen_address : options.listen_address;
+}
+
+}  // namespace
+
+App::App(Config config, AppOptions options, const Clock& clock, PartsFactory make_parts)
+    : options_(std::move(options)), clock_(clock), make_parts_(std::move(make_parts)) {
+  auto running = std::make_shared<Running>();
+  for (const TargetConfig& target : config.targets) {
+    running->targets.push_back(MakeRun(target, config.poll_interval_seconds));
+  }
+  running->config = std::move(config);
+  running_ = std::move(running);
+  last_reload_success_unix_ = clock_.UnixSeconds();
+
+  router_.Handle("GET", "/metrics",
+                 [this](const HttpRequest& r) { return HandleMetrics(r); });
+  router_.Handle("GET", "/probe",
+                 [this](const HttpRequest& r) { return HandleProbe(r); });
+  router_.Handle("GET", "/-/healthy",
+                 [](const HttpRequest&) { return Text(200, "Healthy.\n"); });
+  router_.Handle("GET", "/-/ready",
+                 [this](const HttpRequest& r) { return HandleReady(r); });
+  router_.Handle("POST", "/-/reload",
+                 [this](const HttpRequest& r) { return HandleReload(r); });
+  router_.Handle("GET", "/api/v1/status",
+                 [this](const HttpRequest& r) { return HandleStatusJson(r); });
+  router_.Handle("GET", "/",
+                 [this](const HttpRequest& r) { return HandleStatusPage(r); });
+}
+
+App::~App() {
+  Stop();
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  stop_done_.wait();
+}
+
+std::shared_ptr<App::TargetRun> App::MakeRun(const TargetConfig& target,
+                                             double poll_interval_seconds) {
+  auto run = std::make_shared<TargetRun>();
+  run->config = target;
+  run->poll_interval_seconds = poll_interval_seconds;
+  TargetParts parts = make_parts_(target);
+  run->poller = std::make_unique<TargetPoller>(target, poll_interval_seconds,
+                                               std::move(parts.source),
+                                               std::move(parts.prober), clock_);
+  TargetRun* raw = run.get();  // the poller dies before its run
+  run->poller->SetOnSnapshot([this, raw](std::shared_ptr<const Snapshot> snapshot) {
+    OnSnapshot(*raw, snapshot);
+  });
+  return run;
+}
+
+void App::OnSnapshot(TargetRun& run, const std::shared_ptr<const Snapshot>& snapshot) {
+  if (!snapshot->up) {
+    run.db_up_since_unix = 0;
+  } else if (run.db_up_since_unix == 0) {
+    run.db_up_since_unix = snapshot->last_poll_unix;
+  }
+  for (const NodeStatus& node : snapshot->nodes) {
+    if (!node.probe_loopback) continue;
+    std::lock_guard<std::mutex> lock(warned_mu_);
+    if (!warned_loopback_.emplace(run.config.name, node.row.msid).second) continue;
+    spdlog::warn(
+        "node is probed at a loopback address: from another host that probes the wrong "
+        "machine; set probe.address or probe.overrides target={} msid={} name={} "
+        "address={}",
+        LogQuote(run.config.name), node.row.msid, LogQuote(node.row.name.value_or("")),
+        LogQuote(node.probe_address));
+  }
+  // Alerting: the target's evaluator takes each snapshot here.
+}
+
+// The built-in evaluator's firing alerts of one target; none until alerting is
+// wired in.
+std::vector<FiringAlert> App::FiringAlerts(const std::string& /*target*/) const {
+  return {};
+}
+
+std::shared_ptr<const App::Running> App::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return running_;
+}
+
+void App::Start() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  if (started_ || stopped_) return;
+  started_ = true;
+  for (const auto& run : running()->targets) run->poller->Start();
+}
+
+bool App::Serve(std::string* error) {
+  HttpServerOptions options;
+  options.listen_address = ListenAddressOf(options_, running()->config);
+  options.web_config_file = options_.web_config_file;
+  options.log_error = [](const std::string& message) {
+    spdlog::error("http server error error={}", LogQuote(message));
+  };
+  std::shared_ptr<HttpServer> server = StartHttpServer(options, router_, error);
+  if (!server) return false;
+  spdlog::info("listening address={} port={} tls={}", LogQuote(options.listen_address),
+               server->port(), server->tls());
+  std::lock_guard<std::mutex> lock(mu_);
+  server_ = std::move(server);
+  return true;
+}
+
+int App::port() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return server_ ? server_->port() : 0;
+}
+
+ReloadResult App::Reload() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  if (stopped_) return {false, "the exporter is stopping"};
+  ConfigResult loaded = LoadConfig(options_.config_file);
+  for (const std::string& warning : loaded.warnings) {
+    spdlog::warn("configuration warning detail={}", LogQuote(warning));
+  }
+  if (!loaded.config) {
+    std::string message;
+    for (const ConfigError& e : loaded.errors) {
+      spdlog::error("reload failed, keeping the running configuration error={}",
+                    LogQuote(e.ToString()));
+      message += e.ToString() + "\n";
+    }
+    std::lock_guard<std::mutex> state_lock(mu_);
+    last_reload_ok_ = false;
+    return {false, message};
+  }
+
+  std::shared_ptr<const Running> old = running();
+  auto fresh = std::make_shared<Running>();
+  Config& config = *loaded.config;
+  for (const TargetConfig& target : config.targets) {
+    std::shared_ptr<TargetRun> kept;
+    for (const auto& run : old->targets) {
+      if (SameTarget(run->config, target) &&
+          run->poll_interval_seconds == config.poll_interval_seconds) {
+        kept = run;
+        break;
+      }
+    }
+    if (!kept) {
+      kept = MakeRun(target, config.poll_interval_seconds);
+      if (started_) kept->poller->Start();
+    }
+    fresh->targets.push_back(std::move(kept));
+  }
+  if (ListenAddressOf(options_, config) != ListenAddressOf(options_, old->config)) {
+    spdlog::warn("web.listen_address changed; restart the exporter to apply it");
+  }
+  fresh->config = std::move(config);
+  {
+    std::lock_guard<std::mutex> state_lock(mu_);
+    running_ = fresh;
+    last_reload_ok_ = true;
+    last_reload_success_unix_ = clock_.UnixSeconds();
+  }
+  std::vector<std::shared_ptr<TargetRun>> retired;
+  for (const auto& run : old->targets) {
+    if (fresh->Find(run->config.name) != run.get()) retired.push_back(run);
+  }
+  StopPollers(retired);
+  spdlog::info("configuration reloaded file={} targets={} replaced={}",
+               LogQuote(options_.config_file), fresh->targets.size(), retired.size());
+  return {true, "configuration reloaded"};
+}
+
+bool App::Stop(double deadline_seconds) {
+  std::shared_future<void> done;
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    if (!stop_done_.valid()) {
+      auto finished = std::make_shared<std::promise<void>>();
+      stop_done_ = finished->get_future().share();
+      // Detached so that the deadline holds even when a poll hangs; the destructor
+      // waits for it.
+      std::thread([this, finished] {
+        StopAll();
+        finished->set_value();
+      }).detach();
+    }
+    done = stop_done_;
+  }
+  return done.wait_for(std::chrono::duration<double>(deadline_seconds)) ==
+         std::future_status::ready;
+}
+
+void App::StopAll() {
+  std::lock_guard<std::mutex> lock(reload_mu_);
+  stopped_ = true;
+  std::shared_ptr<HttpServer> server;
+  {
+    std::lock_guard<std::mutex> state_lock(mu_);
+    server = server_;
+  }
+  // The server first: no handler may run while the pollers go away.
+  if (server) server->Stop();
+  StopPollers(running()->targets);
+}
+
+bool App::Ready() const {
+  for (const auto& run : running()->targets) {
+    std::shared_ptr<const Snapshot> latest = run->poller->Latest();
+    if (!latest || !latest->polled) return false;
+  }
+  return true;
+}
+
+void App::PollAllOnce() {
+  for (const auto& run : running()->targets) run->poller->PollOnce();
+}
+
+StatusModel App::Status() const {
+  std::shared_ptr<const Running> running = this->running();
+  std::vector<TargetStatusInput> inputs;
+  for (const auto& run : running->targets) {
+    TargetStatusInput input;
+    input.name = run->config.name;
+    input.is_default = run->config.name == running->config.default_target;
+    input.snapshot = run->poller->Latest();
+    input.db_up_since_unix = run->db_up_since_unix;
+    input.alerts = FiringAlerts(run->config.name);
+    inputs.push_back(std::move(input));
+  }
+  return BuildStatus(inputs, clock_.UnixSeconds());
+}
+
+ExporterStats App::Stats() const {
+  ExporterStats stats;
+  stats.version = MSX_VERSION;
+  stats.revision = MSX_REVISION;
+  std::shared_ptr<HttpServer> server;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats.config_last_reload_successful = last_reload_ok_;
+    stats.config_last_reload_success_timestamp_seconds = last_reload_success_unix_;
+    server = server_;
+  }
+  if (server) stats.http_requests_by_code = server->RequestsByCode();
+  // Alerting: notifier counters go into stats.notifications here.
+  return stats;
+}
+
+namespace {
+
+// Before the first poll a target has no snapshot; it is shown as not (yet) up.
+std::shared_ptr<const Snapshot> SnapshotOrEmpty(std::shared_ptr<const Snapshot> latest,
+                                                const std::string& target) {
+  if (latest) return latest;
+  auto empty = std::make_shared<Snapshot>();
+  empty->target = target;
+  return empty;
+}
+
+}  // namespace
+
+HttpResponse App::HandleMetrics(const HttpRequest&) const {
+  std::shared_ptr<const Running> running = this->running();
+  const std::string& name = running->config.default_target;
+  const TargetRun* run = running->Find(name);
+  std::shared_ptr<const Snapshot> snapshot =
+      run ? SnapshotOrEmpty(run->poller->Latest(), name) : nullptr;
+  HttpResponse res;
+  res.content_type = kExpositionContentType;
+  res.body = RenderMetrics(Stats(), snapshot.get(), FiringAlerts(name));
+  return res;
+}
+
+HttpResponse App::HandleProbe(const HttpRequest& req) const {
+  bool found = false;
+  std::string name = req.QueryParam("target", &found);
+  if (!found || name.empty()) return Text(400, "missing parameter: target\n");
+  std::shared_ptr<const Running> running = this->running();
+  const TargetRun* run = running->Find(name);
+  if (!run) return Text(400, "unknown target \"" + name + "\"\n");
+  HttpResponse res;
+  res.content_type = kExpositionContentType;
+  res.body =
+      RenderProbe(*SnapshotOrEmpty(run->poller->Latest(), name), FiringAlerts(name));
+  return res;
+}
+
+HttpResponse App::HandleReady(const HttpRequest&) const {
+  if (Ready()) return Text(200, "Ready.\n");
+  return Text(503, "Not ready: waiting for the first poll of every target.\n");
+}
+
+HttpResponse App::HandleReload(const HttpRequest&) {
+  ReloadResult result = Reload();
+  return Text(result.ok ? 200 : 500, result.message + (result.ok ? "\n" : ""));
+}
+
+HttpResponse App::HandleStatusJson(const HttpRequest&) const {
+  HttpResponse res;
+  res.content_type = "application/json";
+  // Invalid UTF-8 from the database must not turn a status request into an error.
+  res.body =
+      StatusJson(Status()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return res;
+}
+
+HttpResponse App::HandleStatusPage(const HttpRequest&) const {
+  HttpResponse res;
+  res.content_type = "text/html; charset=utf-8";
+  res.body = RenderStatusPage(Status(), running()->config.poll_interval_seconds);
+  return res;
+}
+
+}  // namespace msx

@@ -1,0 +1,50 @@
+#include "app/commands.h"
+
+#include <chrono>
+#include <thread>
+
+#include "app/parts.h"
+#include "common/clock.h"
+
+namespace msx {
+namespace {
+
+ConfigResult LoadAndReport(const std::string& path, std::ostream& err) {
+  ConfigResult result = LoadConfig(path);
+  for (const std::string& warning : result.warnings)
+    err << "warning: " << warning << "\n";
+  for (const ConfigError& error : result.errors) err << error.ToString() << "\n";
+  return result;
+}
+
+}  // namespace
+
+std::optional<Config> LoadConfigOrReport(const std::string& path, std::ostream& err) {
+  return LoadAndReport(path, err).config;
+}
+
+int RunCheckConfig(const std::string& path, std::ostream& out, std::ostream& err) {
+  if (!LoadConfigOrReport(path, err)) return kExitBadConfig;
+  out << "config OK\n";
+  return kExitOk;
+}
+
+int RunCheckCommand(const std::string& path, const CheckOptions& options,
+                    std::ostream& out, std::ostream& err) {
+  ConfigResult loaded = LoadAndReport(path, err);
+  if (!loaded.config) {
+    // Nagios shows only standard output: name the first error there too.
+    out << "UNKNOWN bad configuration: "
+        << (loaded.errors.empty() ? path : loaded.errors.front().ToString()) << "\n";
+    return static_cast<int>(CheckCode::kUnknown);
+  }
+  SystemClock clock;
+  CheckReport report =
+      RunCheck(*loaded.config, options, clock, RealParts(clock), [](double seconds) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+      });
+  for (const std::string& line : report.lines) out << line << "\n";
+  return static_cast<int>(report.code);
+}
+
+}  // namespace msx

@@ -1,0 +1,94 @@
+// Status: what the exporter knows about every target and node, as one model that the
+// JSON API (/api/v1/status), the status page (/) and the `check` subcommand share, so
+// the three can never disagree about a node.
+//
+// BuildStatus is a pure function of the latest snapshots; the model is a plain value
+// (copy freely) and the renderers are pure functions of it. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alerting/alert.h"
+#include "judge/verdict.h"
+#include "poll/snapshot.h"
+
+namespace msx {
+
+struct NodeView {
+  std::string msid;  // exact decimal
+  std::string name;  // NULL renders as ""
+  std::string uuid;
+  std::string version;
+  std::string state;  // "<NULL>" for NULL, else the raw string
+  bool claims_running = false;
+  std::string runid;
+  std::string service_ip;
+  int64_t service_port = 0;
+  std::optional<double> last_update_unix;  // nullopt: last_update is NULL
+  std::optional<double> raw_age_seconds;   // nullopt without heartbeat
+  std::optional<double> silence_seconds;   // nullopt without heartbeat
+  std::optional<double> clock_offset_seconds;
+  std::optional<ProbeResult> probe;  // nullopt: probing off
+  std::string probe_address;
+  bool probe_loopback = false;
+  Verdict verdict = Verdict::kUnknown;
+  uint64_t restarts = 0;
+  int64_t alert_count = 0;
+};
+
+struct TargetView {
+  std::string name;
+  bool is_default = false;
+  bool polled = false;   // a poll attempt has finished
+  bool ever_ok = false;  // the database has been read at least once
+  bool db_up = false;    // the last read succeeded
+  std::string last_error;
+  double db_up_since_unix = 0;    // 0: unknown or down
+  double db_down_since_unix = 0;  // 0: up
+  double db_now_unix = 0;
+  double last_poll_unix = 0;
+  double last_success_unix = 0;
+  double poll_duration_seconds = 0;
+  std::vector<NodeView> nodes;  // by msid; frozen during an outage
+  // Nodes that claim running and whose verdict is ok: none means the cloud has no
+  // working management server (CloudStackNoRunningMgmtServer).
+  int running_ok_nodes = 0;
+  std::vector<FiringAlert> alerts;  // the built-in evaluator's, for this target
+};
+
+struct StatusModel {
+  std::string version;
+  double generated_unix = 0;
+  std::vector<TargetView> targets;  // in config order
+};
+
+// What BuildStatus needs of one target. `snapshot` may be null (no poll yet).
+struct TargetStatusInput {
+  std::string name;
+  bool is_default = false;
+  std::shared_ptr<const Snapshot> snapshot;
+  double db_up_since_unix = 0;
+  std::vector<FiringAlert> alerts;
+};
+
+StatusModel BuildStatus(const std::vector<TargetStatusInput>& targets, double now_unix);
+
+// The body of /api/v1/status. Ids (msid, runid) are strings: they exceed what a
+// JavaScript number holds exactly. Absent values are null.
+nlohmann::json StatusJson(const StatusModel& model);
+
+// The body of /: a self-contained page (no external URL) that renders the model and
+// then updates itself in place from `api/v1/status` every refresh_seconds. Every
+// string from the database is HTML-escaped here, and set as text (never as markup)
+// by the page's script.
+std::string RenderStatusPage(const StatusModel& model, double refresh_seconds);
+
+// `text` with & < > " ' replaced by entities.
+std::string HtmlEscape(const std::string& text);
+
+}  // namespace msx

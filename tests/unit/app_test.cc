@@ -1,0 +1,517 @@
+#include "app/app.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "app/check.h"
+#include "app/commands.h"
+#include "app/status.h"
+#include "common/log.h"
+#include "test_util.h"
+
+namespace msx {
+namespace {
+
+using test::AliveResult;
+using test::FailedRead;
+using test::MakeRow;
+using test::OkRead;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+const std::string kAppData = std::string(MSX_TESTDATA_DIR) + "/app/";
+
+// Makes a FakeSource and a FakeProber per target, each answering with what the test
+// set for that target, including sources made later by a reload.
+class FakeWorld {
+ public:
+  explicit FakeWorld(const Clock& clock) : clock_(clock) {}
+
+  // Every node of `target` heartbeating one second ago and answering probes.
+  void SetHealthy(const std::string& target, std::vector<MshostRow> rows) {
+    rows_[target] = std::move(rows);
+  }
+  void SetDown(const std::string& target) { down_.insert(target); }
+
+  PartsFactory Factory() {
+    return [this](const TargetConfig& target) {
+      ++made_[target.name];
+      auto source = std::make_unique<test::FakeSource>();
+      const std::string name = target.name;
+      source->SetGenerator([this, name] {
+        if (down_.count(name)) return FailedRead("connection refused");
+        std::vector<MshostRow> rows = rows_[name];
+        for (MshostRow& row : rows) row.last_update_unix = clock_.UnixSeconds() - 1;
+        return OkRead(clock_.UnixSeconds(), rows);
+      });
+      auto prober = std::make_unique<test::FakeProber>();
+      prober->SetDefault(AliveResult());
+      return TargetParts{std::move(source), std::move(prober)};
+    };
+  }
+
+  int made(const std::string& target) { return made_[target]; }
+
+ private:
+  const Clock& clock_;
+  std::map<std::string, std::vector<MshostRow>> rows_;
+  std::set<std::string> down_;
+  std::map<std::string, int> made_;
+};
+
+Config ParseOrDie(const std::string& yaml, const std::string& file) {
+  ConfigResult result = ParseConfig(yaml, file);
+  for (const ConfigError& e : result.errors) ADD_FAILURE() << e.ToString();
+  return *result.config;
+}
+
+const char kTwoTargets[] =
+    "poll_interval: 1s\n"
+    "default_target: prod\n"
+    "targets:\n"
+    "  - name: prod\n"
+    "  - name: lab\n";
+
+HttpRequest Get(const std::string& path, const std::string& query = "") {
+  HttpRequest req;
+  req.method = "GET";
+  req.path = path;
+  req.query = query;
+  return req;
+}
+
+HttpRequest Post(const std::string& path) {
+  HttpRequest req = Get(path);
+  req.method = "POST";
+  return req;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  std::string path = ::testing::TempDir() + "/app_test_" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+class AppTest : public ::testing::Test {
+ protected:
+  AppTest() : world_(clock_) {
+    world_.SetHealthy("prod", {MakeRow(1), MakeRow(2)});
+    world_.SetHealthy("lab", {MakeRow(7)});
+  }
+
+  std::unique_ptr<App> MakeApp(const std::string& config_file = "unused.yml") {
+    return std::make_unique<App>(ParseOrDie(kTwoTargets, config_file),
+                                 AppOptions{config_file, "", ""}, clock_,
+                                 world_.Factory());
+  }
+
+  FakeClock clock_;
+  FakeWorld world_;
+};
+
+TEST_F(AppTest, MetricsShowExporterAndDefaultTarget) {
+  auto app = MakeApp();
+  app->PollAllOnce();
+  HttpResponse res = app->router().Serve(Get("/metrics"));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(res.body, HasSubstr("mshost_exporter_config_last_reload_successful 1"));
+  EXPECT_THAT(res.body, HasSubstr("cloudstack_mshost_up 1"));
+  EXPECT_THAT(res.body, HasSubstr("msid=\"2\""));
+  EXPECT_THAT(res.body, Not(HasSubstr("msid=\"7\"")));  // lab is not the default
+}
+
+TEST_F(AppTest, MetricsBeforeFirstPollSayDatabaseNotUp) {
+  auto app = MakeApp();
+  HttpResponse res = app->router().Serve(Get("/metrics"));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_THAT(res.body, HasSubstr("cloudstack_mshost_up 0"));
+}
+
+TEST_F(AppTest, ProbeServesOneTargetByExactName) {
+  auto app = MakeApp();
+  app->PollAllOnce();
+  HttpResponse res = app->router().Serve(Get("/probe", "target=lab"));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(res.body, HasSubstr("msid=\"7\""));
+  EXPECT_THAT(res.body, Not(HasSubstr("msid=\"1\"")));
+  EXPECT_THAT(res.body, Not(HasSubstr("mshost_exporter_")));
+}
+
+TEST_F(AppTest, ProbeWithoutOrWithUnknownTargetIs400) {
+  auto app = MakeApp();
+  EXPECT_EQ(app->router().Serve(Get("/probe")).status, 400);
+  EXPECT_EQ(app->router().Serve(Get("/probe", "target=")).status, 400);
+  HttpResponse unknown = app->router().Serve(Get("/probe", "target=Prod"));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_THAT(unknown.body, HasSubstr("unknown target \"Prod\""));
+  EXPECT_EQ(app->router().Serve(Get("/probe", "target=prod%20")).status, 400);
+}
+
+TEST_F(AppTest, PathsMatchExactlyAndMethodsAreChecked) {
+  auto app = MakeApp();
+  EXPECT_EQ(app->router().Serve(Get("/metrics/x")).status, 404);
+  EXPECT_EQ(app->router().Serve(Get("/nope")).status, 404);
+  EXPECT_EQ(app->router().Serve(Post("/metrics")).status, 405);
+  EXPECT_EQ(app->router().Serve(Get("/-/reload")).status, 405);
+  EXPECT_EQ(app->router().Serve(Get("/-/healthy")).status, 200);
+}
+
+TEST_F(AppTest, ReadyOnlyAfterEveryTargetWasPolled) {
+  auto app = MakeApp();
+  world_.SetDown("lab");  // a failed attempt counts
+  EXPECT_EQ(app->router().Serve(Get("/-/ready")).status, 503);
+  EXPECT_FALSE(app->Ready());
+  app->PollAllOnce();
+  EXPECT_EQ(app->router().Serve(Get("/-/ready")).status, 200);
+}
+
+TEST_F(AppTest, StatusJsonDescribesEveryTargetAndNode) {
+  auto app = MakeApp();
+  world_.SetDown("lab");
+  app->PollAllOnce();
+  HttpResponse res = app->router().Serve(Get("/api/v1/status"));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.content_type, "application/json");
+  nlohmann::json status = nlohmann::json::parse(res.body);
+  ASSERT_EQ(status["targets"].size(), 2u);
+  const nlohmann::json& prod = status["targets"][0];
+  EXPECT_EQ(prod["name"], "prod");
+  EXPECT_EQ(prod["default"], true);
+  EXPECT_EQ(prod["db"]["up"], true);
+  EXPECT_EQ(prod["db"]["up_since"], clock_.UnixSeconds());
+  ASSERT_EQ(prod["nodes"].size(), 2u);
+  EXPECT_EQ(prod["nodes"][0]["msid"], "1");
+  EXPECT_EQ(prod["nodes"][0]["verdict"], "ok");
+  EXPECT_EQ(prod["nodes"][0]["probe"]["success"], true);
+  const nlohmann::json& lab = status["targets"][1];
+  EXPECT_EQ(lab["db"]["up"], false);
+  EXPECT_EQ(lab["db"]["last_error"], "connection refused");
+  EXPECT_EQ(lab["db"]["down_since"], clock_.UnixSeconds());
+  EXPECT_TRUE(lab["db"]["up_since"].is_null());
+}
+
+TEST_F(AppTest, StatusPageIsHtmlWithEscapedDatabaseStrings) {
+  MshostRow evil = MakeRow(3);
+  evil.name = "<script>alert(1)</script>";
+  world_.SetHealthy("prod", {evil});
+  auto app = MakeApp();
+  app->PollAllOnce();
+  HttpResponse res = app->router().Serve(Get("/"));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(res.body, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  EXPECT_THAT(res.body, Not(HasSubstr("<script>alert")));
+}
+
+TEST_F(AppTest, ReloadWithBadFileKeepsRunningConfig) {
+  std::string path = WriteFile("bad.yml",
+                               "targets:\n  - name: prod\n    database:\n"
+                               "      driver: oracle\n");
+  auto app = MakeApp(path);
+  app->PollAllOnce();
+  HttpResponse res = app->router().Serve(Post("/-/reload"));
+  EXPECT_EQ(res.status, 500);
+  EXPECT_THAT(res.body, AllOf(HasSubstr(path + ":4:"), HasSubstr("driver")));
+  HttpResponse metrics = app->router().Serve(Get("/metrics"));
+  EXPECT_THAT(metrics.body, HasSubstr("mshost_exporter_config_last_reload_successful 0"));
+  EXPECT_THAT(metrics.body, HasSubstr("cloudstack_mshost_up 1"));
+  EXPECT_EQ(app->router().Serve(Get("/probe", "target=lab")).status, 200);
+}
+
+TEST_F(AppTest, ReloadReplacesChangedTargetsAndKeepsTheOthers) {
+  std::string path = WriteFile("good.yml", kTwoTargets);
+  auto app = MakeApp(path);
+  app->PollAllOnce();
+  clock_.Advance(5);
+  WriteFile("good.yml",
+            "poll_interval: 1s\n"
+            "targets:\n"
+            "  - name: prod\n"
+            "  - name: lab\n"
+            "    heartbeat: {stale_after: 20s}\n"
+            "  - name: new\n");
+  world_.SetHealthy("new", {MakeRow(9)});
+
+  ReloadResult result = app->Reload();
+  EXPECT_TRUE(result.ok) << result.message;
+  EXPECT_EQ(world_.made("prod"), 1);  // unchanged: same poller
+  EXPECT_EQ(world_.made("lab"), 2);   // changed: a new poller
+  EXPECT_EQ(world_.made("new"), 1);
+  EXPECT_FALSE(app->Ready());  // the new pollers have not polled yet
+  app->PollAllOnce();
+  EXPECT_TRUE(app->Ready());
+  EXPECT_EQ(app->router().Serve(Get("/probe", "target=new")).status, 200);
+  HttpResponse metrics = app->router().Serve(Get("/metrics"));
+  EXPECT_THAT(metrics.body, HasSubstr("mshost_exporter_config_last_reload_successful 1"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("mshost_exporter_config_last_reload_success_timestamp_seconds "
+                        "1700000005"));
+}
+
+TEST_F(AppTest, ReloadDropsRemovedTargets) {
+  std::string path = WriteFile("shrink.yml", kTwoTargets);
+  auto app = MakeApp(path);
+  WriteFile("shrink.yml", "targets:\n  - name: lab\n");
+  ASSERT_TRUE(app->Reload().ok);
+  EXPECT_EQ(app->router().Serve(Get("/probe", "target=prod")).status, 400);
+  app->PollAllOnce();
+  // The only target is now the default one.
+  EXPECT_THAT(app->router().Serve(Get("/metrics")).body, HasSubstr("msid=\"7\""));
+}
+
+TEST_F(AppTest, LoopbackProbeAddressIsWarnedOncePerNode) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  sink->set_formatter(MakeLogFormatter(LogFormat::kLogfmt));
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+
+  MshostRow local = MakeRow(4);
+  local.service_ip = "127.0.0.1";
+  world_.SetHealthy("prod", {local, MakeRow(5)});
+  auto app = MakeApp();
+  app->PollAllOnce();
+  app->PollAllOnce();
+  spdlog::set_default_logger(previous);
+
+  std::string text = log.str();
+  size_t first = text.find("loopback");
+  ASSERT_NE(first, std::string::npos) << text;
+  EXPECT_EQ(text.find("loopback", first + 1), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("msid=4"));
+}
+
+TEST_F(AppTest, StopIsIdempotentAndReloadAfterStopIsRefused) {
+  auto app = MakeApp();
+  app->Start();
+  EXPECT_TRUE(app->Stop(10));
+  EXPECT_TRUE(app->Stop(10));
+  EXPECT_FALSE(app->Reload().ok);
+}
+
+// --- status model and check ---
+
+NodeStatus Node(uint64_t msid, std::optional<std::string> state, Verdict verdict,
+                std::optional<double> last_update = 100.0) {
+  NodeStatus node;
+  node.row = MakeRow(msid, std::move(state), last_update);
+  node.raw_age_seconds = 1.5;
+  node.silence_seconds = 1.25;
+  node.verdict = verdict;
+  return node;
+}
+
+std::shared_ptr<const Snapshot> UpSnapshot(std::vector<NodeStatus> nodes) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->polled = snap->ever_ok = snap->up = true;
+  snap->nodes = std::move(nodes);
+  return snap;
+}
+
+StatusModel ModelOf(std::shared_ptr<const Snapshot> snap,
+                    const std::string& name = "prod") {
+  TargetStatusInput input;
+  input.name = name;
+  input.snapshot = std::move(snap);
+  return BuildStatus({input}, 1000);
+}
+
+TEST(StatusModelTest, NullStateAndHeartbeatAreShownAsSuch) {
+  StatusModel model =
+      ModelOf(UpSnapshot({Node(1, std::nullopt, Verdict::kUpNotRunning, std::nullopt),
+                          Node(2, "Up", Verdict::kOk), Node(3, "Down", Verdict::kOk)}));
+  ASSERT_EQ(model.targets.size(), 1u);
+  const TargetView& target = model.targets[0];
+  ASSERT_EQ(target.nodes.size(), 3u);
+  EXPECT_EQ(target.nodes[0].state, "<NULL>");
+  EXPECT_TRUE(target.nodes[0].claims_running);
+  EXPECT_FALSE(target.nodes[0].raw_age_seconds.has_value());
+  EXPECT_FALSE(target.nodes[0].silence_seconds.has_value());
+  EXPECT_EQ(target.nodes[1].silence_seconds, 1.25);
+  // Node 3 is ok but Down: it does not count as a running node.
+  EXPECT_EQ(target.running_ok_nodes, 1);
+
+  nlohmann::json json = StatusJson(model);
+  const nlohmann::json& node = json["targets"][0]["nodes"][0];
+  EXPECT_TRUE(node["last_update"].is_null());
+  EXPECT_TRUE(node["probe"].is_null());
+  EXPECT_EQ(node["state"], "<NULL>");
+  EXPECT_EQ(node["verdict"], "up_not_running");
+}
+
+TEST(StatusModelTest, MsidBeyondDoublePrecisionStaysExact) {
+  NodeStatus node = Node(0, "Up", Verdict::kOk);
+  node.row.msid = 18446744073709551615ULL;
+  nlohmann::json json = StatusJson(ModelOf(UpSnapshot({node})));
+  EXPECT_EQ(json["targets"][0]["nodes"][0]["msid"], "18446744073709551615");
+}
+
+TEST(StatusModelTest, PageIsSelfContained) {
+  std::string page =
+      RenderStatusPage(ModelOf(UpSnapshot({Node(1, "Up", Verdict::kOk)})), 2);
+  EXPECT_THAT(page, StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(page, Not(HasSubstr("http://")));
+  EXPECT_THAT(page, Not(HasSubstr("https://")));
+  EXPECT_THAT(page, Not(HasSubstr("http-equiv")));  // updates in place, not by reload
+  EXPECT_THAT(page, HasSubstr("fetch(\"api/v1/status\")"));
+  EXPECT_THAT(page, HasSubstr("var REFRESH_MS=2000;"));
+}
+
+TEST(StatusModelTest, HtmlEscapeCoversAttributeQuotes) {
+  EXPECT_EQ(HtmlEscape("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d&#39;");
+}
+
+TEST(JudgeStatusTest, AllOkIsOk) {
+  CheckReport report = JudgeStatus(
+      ModelOf(UpSnapshot({Node(1, "Up", Verdict::kOk), Node(2, "Down", Verdict::kOk)})));
+  EXPECT_EQ(report.code, CheckCode::kOk);
+  EXPECT_THAT(
+      report.lines,
+      ElementsAre("OK target=prod name=ms1 msid=1 state=Up verdict=ok silence=1.2s",
+                  "OK target=prod name=ms2 msid=2 state=Down verdict=ok "
+                  "silence=1.2s"));
+}
+
+TEST(JudgeStatusTest, WarningVerdictsAreWarning) {
+  for (Verdict verdict :
+       {Verdict::kUpHeartbeatStale, Verdict::kUpUnreachable, Verdict::kDownButRunning}) {
+    CheckReport report = JudgeStatus(
+        ModelOf(UpSnapshot({Node(1, "Up", Verdict::kOk), Node(2, "Down", verdict)})));
+    EXPECT_EQ(report.code, CheckCode::kWarning) << VerdictName(verdict);
+    EXPECT_THAT(report.lines[0], StartsWith("WARNING target=prod name=ms2"));
+  }
+}
+
+TEST(JudgeStatusTest, UpNotRunningIsCriticalAndListedFirst) {
+  CheckReport report = JudgeStatus(
+      ModelOf(UpSnapshot({Node(1, "Up", Verdict::kOk),
+                          Node(2, std::nullopt, Verdict::kUpNotRunning, std::nullopt)})));
+  EXPECT_EQ(report.code, CheckCode::kCritical);
+  EXPECT_EQ(report.lines[0],
+            "CRITICAL target=prod name=ms2 msid=2 state=<NULL> verdict=up_not_running "
+            "silence=-");
+}
+
+TEST(JudgeStatusTest, NoRunningOkNodeIsCritical) {
+  CheckReport report = JudgeStatus(ModelOf(UpSnapshot(
+      {Node(1, "Down", Verdict::kOk), Node(2, "Up", Verdict::kUpUnreachable)})));
+  EXPECT_EQ(report.code, CheckCode::kCritical);
+  EXPECT_EQ(report.lines[0],
+            "CRITICAL target=prod no node is both claiming running and ok");
+  EXPECT_EQ(JudgeStatus(ModelOf(UpSnapshot({}))).code, CheckCode::kCritical);
+}
+
+TEST(JudgeStatusTest, UnreadableDatabaseIsUnknown) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->polled = true;
+  snap->last_error = "connection refused";
+  CheckReport report = JudgeStatus(ModelOf(snap));
+  EXPECT_EQ(report.code, CheckCode::kUnknown);
+  EXPECT_THAT(
+      report.lines,
+      ElementsAre("UNKNOWN target=prod database unreachable: connection refused"));
+}
+
+TEST(JudgeStatusTest, CriticalOutranksUnknownAcrossTargets) {
+  auto down = std::make_shared<Snapshot>();
+  down->polled = true;
+  down->last_error = "timeout";
+  TargetStatusInput a{"a", false, down, 0, {}};
+  TargetStatusInput b{
+      "b",
+      false,
+      UpSnapshot({Node(1, "Up", Verdict::kUpNotRunning), Node(2, "Up", Verdict::kOk)}),
+      0,
+      {}};
+  EXPECT_EQ(JudgeStatus(BuildStatus({a, b}, 0)).code, CheckCode::kCritical);
+  TargetStatusInput c{
+      "c",
+      false,
+      UpSnapshot({Node(2, "Up", Verdict::kUpUnreachable), Node(3, "Up", Verdict::kOk)}),
+      0,
+      {}};
+  EXPECT_EQ(JudgeStatus(BuildStatus({a, c}, 0)).code, CheckCode::kUnknown);
+}
+
+class RunCheckTest : public ::testing::Test {
+ protected:
+  RunCheckTest() : world_(clock_) {}
+
+  CheckReport Run(const std::string& yaml, CheckOptions options) {
+    Config config = ParseOrDie(yaml, "check.yml");
+    return RunCheck(config, options, clock_, world_.Factory(), [this](double seconds) {
+      sleeps_.push_back(seconds);
+      clock_.Advance(seconds);
+    });
+  }
+
+  FakeClock clock_;
+  FakeWorld world_;
+  std::vector<double> sleeps_;
+};
+
+TEST_F(RunCheckTest, ObservesForTheWholeWindowAtPollInterval) {
+  world_.SetHealthy("prod", {MakeRow(1)});
+  CheckReport report = Run("poll_interval: 500ms\ntargets:\n  - name: prod\n", {"", 4});
+  EXPECT_EQ(report.code, CheckCode::kOk);
+  EXPECT_EQ(sleeps_, std::vector<double>(8, 0.5));  // 9 polls over 4 s
+}
+
+TEST_F(RunCheckTest, PollsAtLeastTwice) {
+  world_.SetHealthy("prod", {MakeRow(1)});
+  Run("poll_interval: 10s\ntargets:\n  - name: prod\n", {"", 1});
+  EXPECT_EQ(sleeps_, std::vector<double>{10});
+}
+
+TEST_F(RunCheckTest, OnlyTheChosenTarget) {
+  world_.SetHealthy("prod", {MakeRow(1)});
+  world_.SetDown("lab");
+  CheckReport report = Run(kTwoTargets, {"prod", 1});
+  EXPECT_EQ(report.code, CheckCode::kOk);
+  EXPECT_EQ(world_.made("lab"), 0);
+  EXPECT_EQ(Run(kTwoTargets, {"", 1}).code, CheckCode::kUnknown);
+}
+
+TEST_F(RunCheckTest, UnknownTargetIsUnknown) {
+  CheckReport report = Run(kTwoTargets, {"staging", 1});
+  EXPECT_EQ(report.code, CheckCode::kUnknown);
+  EXPECT_THAT(report.lines[0], HasSubstr("unknown target staging"));
+}
+
+TEST(CommandsTest, CheckConfigAcceptsGoodFile) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCheckConfig(kAppData + "good.yml", out, err), 0);
+  EXPECT_EQ(out.str(), "config OK\n");
+}
+
+TEST(CommandsTest, CheckConfigNamesFileLineAndKey) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCheckConfig(kAppData + "bad.yml", out, err), 2);
+  EXPECT_EQ(out.str(), "");
+  EXPECT_THAT(err.str(),
+              HasSubstr(kAppData + "bad.yml:5:15: targets[0].database.driver"));
+  EXPECT_THAT(err.str(), HasSubstr("targets[0].heartbeat.dead_after"));
+}
+
+TEST(CommandsTest, CheckWithBadConfigIsUnknown) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCheckCommand(kAppData + "bad.yml", {"", 0}, out, err), 3);
+  EXPECT_THAT(out.str(),
+              StartsWith("UNKNOWN bad configuration: " + kAppData + "bad.yml:"));
+  EXPECT_THAT(err.str(), HasSubstr("targets[0].database.driver"));
+}
+
+}  // namespace
+}  // namespace msx
