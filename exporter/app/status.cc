@@ -69,6 +69,17 @@ nlohmann::json NodeJson(const NodeView& node) {
           {"alert_count", node.alert_count}};
 }
 
+nlohmann::json PeerJson(const PeerStatus& peer) {
+  nlohmann::json json;
+  json["owner_msid"] = std::to_string(peer.owner_msid);
+  json["owner_name"] = peer.owner_name;
+  json["peer_msid"] = std::to_string(peer.peer_msid);
+  json["peer_name"] = peer.peer_name;
+  json["peer_runid"] = std::to_string(peer.peer_runid);
+  json["state"] = peer.state;
+  return json;
+}
+
 nlohmann::json AlertJson(const FiringAlert& alert) {
   return {{"alertname", alert.alertname},
           {"severity", alert.severity},
@@ -201,6 +212,8 @@ StatusModel BuildStatus(const std::vector<TargetStatusInput>& targets, double no
       view.last_poll_unix = snap->last_poll_unix;
       view.last_success_unix = snap->last_success_unix;
       view.poll_duration_seconds = snap->poll_duration_seconds;
+      view.peers_available = snap->peers_available;
+      view.peers = snap->peers;
       for (const NodeStatus& node : snap->nodes) {
         view.nodes.push_back(ViewOf(node));
         const NodeView& added = view.nodes.back();
@@ -221,6 +234,8 @@ nlohmann::json StatusJson(const StatusModel& model) {
     for (const NodeView& node : target.nodes) nodes.push_back(NodeJson(node));
     nlohmann::json alerts = nlohmann::json::array();
     for (const FiringAlert& alert : target.alerts) alerts.push_back(AlertJson(alert));
+    nlohmann::json peers = nlohmann::json::array();
+    for (const PeerStatus& peer : target.peers) peers.push_back(PeerJson(peer));
     targets.push_back({{"name", target.name},
                        {"default", target.is_default},
                        {"polled", target.polled},
@@ -236,10 +251,15 @@ nlohmann::json StatusJson(const StatusModel& model) {
                        {"poll_duration_seconds", target.poll_duration_seconds},
                        {"running_ok_nodes", target.running_ok_nodes},
                        {"nodes", std::move(nodes)},
-                       {"alerts", std::move(alerts)}});
+                       {"alerts", std::move(alerts)},
+                       {"peers_available", target.peers_available},
+                       {"peers", std::move(peers)}});
   }
   return {{"version", model.version},
           {"generated_at", model.generated_unix},
+          {"config",
+           {{"last_reload_successful", model.config_reload_ok},
+            {"last_reload_success", Timestamp(model.config_reload_success_unix)}}},
           {"targets", std::move(targets)}};
 }
 

@@ -59,12 +59,20 @@ struct TargetView {
   // working management server (CloudStackNoRunningMgmtServer).
   int running_ok_nodes = 0;
   std::vector<FiringAlert> alerts;  // the built-in evaluator's, for this target
+  // How the nodes see each other (mshost_peer); false when that table cannot be read.
+  bool peers_available = false;
+  std::vector<PeerStatus> peers;  // sorted by owner_msid, peer_msid
 };
 
 struct StatusModel {
   std::string version;
   double generated_unix = 0;
-  std::vector<TargetView> targets;  // in config order
+  // Set by the App (BuildStatus leaves them as they are): did the last reload
+  // (SIGHUP, POST /-/reload) succeed, and when was a configuration last loaded. A
+  // failed reload keeps the running configuration.
+  bool config_reload_ok = true;
+  double config_reload_success_unix = 0;  // 0: unknown
+  std::vector<TargetView> targets;        // in config order
 };
 
 // What BuildStatus needs of one target. `snapshot` may be null (no poll yet).
