@@ -82,7 +82,11 @@ std::string ListenAddressOf(const AppOptions& options, const Config& config) {
 }  // namespace
 
 App::App(Config config, AppOptions options, const Clock& clock, PartsFactory make_parts)
-    : options_(std::move(options)), clock_(clock), make_parts_(std::move(make_parts)) {
+    : options_(std::move(options)),
+      clock_(clock),
+      make_parts_(std::move(make_parts)),
+      alerting_(
+          std::make_unique<AlertingService>(config, MakeAlertmanagerNotifier, clock)) {
   auto running = std::make_shared<Running>();
   for (const TargetConfig& target : config.targets) {
     running->targets.push_back(MakeRun(target, config.poll_interval_seconds));
@@ -146,13 +150,12 @@ void App::OnSnapshot(TargetRun& run, const std::shared_ptr<const Snapshot>& snap
         LogQuote(run.config.name), node.row.msid, LogQuote(node.row.name.value_or("")),
         LogQuote(node.probe_address));
   }
-  // Alerting: the target's evaluator takes each snapshot here.
+  alerting_->OnSnapshot(*snapshot);
 }
 
-// The built-in evaluator's firing alerts of one target; none until alerting is
-// wired in.
-std::vector<FiringAlert> App::FiringAlerts(const std::string& /*target*/) const {
-  return {};
+// The built-in evaluator's firing alerts of one target.
+std::vector<FiringAlert> App::FiringAlerts(const std::string& target) const {
+  return alerting_->FiringAlerts(target);
 }
 
 std::shared_ptr<const App::Running> App::running() const {
@@ -235,6 +238,7 @@ ReloadResult App::Reload() {
     last_reload_ok_ = true;
     last_reload_success_unix_ = clock_.UnixSeconds();
   }
+  alerting_->Reconfigure(fresh->config);
   std::vector<std::shared_ptr<TargetRun>> retired;
   for (const auto& run : old->targets) {
     if (fresh->Find(run->config.name) != run.get()) retired.push_back(run);
@@ -317,7 +321,9 @@ ExporterStats App::Stats() const {
     server = server_;
   }
   if (server) stats.http_requests_by_code = server->RequestsByCode();
-  // Alerting: notifier counters go into stats.notifications here.
+  NotifierStats notifier = alerting_->Stats();
+  stats.notifications = std::move(notifier.notifications);
+  stats.notifications_dropped = notifier.dropped;
   return stats;
 }
 

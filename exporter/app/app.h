@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "alerting/alerting_service.h"
 #include "app/parts.h"
 #include "app/status.h"
 #include "common/clock.h"
@@ -101,6 +102,8 @@ class App {
   const Clock& clock_;
   const PartsFactory make_parts_;
   Router router_;
+  // Fed by every poller's callback; outlives the pollers (they stop in Stop()).
+  const std::unique_ptr<AlertingService> alerting_;
 
   std::mutex reload_mu_;  // one Reload() or Stop() at a time
   bool started_ = false;  // guarded by reload_mu_
