@@ -27,6 +27,8 @@ test_pkgs=(
   docker-compose                  # validates docker/compose.yml (`docker-compose config`; no engine needed)
   curl procps iproute2 python3 python3-pytest   # test runner for integration and e2e suites
   python3-pymysql python3-psycopg2 python3-requests python3-yaml  # test and simulator clients
+  chromium python3-websocket      # the status page test: headless browser, DevTools protocol
+  python3-jsonschema              # /api/v1/status against docs/status.schema.json
 )
 if [ "${1:-}" = "--build-only" ]; then test_pkgs=(); fi
 
