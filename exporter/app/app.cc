@@ -7,6 +7,7 @@
 #include <thread>
 #include <tuple>
 
+#include "app/status_page.h"
 #include "common/log.h"
 
 namespace msx {
@@ -306,7 +307,11 @@ StatusModel App::Status() const {
     input.alerts = FiringAlerts(run->config.name);
     inputs.push_back(std::move(input));
   }
-  return BuildStatus(inputs, clock_.UnixSeconds());
+  StatusModel model = BuildStatus(inputs, clock_.UnixSeconds());
+  std::lock_guard<std::mutex> lock(mu_);
+  model.config_reload_ok = last_reload_ok_;
+  model.config_reload_success_unix = last_reload_success_unix_;
+  return model;
 }
 
 ExporterStats App::Stats() const {
@@ -388,7 +393,7 @@ HttpResponse App::HandleStatusJson(const HttpRequest&) const {
 HttpResponse App::HandleStatusPage(const HttpRequest&) const {
   HttpResponse res;
   res.content_type = "text/html; charset=utf-8";
-  res.body = RenderStatusPage(Status(), running()->config.poll_interval_seconds);
+  res.body = RenderStatusHtml(Status(), running()->config.poll_interval_seconds);
   return res;
 }
 

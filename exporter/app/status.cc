@@ -1,7 +1,5 @@
 #include "app/status.h"
 
-#include <cstdio>
-
 namespace msx {
 namespace {
 
@@ -90,106 +88,6 @@ nlohmann::json AlertJson(const FiringAlert& alert) {
           {"active_since", Timestamp(alert.active_since_unix)}};
 }
 
-std::string Seconds(const std::optional<double>& seconds) {
-  if (!seconds) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1fs", *seconds);
-  return buf;
-}
-
-std::string ProbeText(const NodeView& node) {
-  if (!node.probe) return "off";
-  std::string text = node.probe->success ? "ok " : "failed ";
-  text += node.probe_address;
-  if (!node.probe->error.empty()) text += " (" + node.probe->error + ")";
-  return text;
-}
-
-// The page's script renders the same columns from the JSON; keep the two in step.
-const char kPageHead[] = R"html(<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>mshost_exporter</title>
-<style>
-body{font-family:sans-serif;margin:1em}
-table{border-collapse:collapse;margin-bottom:1.5em}
-td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}
-.ok{background:#dfd}.bad{background:#fdd}.warn{background:#ffd}
-</style></head><body>
-<h1>mshost_exporter</h1>
-<div id="targets">
-)html";
-
-// Follows the variables COLUMNS and REFRESH_MS that RenderStatusPage writes.
-const char kPageScript[] = R"js(function secs(v){return v===null?"-":v.toFixed(1)+"s";}
-function cls(verdict){return verdict==="ok"?"ok":verdict==="up_not_running"?"bad":"warn";}
-function probeText(n){if(n.probe===null)return "off";
- var t=(n.probe.success?"ok ":"failed ")+n.probe.address;
- return n.probe.error?t+" ("+n.probe.error+")":t;}
-function el(tag,text,klass){var e=document.createElement(tag);
- if(text!==undefined)e.textContent=text;if(klass)e.className=klass;return e;}
-function render(model){
- var root=document.getElementById("targets");root.textContent="";
- model.targets.forEach(function(t){
-  var h=el("h2","Target "+t.name+(t.db.up?" (database up)":" (database DOWN: "+t.db.last_error+")"),t.db.up?"":"bad");
-  root.appendChild(h);
-  var table=el("table");var head=el("tr");
-  COLUMNS.forEach(function(c){head.appendChild(el("th",c));});table.appendChild(head);
-  t.nodes.forEach(function(n){var tr=el("tr",undefined,cls(n.verdict));
-   [n.name,n.msid,n.state,n.verdict,secs(n.raw_age_seconds),secs(n.silence_seconds),
-    secs(n.clock_offset_seconds),probeText(n),String(n.restarts),String(n.alert_count),
-    n.version,n.runid].forEach(function(v){tr.appendChild(el("td",v));});
-   table.appendChild(tr);});
-  root.appendChild(table);
-  if(t.alerts.length>0){var ul=el("ul");t.alerts.forEach(function(a){
-   ul.appendChild(el("li",a.alertname+" ("+a.severity+")"+(a.name?" "+a.name:"")));});
-   root.appendChild(el("h3","Firing alerts"));root.appendChild(ul);}
- });}
-function refresh(){fetch("api/v1/status").then(function(r){return r.json();})
- .then(render).catch(function(){});}
-setInterval(refresh,REFRESH_MS);
-</script></body></html>
-)js";
-
-const char* const kColumns[] = {"name",     "msid",        "state",        "verdict",
-                                "raw age",  "silence",     "clock offset", "probe",
-                                "restarts", "peer alerts", "version",      "runid"};
-
-std::string VerdictClass(Verdict verdict) {
-  if (verdict == Verdict::kOk) return "ok";
-  return verdict == Verdict::kUpNotRunning ? "bad" : "warn";
-}
-
-void RenderTarget(const TargetView& target, std::string* out) {
-  std::string title =
-      "Target " + target.name +
-      (target.db_up ? " (database up)" : " (database DOWN: " + target.last_error + ")");
-  *out += std::string("<h2") + (target.db_up ? "" : " class=\"bad\"") + ">" +
-          HtmlEscape(title) + "</h2>\n<table><tr>";
-  for (const char* column : kColumns) *out += std::string("<th>") + column + "</th>";
-  *out += "</tr>\n";
-  for (const NodeView& node : target.nodes) {
-    *out += "<tr class=\"" + VerdictClass(node.verdict) + "\">";
-    for (const std::string& cell :
-         {node.name, node.msid, node.state, std::string(VerdictName(node.verdict)),
-          Seconds(node.raw_age_seconds), Seconds(node.silence_seconds),
-          Seconds(node.clock_offset_seconds), ProbeText(node),
-          std::to_string(node.restarts), std::to_string(node.alert_count), node.version,
-          node.runid}) {
-      *out += "<td>" + HtmlEscape(cell) + "</td>";
-    }
-    *out += "</tr>\n";
-  }
-  *out += "</table>\n";
-  if (!target.alerts.empty()) {
-    *out += "<h3>Firing alerts</h3><ul>";
-    for (const FiringAlert& alert : target.alerts) {
-      std::string text = alert.alertname + " (" + alert.severity + ")" +
-                         (alert.name.empty() ? "" : " " + alert.name);
-      *out += "<li>" + HtmlEscape(text) + "</li>";
-    }
-    *out += "</ul>\n";
-  }
-}
-
 }  // namespace
 
 StatusModel BuildStatus(const std::vector<TargetStatusInput>& targets, double now_unix) {
@@ -261,18 +159,6 @@ nlohmann::json StatusJson(const StatusModel& model) {
            {{"last_reload_successful", model.config_reload_ok},
             {"last_reload_success", Timestamp(model.config_reload_success_unix)}}},
           {"targets", std::move(targets)}};
-}
-
-std::string RenderStatusPage(const StatusModel& model, double refresh_seconds) {
-  std::string page = kPageHead;
-  for (const TargetView& target : model.targets) RenderTarget(target, &page);
-  page += "</div>\n<script>\n\"use strict\";\nvar COLUMNS=[";
-  for (const char* column : kColumns) {
-    page += std::string(page.back() == '[' ? "" : ",") + "\"" + column + "\"";
-  }
-  page += "];\nvar REFRESH_MS=" +
-          std::to_string(static_cast<int>(refresh_seconds * 1000 + 0.5)) + ";\n";
-  return page + kPageScript;
 }
 
 std::string HtmlEscape(const std::string& text) {

@@ -3,7 +3,8 @@
 // the three can never disagree about a node.
 //
 // BuildStatus is a pure function of the latest snapshots; the model is a plain value
-// (copy freely) and the renderers are pure functions of it. Thread-safe.
+// (copy freely) and the renderers (StatusJson here, the page in status_page.h) are
+// pure functions of it. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -89,12 +90,6 @@ StatusModel BuildStatus(const std::vector<TargetStatusInput>& targets, double no
 // The body of /api/v1/status. Ids (msid, runid) are strings: they exceed what a
 // JavaScript number holds exactly. Absent values are null.
 nlohmann::json StatusJson(const StatusModel& model);
-
-// The body of /: a self-contained page (no external URL) that renders the model and
-// then updates itself in place from `api/v1/status` every refresh_seconds. Every
-// string from the database is HTML-escaped here, and set as text (never as markup)
-// by the page's script.
-std::string RenderStatusPage(const StatusModel& model, double refresh_seconds);
 
 // `text` with & < > " ' replaced by entities.
 std::string HtmlEscape(const std::string& text);
