@@ -1,4 +1,7 @@
 // mshost_exporter: flags, the chosen command, signals. Everything else is in app/.
+//
+// The flags keep Prometheus' dotted names (--config.file): CLI11 2.1 accepts any
+// character but '=', ':', '{', space and newline after an option name's first one.
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -42,8 +45,7 @@ int Serve(const Flags& flags) {
   // A scraper that hangs up mid-response must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
 
-  std::optional<msx::Config> config =
-      msx::LoadConfigOrReport(flags.config_file, std::cerr);
+  std::optional<msx::Config> config = msx::LoadServerConfig(flags.config_file, std::cerr);
   if (!config) return msx::kExitBadConfig;
   spdlog::info("starting mshost_exporter version={} revision={} config={}", MSX_VERSION,
                MSX_REVISION, msx::LogQuote(flags.config_file));

@@ -1,30 +1,42 @@
 #include "app/commands.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <thread>
 
 #include "app/parts.h"
 #include "common/clock.h"
+#include "common/log.h"
 
 namespace msx {
 namespace {
+
+void ReportErrors(const ConfigResult& result, std::ostream& err) {
+  for (const ConfigError& error : result.errors) err << error.ToString() << "\n";
+}
 
 ConfigResult LoadAndReport(const std::string& path, std::ostream& err) {
   ConfigResult result = LoadConfig(path);
   for (const std::string& warning : result.warnings)
     err << "warning: " << warning << "\n";
-  for (const ConfigError& error : result.errors) err << error.ToString() << "\n";
+  ReportErrors(result, err);
   return result;
 }
 
 }  // namespace
 
-std::optional<Config> LoadConfigOrReport(const std::string& path, std::ostream& err) {
-  return LoadAndReport(path, err).config;
+std::optional<Config> LoadServerConfig(const std::string& path, std::ostream& err) {
+  ConfigResult result = LoadConfig(path);
+  for (const std::string& warning : result.warnings) {
+    spdlog::warn("configuration warning detail={}", LogQuote(warning));
+  }
+  ReportErrors(result, err);
+  return std::move(result.config);
 }
 
 int RunCheckConfig(const std::string& path, std::ostream& out, std::ostream& err) {
-  if (!LoadConfigOrReport(path, err)) return kExitBadConfig;
+  if (!LoadAndReport(path, err).config) return kExitBadConfig;
   out << "config OK\n";
   return kExitOk;
 }

@@ -18,9 +18,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitCannotServe = 1;  // cannot listen, bad web config
 inline constexpr int kExitBadConfig = 2;    // bad configuration or usage
 
-// Loads `path`. On errors writes each as "file:line:column: key: message" to `err`
-// and returns nullopt; warnings go to `err` as "warning: ..." either way.
-std::optional<Config> LoadConfigOrReport(const std::string& path, std::ostream& err);
+// Loads `path` for the server. On errors writes each as "file:line:column: key:
+// message" to `err` and returns nullopt; warnings (an inline password...) go to the
+// log, where the rest of the server's output is.
+std::optional<Config> LoadServerConfig(const std::string& path, std::ostream& err);
 
 // `check-config`: "config OK" on `out` and 0, or the errors on `err` and 2.
 int RunCheckConfig(const std::string& path, std::ostream& out, std::ostream& err);

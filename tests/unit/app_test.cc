@@ -498,6 +498,27 @@ TEST(CommandsTest, CheckConfigNamesFileLineAndKey) {
   EXPECT_THAT(err.str(), HasSubstr("targets[0].heartbeat.dead_after"));
 }
 
+TEST(CommandsTest, InlinePasswordIsWarnedWithoutTheSecret) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCheckConfig(kAppData + "inline_password.yml", out, err), 0);
+  EXPECT_THAT(err.str(), HasSubstr("warning: " + kAppData + "inline_password.yml:6:"));
+  EXPECT_THAT(err.str(), Not(HasSubstr("secret-in-file")));
+
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  sink->set_formatter(MakeLogFormatter(LogFormat::kLogfmt));
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  std::ostringstream server_err;
+  std::optional<Config> config =
+      LoadServerConfig(kAppData + "inline_password.yml", server_err);
+  spdlog::set_default_logger(previous);
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(server_err.str(), "");
+  EXPECT_THAT(log.str(), AllOf(HasSubstr("level=warn"), HasSubstr("password"),
+                               Not(HasSubstr("secret-in-file"))));
+}
+
 TEST(CommandsTest, CheckWithBadConfigIsUnknown) {
   std::ostringstream out, err;
   EXPECT_EQ(RunCheckCommand(kAppData + "bad.yml", {"", 0}, out, err), 3);
