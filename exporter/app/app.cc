@@ -213,6 +213,7 @@ ReloadResult App::Reload() {
 
   std::shared_ptr<const Running> old = running();
   auto fresh = std::make_shared<Running>();
+  std::vector<TargetRun*> added;
   Config& config = *loaded.config;
   for (const TargetConfig& target : config.targets) {
     std::shared_ptr<TargetRun> kept;
@@ -225,7 +226,7 @@ ReloadResult App::Reload() {
     }
     if (!kept) {
       kept = MakeRun(target, config.poll_interval_seconds);
-      if (started_) kept->poller->Start();
+      added.push_back(kept.get());
     }
     fresh->targets.push_back(std::move(kept));
   }
@@ -240,6 +241,10 @@ ReloadResult App::Reload() {
     last_reload_success_unix_ = clock_.UnixSeconds();
   }
   alerting_->Reconfigure(fresh->config);
+  // Only now, so that their first snapshots meet evaluators for the new config.
+  if (started_) {
+    for (TargetRun* run : added) run->poller->Start();
+  }
   std::vector<std::shared_ptr<TargetRun>> retired;
   for (const auto& run : old->targets) {
     if (fresh->Find(run->config.name) != run.get()) retired.push_back(run);

@@ -306,6 +306,14 @@ def test_reload_with_bad_file_keeps_serving(world):
         assert res.status_code == 200, res.text
         assert value(ex.metrics(), reloads) == 1
 
+        # A target added by a reload starts polling by itself.
+        two = exporter_config(world.db)
+        two["targets"].append(dict(two["targets"][0], name="extra"))
+        ex.write_config(two)
+        assert ex.post("/-/reload").status_code == 200
+        wait_until(lambda: value(ex.probe("extra"), "cloudstack_mshost_up") == 1, 10,
+                   "the added target polled")
+
         ex.write_config("poll_interval: 500ms\ntargets:\n  - name: integ\n    heartbeat:\n"
                         "      stale_after: 1s\n      dead_after: 3s\n")
         res = ex.post("/-/reload")
