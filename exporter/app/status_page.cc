@@ -49,6 +49,7 @@ std::string FormatTime(double unix_seconds) {
 // "4.2s", "42s", "12m 05s", "3h 07m", "2d 3h": precise while it is short, readable
 // when it is long.
 std::string FormatDuration(double seconds) {
+  if (!std::isfinite(seconds)) return "-";
   const char* sign = seconds < 0 ? "-" : "";
   const double abs = std::fabs(seconds);
   char buf[48];
@@ -136,8 +137,9 @@ std::vector<const NodeView*> WorstFirst(const std::vector<NodeView>& nodes) {
 }
 
 Cell DbLine(const TargetView& target, double now) {
-  if (!target.polled)
+  if (!target.polled) {
     return {"db pending", "Database not read yet: the first poll runs."};
+  }
   if (target.db_up) {
     if (target.db_up_since_unix <= 0) return {"db up", "Database reachable."};
     return {"db up", "Database reachable since " + FormatTime(target.db_up_since_unix) +
