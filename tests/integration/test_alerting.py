@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 
 import pytest
 import requests
@@ -320,6 +321,49 @@ def test_alertmanager_down_then_back_gets_the_alert(bed):
     assert len(alerts) == 1
     assert metric(bed.exporter, "mshost_exporter_notifications_total",
                   alertmanager=bed.am.url, result="success") >= 1
+
+
+def test_basic_auth_from_the_url(bed):
+    """Credentials in the URL's userinfo reach an Alertmanager that requires them, and
+    stay out of the metrics."""
+    with warnings.catch_warnings():  # deprecated, but Debian 12's Python has it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # libxcrypt's bcrypt, for Alertmanager's basic_auth_users
+    password = "s3cr@t:pw"
+    folder = os.path.join(bed.workdir, "am-auth")
+    os.makedirs(folder)
+    web_config = os.path.join(folder, "web.yml")
+    with open(web_config, "w", encoding="utf-8") as f:
+        yaml.safe_dump({"basic_auth_users": {
+            "pager": crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH))}}, f)
+    config_path = os.path.join(folder, "alertmanager.yml")
+    with open(config_path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(alertmanager_config(bed.webhook), f)
+    port = free_port()
+    am = bed.add(prom_servers.Alertmanager("alertmanager", [
+        prom_servers.ALERTMANAGER, "--config.file=" + config_path,
+        "--web.config.file=" + web_config, "--storage.path=" + os.path.join(folder, "data"),
+        "--web.listen-address=127.0.0.1:%d" % port, "--cluster.listen-address=",
+        "--log.level=warn"], folder, port))
+    auth = ("pager", password)
+    wait_until(lambda: requests.get(am.url + "/-/ready", auth=auth, timeout=1).ok, 30,
+               "Alertmanager with basic auth")
+    assert requests.get(am.url + "/api/v2/alerts", timeout=5).status_code == 401
+
+    encoded = password.replace("@", "%40").replace(":", "%3A")
+    url = "http://pager:%s@127.0.0.1:%d" % (encoded, port)
+    exporter = bed.add(procs.start_exporter(exporter_config(bed.db, [url]),
+                                            os.path.join(bed.workdir, "exporter")))
+    wait_all_ok(exporter, bed.sim)
+    msid = bed.sim.msid("ms-3")
+    bed.sim.act("kill", "ms-3")
+    wait_until(lambda: requests.get(am.url + "/api/v2/alerts", auth=auth, timeout=5,
+                                    params={"filter": 'msid="%s"' % msid}).json(),
+               DETECTION_BOUND + 2, "the alert behind basic auth")
+    assert metric(exporter, "mshost_exporter_notifications_total", alertmanager=am.url,
+                  result="success") >= 1
+    exposed = requests.get("http://%s/metrics" % exporter.address, timeout=5).text
+    assert password not in exposed and encoded not in exposed
 
 
 def test_ha_one_exporter_and_one_alertmanager_lost(bed):
