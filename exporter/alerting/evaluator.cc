@@ -62,52 +62,62 @@ Evaluator::Evaluator(TargetConfig target, std::vector<AlertRule> rules,
 Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
   const double now_mono = clock_.MonotonicSeconds();
   const double now_unix = clock_.UnixSeconds();
-  const bool nodes_readable = snapshot.up;
+  const std::vector<Verdict> verdicts = JudgeForAlerting(snapshot, now_mono);
 
-  std::vector<Verdict> verdicts;  // per snapshot node, as alerting judges them
-  if (!nodes_readable) {
+  std::map<std::string, Condition> active;
+  for (Condition& condition : Conditions(snapshot, verdicts, now_unix)) {
+    condition.annotations["runbook_url"] = RunbookUrl(condition.rule->alertname);
+    std::string key = KeyOf(condition.rule->alertname, condition.msid);
+    active.emplace(std::move(key), std::move(condition));
+  }
+  Advance(std::move(active), /*nodes_readable=*/snapshot.up, now_mono, now_unix);
+  return Report(now_mono, now_unix);
+}
+
+std::vector<Verdict> Evaluator::JudgeForAlerting(const Snapshot& snapshot,
+                                                 double now_mono) {
+  std::vector<Verdict> verdicts;
+  if (!snapshot.up) {
     if (!outage_since_mono_) {
       outage_since_mono_ = now_mono;
       silence_before_outage_ = last_silence_;
     }
     for (const NodeStatus& node : snapshot.nodes) verdicts.push_back(node.verdict);
-  } else {
-    if (outage_since_mono_) {
-      // The node data did not move during the outage, so neither may `for` clocks.
-      const double paused = now_mono - *outage_since_mono_;
-      for (auto& [key, instance] : instances_) {
-        if (instance.condition.rule->per_node && instance.phase == Phase::kPending) {
-          instance.pending_since_mono += paused;
-        }
+    return verdicts;
+  }
+  if (outage_since_mono_) {
+    // The node data did not move during the outage, so neither may `for` clocks.
+    const double paused = now_mono - *outage_since_mono_;
+    for (auto& [key, instance] : instances_) {
+      if (instance.condition.rule->per_node && instance.phase == Phase::kPending) {
+        instance.pending_since_mono += paused;
       }
-      outage_since_mono_.reset();
-      if (read_before_) recovered_since_mono_ = now_mono;
     }
-    if (recovered_since_mono_ &&
-        now_mono - *recovered_since_mono_ >= target_.heartbeat.stale_after_seconds) {
-      recovered_since_mono_.reset();
-    }
-    read_before_ = true;
-    last_silence_.clear();
-    for (const NodeStatus& node : snapshot.nodes) {
-      const double silence = SilenceForAlerting(node, now_mono);
-      last_silence_[node.row.msid] = silence;
-      verdicts.push_back(silence == node.silence_seconds ? node.verdict
-                                                         : Rejudge(node, silence));
-    }
-    TrackRestarts(snapshot, now_mono);
+    outage_since_mono_.reset();
+    if (read_before_) recovered_since_mono_ = now_mono;
   }
-
-  std::map<std::string, Condition> active;
-  for (Condition& condition : Conditions(snapshot, verdicts, nodes_readable, now_unix)) {
-    condition.annotations["runbook_url"] = RunbookUrl(condition.rule->alertname);
-    std::string key = KeyOf(condition.rule->alertname, condition.msid);
-    active.emplace(std::move(key), std::move(condition));
+  if (recovered_since_mono_ &&
+      now_mono - *recovered_since_mono_ >= target_.heartbeat.stale_after_seconds) {
+    recovered_since_mono_.reset();
   }
+  read_before_ = true;
+  last_silence_.clear();
+  for (const NodeStatus& node : snapshot.nodes) {
+    const double silence = SilenceForAlerting(node, now_mono);
+    last_silence_[node.row.msid] = silence;
+    verdicts.push_back(silence == node.silence_seconds ? node.verdict
+                                                       : Rejudge(node, silence));
+  }
+  TrackRestarts(snapshot, now_mono);
+  return verdicts;
+}
 
+void Evaluator::Advance(std::map<std::string, Condition> active, bool nodes_readable,
+                        double now_mono, double now_unix) {
   for (auto it = instances_.begin(); it != instances_.end();) {
     Instance& instance = it->second;
-    if (!nodes_readable && instance.condition.rule->per_node) {
+    const AlertRule& rule = *instance.condition.rule;
+    if (!nodes_readable && rule.per_node) {  // frozen
       ++it;
       continue;
     }
@@ -137,7 +147,6 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
     instances_.emplace(key, std::move(instance));
   }
 
-  Evaluation result;
   for (auto it = instances_.begin(); it != instances_.end();) {
     Instance& instance = it->second;
     const AlertRule& rule = *instance.condition.rule;
@@ -153,10 +162,15 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
       it = instances_.erase(it);
       continue;
     }
-    if (instance.phase == Phase::kPending) {
-      ++it;
-      continue;
-    }
+    ++it;
+  }
+}
+
+Evaluation Evaluator::Report(double now_mono, double now_unix) {
+  Evaluation result;
+  for (auto& [key, instance] : instances_) {
+    if (instance.phase == Phase::kPending) continue;
+    const AlertRule& rule = *instance.condition.rule;
     if (instance.phase == Phase::kFiring) {
       FiringAlert firing;
       firing.alertname = rule.alertname;
@@ -173,7 +187,6 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
       result.to_send.push_back(NotificationOf(instance, now_unix));
       instance.last_sent_mono = now_mono;
     }
-    ++it;
   }
   return result;
 }
@@ -229,7 +242,7 @@ void Evaluator::TrackRestarts(const Snapshot& snapshot, double now_mono) {
 }
 
 std::vector<Evaluator::Condition> Evaluator::Conditions(
-    const Snapshot& snapshot, const std::vector<Verdict>& verdicts, bool nodes_readable,
+    const Snapshot& snapshot, const std::vector<Verdict>& verdicts,
     double now_unix) const {
   auto rule_named = [this](const char* alertname) -> const AlertRule* {
     for (const AlertRule& rule : rules_) {
@@ -287,7 +300,7 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(
     }
   }
 
-  if (!nodes_readable) return out;
+  if (!snapshot.up) return out;  // node alerts are frozen
 
   for (size_t i = 0; i < snapshot.nodes.size(); ++i) {
     const NodeStatus& node = snapshot.nodes[i];

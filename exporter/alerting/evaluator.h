@@ -89,10 +89,18 @@ class Evaluator {
     std::deque<double> change_times_mono;
   };
 
+  // One verdict per snapshot node, as alerting judges it; tracks outages and
+  // restarts on the way.
+  std::vector<Verdict> JudgeForAlerting(const Snapshot& snapshot, double now_mono);
+  // Moves every alert to its next phase given what holds now (`active`, by key).
+  void Advance(std::map<std::string, Condition> active, bool nodes_readable,
+               double now_mono, double now_unix);
+  // The firing alerts, and the alerts due for sending (marking them sent).
+  Evaluation Report(double now_mono, double now_unix);
   // `verdicts` holds one verdict per snapshot node, as alerting judges it.
   std::vector<Condition> Conditions(const Snapshot& snapshot,
                                     const std::vector<Verdict>& verdicts,
-                                    bool nodes_readable, double now_unix) const;
+                                    double now_unix) const;
   double SilenceForAlerting(const NodeStatus& node, double now_mono) const;
   Verdict Rejudge(const NodeStatus& node, double silence_seconds) const;
   void TrackRestarts(const Snapshot& snapshot, double now_mono);
