@@ -47,8 +47,19 @@ cleanup() {
   rm -rf "$workdir"
 }
 trap cleanup EXIT
-# Ctrl-C reaches demo.py too, which stops everything in order; the shell only waits
-# for it. (A trap with a command, not '': an ignored SIGINT would be inherited.)
-trap ':' INT
 
-/usr/bin/python3 tests/sim/demo.py --workdir "$workdir" "${demo_args[@]}"
+# demo.py runs in the background of this shell so that a TERM or HUP sent to the
+# shell alone is passed on to it; Ctrl-C reaches it directly. Either way the shell
+# waits for demo.py's own orderly cleanup, then cleanup() makes sure nothing is left.
+demo_pid=""
+trap '[ -n "$demo_pid" ] && kill -TERM "$demo_pid" 2>/dev/null || true' INT TERM HUP
+/usr/bin/python3 tests/sim/demo.py --workdir "$workdir" "${demo_args[@]}" <&0 &
+demo_pid=$!
+status=0
+wait "$demo_pid" || status=$?
+# A trapped signal ends `wait` early: wait again until demo.py has really finished.
+while kill -0 "$demo_pid" 2>/dev/null; do
+  status=0
+  wait "$demo_pid" || status=$?
+done
+exit "$status"

@@ -288,9 +288,11 @@ def main():
         story.say("demo failed: %s" % e)
         rc = 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut cleanup
+        # A second Ctrl-C (or the shell passing on a TERM) must not cut the cleanup.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop_watch.set()
-        story.say("Stopping everything the demo started%s..." % (" (Ctrl-C)" if interrupted else ""))
+        story.say("Stopping everything the demo started%s..." % (" (interrupted)" if interrupted else ""))
         for what, server in reversed(started):
             try:
                 server.stop()
