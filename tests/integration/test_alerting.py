@@ -156,13 +156,8 @@ def exporter_config(db, alertmanager_urls, resend_interval=RESEND_INTERVAL):
 
 
 def metric(exporter, name, **labels):
-    """The sum of the exporter's samples of `name` whose labels include `labels`."""
-    total = None
-    for (sample_name, sample_labels), value in exporter.metrics().items():
-        if sample_name == name and all(dict(sample_labels).get(k) == v
-                                       for k, v in labels.items()):
-            total = (total or 0) + value
-    return total
+    """The value of the one series of `name` with `labels` in a scrape, or None."""
+    return procs.value(exporter.metrics(), name, **labels)
 
 
 class Bed:
