@@ -225,7 +225,7 @@ class Node(threading.Thread):
     snapshot().
     """
 
-    def __init__(self, args, name, msid, index):
+    def __init__(self, args, name, msid):
         super().__init__(name=name, daemon=True)
         self.args = args
         self.node_name = name
@@ -249,7 +249,6 @@ class Node(threading.Thread):
         self.last_heartbeat = None
         self.marked_down = set()  # (peer row id, peer runid) this node has marked Down
         self._lock = threading.Lock()  # guards the fields snapshot() reads
-        self.index = index
 
     # ---- called from other threads
 
@@ -621,7 +620,7 @@ class Simulator:
             if i == args.nodes and args.nodes > 1:
                 msid += HIGH_BIT
             name = "ms-%d" % i
-            self.nodes[name] = Node(args, name, msid, i)
+            self.nodes[name] = Node(args, name, msid)
         self.done = threading.Event()
 
     def run_command(self, line):
