@@ -6,6 +6,7 @@
 #
 #   bash scripts/demo.sh            keeps running until Ctrl-C, then stops everything
 #   bash scripts/demo.sh --no-wait  stops everything right after the story (tests use it)
+#   bash scripts/demo.sh --driver postgresql   the same story on PostgreSQL
 #
 # Everything runs as child processes on 127.0.0.1 with free ports, in a temp folder
 # that is removed at the end; nothing is installed as a service or left running.
@@ -13,10 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 demo_args=()
-for arg in "$@"; do
+while [ $# -gt 0 ]; do
+  arg="$1"; shift
   case "$arg" in
     --no-wait) demo_args+=(--no-wait) ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --driver=*) demo_args+=("$arg") ;;
+    --driver) demo_args+=(--driver "${1:-}"); shift || true ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown argument '$arg' (try --no-wait or --help)" >&2; exit 2 ;;
   esac
 done

@@ -125,11 +125,12 @@ def leftovers(workdir):
 
 
 def tell(story, args, started):
-    story.say("Starting a private MariaDB with CloudStack's schema (cloud.mshost, mshost_peer, "
-              "mshost_status)...")
-    db = db_servers.start_database("mysql", os.path.join(args.workdir, "mariadb"))
-    started.append(("MariaDB", db))
-    story.say("MariaDB is up on 127.0.0.1:%d, database %s." % (db.port, db.name))
+    server = "MariaDB" if args.driver == "mysql" else "PostgreSQL"
+    story.say("Starting a private %s with CloudStack's schema (cloud.mshost, mshost_peer, "
+              "mshost_status)..." % server)
+    db = db_servers.start_database(args.driver, os.path.join(args.workdir, args.driver))
+    started.append((server, db))
+    story.say("%s is up on 127.0.0.1:%d, database %s." % (server, db.port, db.name))
 
     story.say("Starting 3 simulated CloudStack management servers; each heartbeats every 1.5 s "
               "into its mshost row and listens on its own cluster port:")
@@ -170,7 +171,7 @@ def tell(story, args, started):
     cluster.act("kill", VICTIM)
     killed_at = time.monotonic()
 
-    rows = db.execute("SELECT name, state, last_update, UTC_TIMESTAMP() FROM mshost "
+    rows = db.execute("SELECT name, state, last_update, " + db.utc_now_sql() + " FROM mshost "
                       "WHERE removed IS NULL ORDER BY name")
     story.say("What the database says right after the kill (SELECT name, state, last_update "
               "FROM cloud.mshost):")
@@ -255,6 +256,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workdir", required=True, help="an empty folder for data, configs, logs")
     p.add_argument("--no-wait", action="store_true", help="stop everything after the story")
+    p.add_argument("--driver", choices=("mysql", "postgresql"), default="mysql",
+                   help="the database the simulated cluster and the exporter use")
     args = p.parse_args()
     args.workdir = os.path.abspath(args.workdir)
 
