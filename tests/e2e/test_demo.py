@@ -6,6 +6,8 @@ import re
 import signal
 import subprocess
 
+import pytest
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 
@@ -23,12 +25,13 @@ def processes_mentioning(text):
     return pids
 
 
-def test_demo_tells_the_story_and_cleans_up():
+@pytest.mark.parametrize("driver", ["mysql", "postgresql"])
+def test_demo_tells_the_story_and_cleans_up(driver):
     env = dict(os.environ)
     env.setdefault("MSX_BUILD_DIR", os.path.join(REPO, "build"))
     # Its own session, so a timeout can stop the whole demo (demo.py cleans up on
     # SIGTERM) and not just the shell. The timeout leaves room for a rebuild.
-    demo = subprocess.Popen(["bash", "scripts/demo.sh", "--no-wait"], cwd=REPO, env=env,
+    demo = subprocess.Popen(["bash", "scripts/demo.sh", "--no-wait", "--driver", driver], cwd=REPO, env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -48,7 +51,7 @@ def test_demo_tells_the_story_and_cleans_up():
 
     # The story, in order.
     story = [
-        r"MariaDB is up on 127\.0\.0\.1:\d+",
+        (r"MariaDB" if driver == "mysql" else r"PostgreSQL") + r" is up on 127\.0\.0\.1:\d+",
         r"Starting 3 simulated CloudStack management servers",
         r"Three healthy nodes",
         r"ms-1 .*verdict=ok", r"ms-2 .*verdict=ok", r"ms-3 .*verdict=ok",
