@@ -15,6 +15,7 @@
 #include "app/commands.h"
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/version.h"
 
 namespace {
 
@@ -48,7 +49,7 @@ int Serve(const Flags& flags) {
   std::optional<msx::Config> config = msx::LoadServerConfig(flags.config_file, std::cerr);
   if (!config) return msx::kExitBadConfig;
   spdlog::info("starting mshost_exporter version={} revision={} config={}", MSX_VERSION,
-               MSX_REVISION, msx::LogQuote(flags.config_file));
+               msx::BuildRevision(), msx::LogQuote(flags.config_file));
 
   msx::SystemClock clock;
   msx::App app(std::move(*config),
@@ -85,8 +86,8 @@ int main(int argc, char** argv) {
       "Prometheus exporter and alerter for Apache CloudStack management "
       "servers (cloud.mshost)."};
   cli.set_version_flag("--version", std::string("mshost_exporter, version ") +
-                                        MSX_VERSION + " (revision: " + MSX_REVISION +
-                                        ")");
+                                        MSX_VERSION +
+                                        " (revision: " + msx::BuildRevision() + ")");
   cli.add_option("--config.file", flags.config_file, "Configuration file")
       ->capture_default_str();
   cli.add_option("--web.listen-address", flags.listen_address,

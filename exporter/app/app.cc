@@ -9,6 +9,7 @@
 
 #include "app/status_page.h"
 #include "common/log.h"
+#include "common/version.h"
 
 namespace msx {
 
@@ -322,7 +323,7 @@ StatusModel App::Status() const {
 ExporterStats App::Stats() const {
   ExporterStats stats;
   stats.version = MSX_VERSION;
-  stats.revision = MSX_REVISION;
+  stats.revision = BuildRevision();
   std::shared_ptr<HttpServer> server;
   {
     std::lock_guard<std::mutex> lock(mu_);
