@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the project needs to build, test and run its demo.
 # Idempotent: a package already present is skipped, so a second run costs one dpkg query.
-# Both README commands (demo and tests) and the Dockerfile's build stage call this.
+# Both README commands (demo and tests) and the Dockerfile's build stage call this; bench/run
+# passes --bench for the extra packages it measures with.
 set -euo pipefail
 
 build_pkgs=(
@@ -29,15 +30,25 @@ test_pkgs=(
   python3-pymysql python3-psycopg2 python3-requests python3-yaml  # test and simulator clients
   chromium python3-websocket      # the status page test: headless browser, DevTools protocol
   python3-jsonschema              # /api/v1/status against docs/status.schema.json
+  clang libclang-rt-14-dev        # libFuzzer targets (tests/fuzz); gcc's ASan/UBSan come with build-essential
 )
-if [ "${1:-}" = "--build-only" ]; then test_pkgs=(); fi
+# Only bench/ needs these: the peer stack it measures against, the load generator and the
+# instruction counter.
+bench_pkgs=(
+  prometheus-sql-exporter prometheus-blackbox-exporter wrk valgrind
+)
+case "${1:-}" in
+  --build-only) test_pkgs=(); bench_pkgs=() ;;
+  --bench) ;;
+  *) bench_pkgs=() ;;
+esac
 
 missing=()
-for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#build_pkgs[@]}+${#test_pkgs[@]} packages present"
+  echo "install-deps: all $(( ${#build_pkgs[@]} + ${#test_pkgs[@]} + ${#bench_pkgs[@]} )) packages present"
   exit 0
 fi
 
