@@ -14,8 +14,9 @@ ClusterManagerImpl (see /work/shared/CLOUDSTACK.md and docs/simulator.md):
     older than --heartbeat-threshold (150 s by default, so tests rarely see it).
 
 Commands (stdin, one per line; the --control unix socket; or --cmd at start):
-  kill NODE, stop NODE, hang NODE, partition NODE, resume NODE, restart NODE,
-  shutdown-stuck NODE, start NODE, clock NODE OFFSET, status, quit.
+  kill NODE, stop NODE, hang NODE, partition NODE, isolate NODE, half-stop NODE,
+  resume NODE, restart NODE, shutdown-stuck NODE, start NODE, clock NODE OFFSET,
+  status, quit.
 Each action prints one JSON line on stdout once it has taken effect.
 
 One thread per node owns that node's database connection, its listening socket and
@@ -100,6 +101,9 @@ class Db:
     def __init__(self, args):
         self.args = args
         self.conn = None
+        # Set by `isolate`: the node's network path to the database is cut, so every
+        # statement fails until `resume` or the process ends.
+        self.cut = False
 
     def _connect(self):
         a = self.args
@@ -127,6 +131,8 @@ class Db:
         if self.args.driver == "postgresql":
             sql = sql.replace("`", '"')
         try:
+            if self.cut:
+                raise ConnectionError("cut off from the database (isolate)")
             if self.conn is None:
                 self.conn = self._connect()
             cur = self.conn.cursor()
@@ -271,11 +277,13 @@ class Node(threading.Thread):
                 mode = "partitioned"
             else:
                 mode = "dead"
+            if mode == "running" and self.db.cut:
+                mode = "isolated"
             return {"node": self.node_name, "msid": str(self.msid), "id": self.row_id,
                     "runid": str(self.runid), "port": self.port, "mode": mode,
                     "process_alive": self.process_alive, "heartbeating": self.heartbeating,
                     "listening": self.listening, "clock_offset_s": self.clock_offset,
-                    "db_ok": not self.db_failing}
+                    "db_ok": not self.db_failing, "db_isolated": self.db.cut}
 
     # ---- node thread
 
@@ -377,10 +385,12 @@ class Node(threading.Thread):
                             "WHERE ms_id=%s", (stop, now, self.uuid))
 
     def _die(self):
-        """The process ends without touching the database (kill -9)."""
+        """The process ends without touching the database (kill -9). A cut database
+        path belongs to the process: the next one connects afresh."""
         self._close_listener()
         self._set(process_alive=False, heartbeating=False)
         self.db.close()
+        self.db.cut = False
 
     def _heartbeat(self):
         now = self.node_clock()
@@ -551,6 +561,28 @@ class Node(threading.Thread):
                 self._open_listener()
             self._set(heartbeating=False)
             emit("hung", **self._fields(runid=str(self.runid)))
+        elif verb == "isolate":
+            if not alive:
+                return self._refuse(verb, "not running")
+            # The process runs and answers on its port, but its statements fail: the
+            # heartbeats stop reaching the row (reported once as db_error).
+            with self._lock:
+                self.db.cut = True
+            self.db.close()
+            emit("isolated", **self._fields(runid=str(self.runid)))
+        elif verb == "half-stop":
+            if not alive:
+                return self._refuse(verb, "not running")
+            # A shutdown that set the row Down and then hung: the process never exits,
+            # so its port keeps accepting (unanswered) while heartbeats have stopped.
+            self._set(heartbeating=False)
+            _, ok = self._db_call("stop", lambda: self.db.execute(
+                "UPDATE mshost SET state='Down' WHERE id=%s AND runid=%s",
+                (self.row_id, self.runid)))
+            if ok:
+                emit("half-stopped", **self._fields(runid=str(self.runid)))
+            else:
+                emit("half-stopped", **self._fields(runid=str(self.runid), row_down=False))
         elif verb == "partition":
             if not alive:
                 return self._refuse(verb, "not running")
@@ -567,7 +599,10 @@ class Node(threading.Thread):
             for conn, _ in self.held:
                 conn.close()
             self.held = []
-            if not self.heartbeating:
+            was_cut = self.db.cut
+            with self._lock:
+                self.db.cut = False
+            if not self.heartbeating or was_cut:
                 self._set(heartbeating=True)
                 self._heartbeat()
                 self.next_heartbeat = time.monotonic() + self.args.heartbeat_interval
@@ -605,10 +640,10 @@ class Node(threading.Thread):
 
 # --------------------------------------------------------------------------- control
 
-NODE_VERBS = ("kill", "stop", "hang", "partition", "resume", "restart", "start",
-              "shutdown-stuck", "clock")
-USAGE = ("commands: kill|stop|hang|partition|resume|restart|start|shutdown-stuck NODE, "
-         "clock NODE OFFSET, status, quit")
+NODE_VERBS = ("kill", "stop", "hang", "partition", "isolate", "half-stop", "resume",
+              "restart", "start", "shutdown-stuck", "clock")
+USAGE = ("commands: kill|stop|hang|partition|isolate|half-stop|resume|restart|start|"
+         "shutdown-stuck NODE, clock NODE OFFSET, status, quit")
 
 
 class Simulator:
