@@ -29,7 +29,7 @@ bash scripts/install-deps.sh
 # MSX_BUILD_DIR lets the test suite reuse its own build folder.
 build_dir="${MSX_BUILD_DIR:-build}"
 echo "demo: building in $build_dir ..."
-cmake -S . -B "$build_dir" >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build_dir" -j2 --target mshost_exporter >/dev/null
 export MSX_BUILD_DIR="$(cd "$build_dir" && pwd)"
 
