@@ -3,6 +3,7 @@
 // live in yaml_reader.h.
 #include "config/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -14,6 +15,7 @@
 #include <exception>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "common/duration.h"
@@ -112,6 +114,50 @@ std::string StripOneNewline(std::string text) {
   return text;
 }
 
+// Remembers where the first node of a document starts (the root's mark).
+class FirstNodeMark : public YAML::EventHandler {
+ public:
+  std::optional<YAML::Mark> mark;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { Note(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { Note(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Note(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Note(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Note(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Note(const YAML::Mark& m) {
+    if (!mark) mark = m;
+  }
+};
+
+// Where the second document of `text` starts, if it has one. Not YAML::LoadAll:
+// yaml-cpp 0.7's never returns on a stray ',' after a top-level node (e.g. a JSON
+// config with a trailing comma), making empty documents until memory runs out
+// (jbeder/yaml-cpp#1040; found by tests/fuzz). Throws YAML::ParserException.
+std::optional<YAML::Mark> SecondDocument(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  FirstNodeMark first, second;
+  if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) {
+    return std::nullopt;
+  }
+  return second.mark.value_or(YAML::Mark::null_mark());
+}
+
 // Reads one configuration text. One Loader per file; not reusable.
 class Loader {
  public:
@@ -139,25 +185,26 @@ class Loader {
 
  private:
   void ParseDocument(const std::string& text, Config* config) {
-    std::vector<YAML::Node> documents;
+    YAML::Node root;
+    std::optional<YAML::Mark> second_document;
     try {
-      documents = YAML::LoadAll(text);
+      root = YAML::Load(text);
+      second_document = SecondDocument(text);
     } catch (const YAML::ParserException& e) {
       problems_.Add(e.mark, "", "YAML syntax error: " + e.msg);
       return;
     }
-    if (documents.empty() || documents[0].IsNull()) {
+    if (root.IsNull()) {
       problems_.AddWhole(
           "the file is empty; it needs at least a targets: list (see "
           "config/mshost_exporter.example.yml)");
       return;
     }
-    if (documents.size() > 1) {
-      problems_.Add(documents[1].Mark(), "",
+    if (second_document) {
+      problems_.Add(*second_document, "",
                     "only one YAML document is allowed; remove everything from the "
                     "second \"---\" on");
     }
-    const YAML::Node& root = documents[0];
     if (!root.IsMap()) {
       problems_.Add(root.Mark(), "",
                     "the file must be a mapping of keys (poll_interval, targets, ...), "
