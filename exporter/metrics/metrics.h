@@ -1,13 +1,19 @@
 // Metrics: a Snapshot (and the exporter's own counters) turned into Prometheus
-// metric families and exposition text (CONTRACT.md, "Target metrics").
+// exposition text, format 0.0.4 (CONTRACT.md, "Target metrics").
 //
-// Everything here is a pure function of its arguments: families are rebuilt from
-// the latest snapshot on every scrape, so a node that leaves the table leaves the
-// output too, and no state is shared between scrapes. Thread-safe; callers own the
-// inputs and the results.
+// Everything here is a pure function of its arguments: the text is rebuilt from the
+// latest snapshot on every scrape, so a node that leaves the table leaves the output
+// too, and no state is shared between scrapes. Thread-safe; callers own the inputs
+// and the results.
+//
+// The text is written straight into one string, not through a metric model and an
+// ostream: each node's msid/name labels are sanitized and escaped once and reused by
+// every family, and numbers go through std::to_chars. A /metrics render costs 8x
+// (10 nodes) to 13x (2,000 nodes) fewer instructions than through prometheus-cpp's
+// serializer (bench/poll_cost, BENCHMARKS.md), with byte-for-byte the same output:
+// numbers as printf's %.16g, label values with backslash, double quote and newline
+// escaped, families without series left out.
 #pragma once
-
-#include <prometheus/metric_family.h>
 
 #include <cstdint>
 #include <map>
@@ -50,24 +56,16 @@ struct ExporterStats {
   std::map<int, uint64_t> http_requests_by_code;
 };
 
-// The target metrics (prefix cloudstack_mshost_) of one snapshot. `firing` is the
-// built-in evaluator's firing alerts for this target. Families without series are
-// left out; each family appears once. Before the first successful read only the
-// target-wide families are present (up 0, no per-node series).
-std::vector<prometheus::MetricFamily> TargetFamilies(
-    const Snapshot& snapshot, const std::vector<FiringAlert>& firing);
-
-// The exporter metrics (prefix mshost_exporter_), for /metrics only.
-std::vector<prometheus::MetricFamily> ExporterFamilies(const ExporterStats& stats);
-
-// Exposition text (format 0.0.4) of `families`, in order.
-std::string SerializeFamilies(const std::vector<prometheus::MetricFamily>& families);
-
-// The body of /probe?target=NAME.
+// The body of /probe?target=NAME: the target metrics (prefix cloudstack_mshost_) of
+// one snapshot. `firing` is the built-in evaluator's firing alerts for this target.
+// Families without series are left out; each family appears once. Before the first
+// successful read only the target-wide families are present (up 0, no per-node
+// series).
 std::string RenderProbe(const Snapshot& snapshot, const std::vector<FiringAlert>& firing);
 
-// The body of /metrics: the exporter metrics, then the default target's metrics
-// (none when `snapshot` is null, e.g. before the first poll exists).
+// The body of /metrics: the exporter metrics (prefix mshost_exporter_), then the
+// default target's metrics as RenderProbe writes them (none when `snapshot` is null,
+// e.g. before the first poll exists).
 std::string RenderMetrics(const ExporterStats& stats, const Snapshot* snapshot,
                           const std::vector<FiringAlert>& firing);
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -362,7 +363,7 @@ TEST(MetricsTest, ExporterMetrics) {
   stats.notifications_dropped = 2;
   stats.http_requests_by_code[200] = 10;
   stats.http_requests_by_code[401] = 3;
-  const std::string text = SerializeFamilies(ExporterFamilies(stats));
+  const std::string text = RenderMetrics(stats, nullptr, {});
   std::vector<std::string> samples;
   for (const std::string& line : Lines(text)) {
     if (line[0] != '#') samples.push_back(line);
@@ -381,6 +382,36 @@ TEST(MetricsTest, ExporterMetrics) {
                 "mshost_exporter_http_requests_total{code=\"401\"} 3",
             }));
   EXPECT_THAT(text, HasSubstr("# TYPE mshost_exporter_notifications_total counter\n"));
+}
+
+// Values are written as printf's %.16g (as prometheus-cpp's serializer did), NaN and
+// infinities as Prometheus spells them.
+TEST(MetricsTest, ValueFormatting) {
+  const std::vector<std::pair<double, std::string>> cases = {
+      {0, "0"},
+      {-0.0, "-0"},
+      {-0.5, "-0.5"},
+      {999999999999999, "999999999999999"},
+      {1e15, "1000000000000000"},
+      {1e16, "1e+16"},
+      {0.1 + 0.2, "0.3"},
+      {1700000000.123456, "1700000000.123456"},
+      {123456789.123456789, "123456789.1234568"},
+      {18446744073709551615.0, "1.844674407370955e+19"},
+      {1e-7, "1e-07"},
+      {std::numeric_limits<double>::quiet_NaN(), "Nan"},
+      {std::numeric_limits<double>::infinity(), "+Inf"},
+      {-std::numeric_limits<double>::infinity(), "-Inf"},
+  };
+  for (const auto& [value, text] : cases) {
+    Snapshot snapshot;
+    snapshot.polled = true;
+    snapshot.poll_duration_seconds = value;
+    EXPECT_EQ(
+        Samples(RenderProbe(snapshot, {}), "cloudstack_mshost_poll_duration_seconds"),
+        std::vector<std::string>{"cloudstack_mshost_poll_duration_seconds " + text})
+        << text;
+  }
 }
 
 TEST(MetricsTest, MetricsPageHasEveryFamilyOnce) {
