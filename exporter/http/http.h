@@ -50,11 +50,23 @@ class Router {
   std::map<std::string, std::map<std::string, HttpHandler>> routes_;  // path -> method
 };
 
+// The limits are fixed (docs/security.md says why each value); unit tests lower
+// some. Each worker thread serves one connection at a time: the timeouts bound how
+// long a client that sends slowly, or not at all, can hold one.
 struct HttpServerOptions {
   std::string listen_address = ":9887";  // "HOST:PORT" or ":PORT"; port 0 = any free
   std::string web_config_file;           // exporter-toolkit web config (TLS, auth)
-  int threads = 8;
-  int request_timeout_ms = 10000;     // per request, reading and writing
+  int threads = 8;                       // connections served at once
+  int connection_queue = 16;             // accepted connections waiting for a thread
+  int listen_backlog = 128;              // connections the kernel holds before accept
+  // A new connection's TLS handshake, and its first request line and headers, must
+  // each complete within this however they trickle in; it also bounds each wait
+  // to read a body or to write a response.
+  int request_timeout_ms = 5000;
+  // A kept-alive connection idle this long is closed; a next request's line and
+  // headers must arrive within it.
+  int keep_alive_timeout_ms = 500;
+  size_t max_head_bytes = 16 * 1024;  // request line and headers; larger get 400
   size_t max_body_bytes = 64 * 1024;  // larger request bodies get 413
   // Receives CivetWeb's own error messages (one line each); may be empty.
   std::function<void(const std::string&)> log_error;

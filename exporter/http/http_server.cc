@@ -110,6 +110,12 @@ void Knock(const std::string& host, int port) {
   close(fd);
 }
 
+// CivetWeb keeps the first MG_MAX_HEADERS headers of a request and silently drops
+// the rest, Content-Length, Transfer-Encoding or Connection among them: the body
+// would then be read as the next request. A request that fills the table may have
+// lost some, so it is refused.
+constexpr int kMaxHeaders = MG_MAX_HEADERS - 1;
+
 class CivetHttpServer final : public HttpServer {
  public:
   CivetHttpServer(const Router& router, HttpServerOptions options, WebConfig web)
@@ -135,10 +141,18 @@ class CivetHttpServer final : public HttpServer {
         port_spec,
         "num_threads",
         std::to_string(std::max(1, options_.threads)),
+        "connection_queue",
+        std::to_string(std::max(1, options_.connection_queue)),
+        "listen_backlog",
+        std::to_string(std::max(1, options_.listen_backlog)),
         "request_timeout_ms",
         std::to_string(options_.request_timeout_ms),
         "enable_keep_alive",
         "yes",
+        "keep_alive_timeout_ms",
+        std::to_string(options_.keep_alive_timeout_ms),
+        "max_request_size",
+        std::to_string(options_.max_head_bytes),
         // Without it a keep-alive response waits ~40 ms for the client's delayed ACK
         // (Nagle), which is most of a scrape.
         "tcp_nodelay",
@@ -250,7 +264,12 @@ class CivetHttpServer final : public HttpServer {
     const bool too_large =
         info->content_length > static_cast<long long>(options_.max_body_bytes);
     HttpResponse response;
-    if (!too_large && auth_.enabled() && !auth_.Check(Header(req, "authorization"))) {
+    if (info->num_headers > kMaxHeaders) {
+      // mg_send_http_error closes the connection: what follows cannot be framed.
+      response.status = 431;
+      mg_send_http_error(conn, 431, "more than %d request headers\n", kMaxHeaders);
+    } else if (!too_large && auth_.enabled() &&
+               !auth_.Check(Header(req, "authorization"))) {
       response.status = 401;
       response.body = "Unauthorized\n";
       response.headers["WWW-Authenticate"] = "Basic realm=\"mshost_exporter\"";

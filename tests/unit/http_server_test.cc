@@ -294,6 +294,48 @@ TEST_F(HttpServerTest, TooLargeBodyIs413) {
   EXPECT_EQ(ok.status, 200);
 }
 
+// CivetWeb would drop headers past its table, Connection: close among them here,
+// and keep the connection open as if the client had not asked to close it.
+TEST_F(HttpServerTest, TooManyHeadersIs431) {
+  auto server = Start();
+  ASSERT_NE(server, nullptr);
+  auto headers = [](int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += "X-H" + std::to_string(i) + ": v\r\n";
+    return text;
+  };
+  // Host and 62 more: at the limit.
+  EXPECT_EQ(RoundTrip(server->port(), Get("/metrics", headers(62))).status, 200);
+  for (int extra : {63, 200}) {
+    RawResponse refused = RoundTrip(
+        server->port(), Get("/metrics", headers(extra) + "Connection: close\r\n"));
+    EXPECT_EQ(refused.status, 431) << extra;
+    EXPECT_EQ(refused.headers["connection"], "close") << extra;
+    EXPECT_THAT(refused.body, HasSubstr("more than 63 request headers")) << extra;
+  }
+  EXPECT_EQ(server->RequestsByCode()[431], 2u);
+}
+
+TEST_F(HttpServerTest, OversizedRequestHeadIs400AndClosed) {
+  HttpServerOptions options;
+  options.max_head_bytes = 2048;
+  auto server = Start(options);
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(RoundTrip(server->port(),
+                      Get("/metrics", "X-Big: " + std::string(1500, 'a') + "\r\n"))
+                .status,
+            200);
+  Connection conn(server->port());
+  conn.Send(Get("/metrics", "X-Big: " + std::string(3000, 'a') + "\r\n"));
+  RawResponse refused = conn.Read();
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(refused.headers["connection"], "close");
+  conn.Send(Get("/metrics"));
+  EXPECT_EQ(conn.Read().status, 0);  // closed
+  // A request line alone over the limit as well.
+  EXPECT_EQ(RoundTrip(server->port(), Get("/" + std::string(3000, 'p'))).status, 400);
+}
+
 TEST_F(HttpServerTest, HandlerExceptionIs500AndCountsByCode) {
   auto server = Start();
   ASSERT_NE(server, nullptr);
