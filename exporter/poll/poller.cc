@@ -147,7 +147,32 @@ void TargetPoller::ProbeNodes(std::vector<NodeStatus>* nodes) {
     probed[i]->probe = i < results.size()
                            ? results[i]
                            : ProbeResult{false, 0, "the prober gave no result"};
+    NoteProbeResult(*probed[i]);
   }
+}
+
+// The verdict and the alert say that a node does not answer; the log says why, once
+// per node and problem. Probe errors are fixed texts ("connection refused", "timeout
+// waiting for a reply", "no such host: x"), so a node that stays down stays quiet. A
+// node whose row says Down is expected not to answer: its failures are not news (a
+// table may hold thousands of decommissioned rows).
+void TargetPoller::NoteProbeResult(const NodeStatus& node) {
+  std::string& noted = probe_failures_[node.row.msid];
+  if (node.probe->success) {
+    if (!noted.empty()) {
+      spdlog::info("probe succeeding again target={} msid={} name={} address={}",
+                   target_.name, node.row.msid, LogQuote(NameOf(node.row)),
+                   LogQuote(node.probe_address));
+    }
+    noted.clear();
+    return;
+  }
+  const std::string problem = node.probe_address + " " + node.probe->error;
+  if (problem == noted || !ClaimsRunning(node.row.state)) return;
+  spdlog::info("probe failing target={} msid={} name={} address={} error={}",
+               target_.name, node.row.msid, LogQuote(NameOf(node.row)),
+               LogQuote(node.probe_address), LogQuote(node.probe->error));
+  noted = problem;
 }
 
 void TargetPoller::NoteProbeAddress(const NodeStatus& node, const std::string& problem) {
@@ -224,6 +249,7 @@ void TargetPoller::Forget(const std::vector<MshostRow>& rows) {
   EraseAbsent(present, &last_runid_);
   EraseAbsent(present, &restarts_);
   EraseAbsent(present, &probe_notes_);
+  EraseAbsent(present, &probe_failures_);
 }
 
 void TargetPoller::LogReadOutcome(const SourceRead& read, const Snapshot& previous,
@@ -242,6 +268,15 @@ void TargetPoller::LogReadOutcome(const SourceRead& read, const Snapshot& previo
   } else if (!previous.polled) {
     spdlog::info("first read target={} nodes={}", target_.name, read.rows.size());
   }
+  // An older schema has no mshost_peer; the rest of the read is good, so this is
+  // not an outage, but the missing peer metrics deserve a reason.
+  if (!read.peers_available && !logged_peers_missing_) {
+    spdlog::info("mshost_peer not readable, peer metrics left out target={} error={}",
+                 target_.name, LogQuote(read.peers_error));
+  } else if (read.peers_available && logged_peers_missing_) {
+    spdlog::info("mshost_peer readable again target={}", target_.name);
+  }
+  logged_peers_missing_ = !read.peers_available;
   if (read.row_errors != logged_row_errors_) {
     for (const std::string& error : read.row_errors) {
       if (std::find(logged_row_errors_.begin(), logged_row_errors_.end(), error) ==

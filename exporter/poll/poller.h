@@ -12,9 +12,11 @@
 // A cycle: read the source; on success judge every node (silence, restarts, probe,
 // verdict) and publish; on failure publish the last good nodes frozen with up=false,
 // without probing (CONTRACT.md, "During a database outage"). State changes (database
-// lost and back, a restart, a node without a usable probe address, unparsable rows)
-// are logged once when they happen, never per poll; loopback probe addresses are
-// only flagged in the snapshot (the app warns about them).
+// lost and back, mshost_peer unreadable and back, a restart, a node without a usable
+// probe address, the probe of a node that claims running failing or failing
+// differently, and succeeding again, unparsable rows) are logged once when they happen,
+// never per poll: an outage of an hour is two lines, not 1800. Loopback probe addresses
+// are only flagged in the snapshot (the app warns about them).
 //
 // Threading: PollOnce() must not run on two threads at once: call it directly
 // (tests, one-shot tools) or through Start(), not both. The callback runs on the
@@ -68,6 +70,7 @@ class TargetPoller {
   void JudgeNodes(const SourceRead& read, Snapshot* snapshot);
   void ProbeNodes(std::vector<NodeStatus>* nodes);
   void NoteProbeAddress(const NodeStatus& node, const std::string& problem);
+  void NoteProbeResult(const NodeStatus& node);
   uint64_t CountRestart(const MshostRow& row);
   void KeepPeers(const SourceRead& read, Snapshot* snapshot) const;
   void Forget(const std::vector<MshostRow>& rows);
@@ -85,7 +88,10 @@ class TargetPoller {
   std::map<uint64_t, int64_t> last_runid_;  // the last non-zero runid seen
   std::map<uint64_t, uint64_t> restarts_;
   std::map<uint64_t, std::string> probe_notes_;  // the address error last logged
+  // The probe failure last logged ("address error"); empty once the probe succeeds.
+  std::map<uint64_t, std::string> probe_failures_;
   std::vector<std::string> logged_row_errors_;
+  bool logged_peers_missing_ = false;  // mshost_peer could not be read, and we said so
 
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> latest_;                            // guarded by mu_

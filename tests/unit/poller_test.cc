@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "log_capture.h"
 #include "test_util.h"
 
 namespace msx {
@@ -16,6 +17,7 @@ using test::AliveResult;
 using test::FailedRead;
 using test::FakeProber;
 using test::FakeSource;
+using test::LogCapture;
 using test::MakePeer;
 using test::MakeRow;
 using test::OkRead;
@@ -462,6 +464,117 @@ TEST_F(PollerTest, CycleLongerThanTheIntervalIsFollowedAtOnce) {
   poller_->Start();
   EXPECT_TRUE(counter.WaitFor(5));
   poller_->Stop();
+}
+
+// --- each problem is logged once, not once per poll ------------------------------------
+
+using Lines = std::vector<std::string>;
+
+TEST_F(PollerTest, DatabaseOutageIsLoggedOnceAndItsEndOnce) {
+  Make(/*probing=*/false);
+  LogCapture log;
+  source_->Set(OkRead(DbNow(), {MakeRow(1, "Up", DbNow())}));
+  poller_->PollOnce();
+  source_->Set(FailedRead("connect to db:3306: Connection refused"));
+  poller_->PollOnce();
+  for (int i = 0; i < 5; ++i) {
+    // During the backoff the text changes every poll; the outage is the same.
+    source_->Set(FailedRead("reconnecting in " + std::to_string(i) +
+                            ".0s: connect to db:3306: Connection refused"));
+    clock_.Advance(2);
+    poller_->PollOnce();
+  }
+  source_->Set(OkRead(DbNow(), {MakeRow(1, "Up", DbNow())}));
+  poller_->PollOnce();
+  poller_->PollOnce();
+
+  const Lines down = log.Lines({"msg=\"database unreachable\"", "target=prod"});
+  ASSERT_EQ(down.size(), 1u) << log.Text();
+  EXPECT_NE(down[0].find("error=\"connect to db:3306: Connection refused\""),
+            std::string::npos)
+      << down[0];
+  const Lines back = log.Lines({"msg=\"database reachable again\"", "down_seconds=10.0"});
+  EXPECT_EQ(back.size(), 1u) << log.Text();
+}
+
+TEST_F(PollerTest, ProbeFailureIsLoggedOncePerNodeAndProblem) {
+  Make();
+  LogCapture log;
+  prober_->Set(AddressOf(1), AliveResult());
+  prober_->Set(AddressOf(2), RefusedResult());
+  const auto poll = [this](int times) {
+    for (int i = 0; i < times; ++i) {
+      source_->Set(
+          OkRead(DbNow(), {MakeRow(1, "Up", DbNow()), MakeRow(2, "Up", DbNow())}));
+      poller_->PollOnce();
+    }
+  };
+  poll(3);
+  prober_->Set(AddressOf(2), ProbeResult{false, 1, "timeout"});
+  poll(3);
+  prober_->Set(AddressOf(2), AliveResult());
+  poll(3);
+
+  const Lines failing = log.Lines({"msg=\"probe failing\"", "target=prod"});
+  ASSERT_EQ(failing.size(), 2u) << log.Text();
+  EXPECT_NE(failing[0].find("msid=2 name=ms2 address=" + AddressOf(2) +
+                            " error=\"connection refused\""),
+            std::string::npos)
+      << failing[0];
+  EXPECT_NE(failing[1].find("error=timeout"), std::string::npos) << failing[1];
+  const Lines again = log.Lines({"msg=\"probe succeeding again\""});
+  ASSERT_EQ(again.size(), 1u) << log.Text();
+  EXPECT_NE(again[0].find("msid=2"), std::string::npos);
+  EXPECT_TRUE(log.Lines({"msid=1"}).empty()) << log.Text();  // never failed
+}
+
+TEST_F(PollerTest, ProbeFailuresOfNodesThatSayDownAreNotLogged) {
+  Make();
+  LogCapture log;
+  const auto poll = [this](const char* state_of_3) {
+    source_->Set(OkRead(DbNow(), {MakeRow(3, state_of_3, DbNow() - 600),
+                                  MakeRow(4, std::nullopt, DbNow() - 600)}));
+    poller_->PollOnce();
+  };
+  poll("Down");
+  poll("Down");
+  EXPECT_TRUE(log.Lines({"msid=3"}).empty()) << log.Text();  // stopped: expected
+  // A NULL state claims running: failing from the first poll, logged once.
+  EXPECT_EQ(log.Lines({"msg=\"probe failing\"", "msid=4"}).size(), 1u) << log.Text();
+
+  poll("Up");  // the row says it runs, but nothing answers: now it is news
+  poll("Up");
+  EXPECT_EQ(log.Lines({"msg=\"probe failing\"", "msid=3"}).size(), 1u) << log.Text();
+  poll("Down");  // stopped cleanly: no line, and none when it is Up and failing again
+  poll("Up");
+  EXPECT_EQ(log.Lines({"msid=3"}).size(), 1u) << log.Text();
+  prober_->Set(AddressOf(3), AliveResult());
+  poll("Up");
+  EXPECT_EQ(log.Lines({"msg=\"probe succeeding again\"", "msid=3"}).size(), 1u)
+      << log.Text();
+}
+
+TEST_F(PollerTest, UnreadablePeerTableIsLoggedOnceAndItsReturnOnce) {
+  Make(/*probing=*/false);
+  LogCapture log;
+  SourceRead without = OkRead(DbNow(), {MakeRow(1, "Up", DbNow())});
+  without.peers_available = false;
+  without.peers_error = "mshost_peer: the table does not exist";
+  SourceRead with = OkRead(DbNow(), {MakeRow(1, "Up", DbNow())});
+  for (const SourceRead* read : {&without, &without, &without, &with, &with, &without}) {
+    source_->Set(*read);
+    const std::shared_ptr<const Snapshot> s = poller_->PollOnce();
+    EXPECT_TRUE(s->up);
+    EXPECT_EQ(s->peers_available, read->peers_available);
+  }
+  const Lines missing = log.Lines(
+      {"msg=\"mshost_peer not readable, peer metrics left out\"", "target=prod"});
+  ASSERT_EQ(missing.size(), 2u) << log.Text();
+  EXPECT_NE(missing[0].find("error=\"mshost_peer: the table does not exist\""),
+            std::string::npos)
+      << missing[0];
+  EXPECT_EQ(log.Lines({"msg=\"mshost_peer readable again\""}).size(), 1u) << log.Text();
+  EXPECT_TRUE(log.Lines({"database unreachable"}).empty());
 }
 
 }  // namespace
