@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "alerting/alertmanager_api.h"
+#include "common/log.h"
 
 namespace msx {
 namespace {
@@ -18,6 +19,9 @@ struct PostResult {
   bool ok = false;
   bool retryable = false;
   std::string error;
+  // What went wrong, without the details that change from try to try (curl's
+  // "timed out after 10001 milliseconds"): "HTTP 500", "curl 28".
+  std::string problem;
 };
 
 size_t CollectResponse(char* data, size_t size, size_t count, void* user) {
@@ -129,13 +133,13 @@ class AlertmanagerNotifier::Sender {
     if (curl != nullptr) curl_easy_cleanup(curl);
   }
 
-  // Tries up to max_attempts times; logs only when delivery starts or stops failing,
-  // so an Alertmanager that is down for an hour does not flood the log.
+  // Tries up to max_attempts times (once for a 4xx).
   bool Deliver(CURL* curl, const std::string& body, size_t alerts) {
     double backoff = options_.initial_backoff_seconds;
     PostResult result;
     for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
       result = Post(curl, body);
+      NoteResult(result, alerts);
       if (result.ok || !result.retryable || attempt == options_.max_attempts) break;
       std::unique_lock<std::mutex> lock(mu_);
       if (work_cv_.wait_for(lock, std::chrono::duration<double>(backoff),
@@ -144,19 +148,33 @@ class AlertmanagerNotifier::Sender {
       }
       backoff *= 2;
     }
-    if (result.ok && failing_) {
-      spdlog::info("Alertmanager reachable again alertmanager={}", url_.label);
-    } else if (!result.ok && !failing_) {
-      spdlog::warn(
-          "cannot send alerts to Alertmanager alertmanager={} alerts={} error={}",
-          url_.label, alerts, result.error);
-    } else if (!result.ok) {
+    return result.ok;
+  }
+
+  // Logs the first try that fails for a new reason, and the first success after
+  // failures: once per problem, not per try or batch, so an Alertmanager that is down
+  // for an hour is two lines. Logged at the first try, not after the retries, so a
+  // slow Alertmanager shows up after one timeout.
+  void NoteResult(const PostResult& result, size_t alerts) {
+    if (result.ok) {
+      if (!logged_problem_.empty()) {
+        spdlog::info("Alertmanager reachable again alertmanager={}", url_.label);
+      }
+      logged_problem_.clear();
+      return;
+    }
+    const bool known = result.problem == logged_problem_;
+    logged_problem_ = result.problem;
+    if (known) {
       spdlog::debug(
           "cannot send alerts to Alertmanager alertmanager={} alerts={} error={}",
-          url_.label, alerts, result.error);
+          url_.label, alerts, LogQuote(result.error));
+      return;
     }
-    failing_ = !result.ok;
-    return result.ok;
+    spdlog::warn(
+        "cannot send alerts to Alertmanager alertmanager={} alerts={} retried={} "
+        "error={}",
+        url_.label, alerts, result.retryable ? "yes" : "no", LogQuote(result.error));
   }
 
   PostResult Post(CURL* curl, const std::string& body) {
@@ -205,6 +223,7 @@ class AlertmanagerNotifier::Sender {
     if (code != CURLE_OK) {
       result.retryable = true;
       result.error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+      result.problem = "curl " + std::to_string(code);
       return result;
     }
     long status = 0;
@@ -215,6 +234,7 @@ class AlertmanagerNotifier::Sender {
     }
     result.retryable = status >= 500 || status == 429;
     result.error = "HTTP " + std::to_string(status);
+    result.problem = result.error;
     if (!response.empty()) result.error += ": " + OneLine(response);
     return result;
   }
@@ -231,7 +251,7 @@ class AlertmanagerNotifier::Sender {
   std::atomic<bool> stopping_{false};
   uint64_t success_ = 0;  // alerts, guarded by mu_
   uint64_t error_ = 0;
-  bool failing_ = false;  // sender thread only
+  std::string logged_problem_;  // PostResult::problem last logged; sender thread only
   std::thread thread_;
 };
 

@@ -8,6 +8,9 @@
 // resend_interval, so the newest state is the one worth keeping). A failed POST
 // (network error, timeout, 5xx, 429) is retried with exponential backoff; a 4xx is
 // not (the same body would fail again). Counters are per Alertmanager and per alert.
+// The log gets one line when sending starts failing for a reason (an HTTP status, a
+// transport error such as a timeout), at the first failed try, and one when it works
+// again: never a line per try or per batch.
 //
 // TLS: https URLs are verified against the system's CAs, or ca_file. Basic auth comes
 // from the URL's userinfo (https://user:pass@am.example:9093, percent-encoded); the

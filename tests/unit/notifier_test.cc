@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "alerting/alertmanager_api.h"
+#include "log_capture.h"
 
 namespace msx {
 namespace {
@@ -449,6 +450,54 @@ TEST(AlertmanagerNotifierTest, MakeAlertmanagerNotifierNeedsAnAlertmanager) {
   EXPECT_EQ(MakeAlertmanagerNotifier(config), nullptr);
   config.alertmanagers = {"http://127.0.0.1:9"};
   EXPECT_NE(MakeAlertmanagerNotifier(config), nullptr);
+}
+
+TEST(AlertmanagerNotifierTest, LogsOncePerProblemNotPerTry) {
+  FakeAlertmanager am;
+  // Two batches fail three tries each with 500, one is refused with 400, one works.
+  am.Script({500, 500, 500, 500, 500, 500, 400, 200});
+  test::LogCapture log;
+  {
+    AlertmanagerNotifier notifier(Options({am.url()}));
+    for (const char* name : {"A", "B", "C", "D"}) {
+      notifier.Notify({Alert(name)});
+      ASSERT_TRUE(notifier.WaitIdle(kWait));
+    }
+    EXPECT_EQ(am.requests().size(), 8u);
+    EXPECT_EQ(Count(notifier.Stats(), am.url(), "error"), 3u);
+    EXPECT_EQ(Count(notifier.Stats(), am.url(), "success"), 1u);
+  }  // joins the sender: every line is written
+
+  const std::vector<std::string> failed = log.Lines(
+      {"msg=\"cannot send alerts to Alertmanager\"", "alertmanager=" + am.url()});
+  ASSERT_EQ(failed.size(), 2u) << log.Text();
+  EXPECT_NE(failed[0].find("retried=yes error=\"HTTP 500: bad things\""),
+            std::string::npos)
+      << failed[0];
+  EXPECT_NE(failed[1].find("retried=no error=\"HTTP 400: bad things\""),
+            std::string::npos)
+      << failed[1];
+  EXPECT_EQ(log.Lines({"msg=\"Alertmanager reachable again\""}).size(), 1u) << log.Text();
+}
+
+TEST(AlertmanagerNotifierTest, SlowAlertmanagerIsLoggedAtTheFirstTimeout) {
+  FakeAlertmanager am;
+  am.Hold();
+  test::LogCapture log;
+  AlertmanagerOptions options = Options({am.url()});
+  options.timeout_seconds = 0.2;
+  options.max_attempts = 3;
+  options.initial_backoff_seconds = 3600;  // the second try would come in an hour
+  AlertmanagerNotifier notifier(options);
+  notifier.Notify({Alert("A")});
+  ASSERT_TRUE(am.WaitForRequests(1));
+  // Logged after one timeout, while the batch still waits for its next try.
+  const std::vector<std::string> lines =
+      log.WaitForLines({"msg=\"cannot send alerts to Alertmanager\""}, kWait);
+  ASSERT_EQ(lines.size(), 1u) << log.Text();
+  EXPECT_NE(lines[0].find("retried=yes"), std::string::npos) << lines[0];
+  EXPECT_EQ(am.requests().size(), 1u);
+  am.Release();
 }
 
 }  // namespace
