@@ -149,14 +149,19 @@ class MysqlSource : public ReconnectingSource {
   // lock_wait_timeout covers metadata locks (LOCK TABLES, ALTER TABLE); MariaDB's
   // max_statement_time and MySQL's max_execution_time cap the whole statement. Each
   // server knows only one of the last two, so errors here are expected and ignored.
+  // The statement limit is a little shorter than the client's read timeout, so the
+  // server's answer ("max_statement_time exceeded") arrives first and the log says
+  // why, rather than the client's "Lost connection to server during query".
   void SetServerTimeouts() {
-    const std::string seconds = std::to_string(db_.query_timeout_seconds);
+    const double margin = std::min(0.5, db_.query_timeout_seconds / 4);
+    const double statement_seconds = db_.query_timeout_seconds - margin;
     RunIgnoringErrors("SET SESSION lock_wait_timeout = " +
                       std::to_string(WholeSeconds(db_.query_timeout_seconds)));
-    if (!RunIgnoringErrors("SET SESSION max_statement_time = " + seconds)) {
+    if (!RunIgnoringErrors("SET SESSION max_statement_time = " +
+                           std::to_string(statement_seconds))) {
       RunIgnoringErrors(
           "SET SESSION max_execution_time = " +
-          std::to_string(static_cast<long>(std::ceil(db_.query_timeout_seconds * 1000))));
+          std::to_string(static_cast<long>(std::ceil(statement_seconds * 1000))));
     }
   }
 

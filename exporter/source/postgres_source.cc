@@ -155,6 +155,10 @@ class PostgresSource : public ReconnectingSource {
                                ? "mshost_peer: the table does not exist"
                                : "mshost_peer: permission denied for user " + db_.user;
       }
+    } catch (const pqxx::broken_connection& e) {
+      // libpqxx's own text ("Connection to database failed") names neither the
+      // server nor what happened.
+      *error = "query: lost the connection to " + Where() + ": " + e.what();
     } catch (const std::exception& e) {
       *error = std::string("query: ") + e.what();
     } catch (...) {
