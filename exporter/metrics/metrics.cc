@@ -4,11 +4,14 @@
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 namespace msx {
 namespace {
@@ -55,7 +58,10 @@ void AppendLabel(std::string* out, std::string_view name, std::string_view value
 // The label text `a="x",b="y"` of the given pairs, escaped.
 std::string Labels(
     std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
+  size_t size = 0;
+  for (const auto& [name, value] : pairs) size += name.size() + value.size() + 4;
   std::string text;
+  text.reserve(size);  // escapes aside, the exact size: one allocation
   for (const auto& [name, value] : pairs) AppendLabel(&text, name, value);
   return text;
 }
@@ -64,86 +70,131 @@ std::string Labels(
 // max_digits10 - 1), so the output did not change when it was replaced. Most values
 // are small non-negative integers (state sets, counters): below 1e15 %.16g prints
 // those as plain integers, which the integer conversion does several times faster
-// (-0 keeps its sign, so it takes the general path).
-void AppendValue(std::string* out, double value) {
-  char buffer[32];
-  std::to_chars_result result;
-  if (std::isnan(value)) {
-    out->append("Nan");
-    return;
-  } else if (std::isinf(value)) {
-    out->append(value < 0 ? "-Inf" : "+Inf");
-    return;
-  } else if (!std::signbit(value) && value < 1e15 && value == std::trunc(value)) {
-    result = std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int64_t>(value));
-  } else {
-    result = std::to_chars(buffer, buffer + sizeof(buffer), value,
-                           std::chars_format::general, 16);
+// (-0 keeps its sign, so it takes the general path). Writes at most kMaxValueChars.
+constexpr size_t kMaxValueChars = 32;
+char* PutValue(char* out, double value) {
+  if (std::isnan(value)) return std::copy_n("Nan", 3, out);
+  if (std::isinf(value)) return std::copy_n(value < 0 ? "-Inf" : "+Inf", 4, out);
+  if (!std::signbit(value) && value < 1e15 && value == std::trunc(value)) {
+    if (value < 2) {  // the state sets: most values of a page
+      *out = value == 0 ? '0' : '1';
+      return out + 1;
+    }
+    return std::to_chars(out, out + kMaxValueChars, static_cast<int64_t>(value)).ptr;
   }
-  out->append(buffer, result.ptr);
+  return std::to_chars(out, out + kMaxValueChars, value, std::chars_format::general, 16)
+      .ptr;
 }
 
-// Writes the exposition text of one family after another into one string. A
-// family's HELP and TYPE lines are written with its first sample, so a family
-// without samples leaves no trace. Not thread-safe; one per render.
+char* Put(char* out, std::string_view text) {
+  return std::copy(text.begin(), text.end(), out);
+}
+
+// Writes the exposition text of one family after another into one buffer that grows
+// rarely (the caller's estimate). A family's HELP and TYPE lines are written with
+// its first sample, so a family without samples leaves no trace. Each line is
+// copied from pieces escaped beforehand: per node once, not per series. Not
+// thread-safe; one per render.
 class Exposition {
  public:
-  explicit Exposition(size_t expected_bytes) { text_.reserve(expected_bytes); }
+  explicit Exposition(size_t expected_bytes)
+      : data_(new char[expected_bytes]), capacity_(expected_bytes) {}
 
   // Starts a family; `type` is "gauge" or "counter". The strings must outlive the
   // family's samples (they are literals).
-  void Family(const char* name, const char* help, const char* type) {
+  void Family(std::string_view name, std::string_view help, std::string_view type) {
     name_ = name;
     help_ = help;
     type_ = type;
     started_ = false;
   }
 
-  // One sample of the current family. `labels` is escaped label text (Labels()),
-  // `extra` one more label appended to it, if its name is not empty.
-  void Sample(std::string_view labels, double value, std::string_view extra_name = {},
-              std::string_view extra_value = {}) {
-    if (!started_) {
-      text_.append("# HELP ").append(name_).append(" ").append(help_).append("\n");
-      text_.append("# TYPE ").append(name_).append(" ").append(type_).append("\n");
-      started_ = true;
+  // One sample of the current family. `labels` and `more` are escaped label text
+  // (Labels()), either may be empty; both go into the braces, labels first.
+  void Sample(std::string_view labels, double value, std::string_view more = {}) {
+    if (!started_) WriteHeader();
+    char* p = Reserve(name_.size() + labels.size() + more.size() + 4 + kMaxValueChars);
+    p = Put(p, name_);
+    if (!labels.empty() || !more.empty()) {
+      *p++ = '{';
+      p = Put(p, labels);
+      if (!labels.empty() && !more.empty()) *p++ = ',';
+      p = Put(p, more);
+      *p++ = '}';
     }
-    text_.append(name_);
-    if (!labels.empty() || !extra_name.empty()) {
-      text_.push_back('{');
-      text_.append(labels);
-      if (!extra_name.empty()) {
-        if (!labels.empty()) text_.push_back(',');
-        text_.append(extra_name).append("=\"");
-        AppendLabelValue(&text_, extra_value);
-        text_.push_back('"');
-      }
-      text_.push_back('}');
-    }
-    text_.push_back(' ');
-    AppendValue(&text_, value);
-    text_.push_back('\n');
+    *p++ = ' ';
+    p = PutValue(p, value);
+    *p++ = '\n';
+    size_ = p - data_.get();
   }
 
-  std::string Take() { return std::move(text_); }
+  std::string Take() const { return std::string(data_.get(), size_); }
 
  private:
-  std::string text_;
-  const char* name_ = "";
-  const char* help_ = "";
-  const char* type_ = "";
+  void WriteHeader() {
+    char* p = Reserve(2 * name_.size() + help_.size() + type_.size() + 20);
+    p = Put(p, "# HELP ");
+    p = Put(p, name_);
+    *p++ = ' ';
+    p = Put(p, help_);
+    p = Put(p, "\n# TYPE ");
+    p = Put(p, name_);
+    *p++ = ' ';
+    p = Put(p, type_);
+    *p++ = '\n';
+    size_ = p - data_.get();
+    started_ = true;
+  }
+
+  // Room for `bytes` more; returns where they go.
+  char* Reserve(size_t bytes) {
+    if (size_ + bytes > capacity_) {
+      const size_t capacity = std::max(2 * capacity_, size_ + bytes);
+      std::unique_ptr<char[]> data(new char[capacity]);
+      std::copy_n(data_.get(), size_, data.get());
+      data_ = std::move(data);
+      capacity_ = capacity;
+    }
+    return data_.get() + size_;
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t capacity_;
+  size_t size_ = 0;
+  std::string_view name_, help_, type_;
   bool started_ = false;
 };
 
+// `name="value"` escaped, for each value of `values`, built once per process.
+template <size_t N>
+std::vector<std::string> LabelsFor(std::string_view name,
+                                   const char* const (&values)[N]) {
+  std::vector<std::string> out;
+  for (const char* value : values) out.push_back(Labels({{name, value}}));
+  return out;
+}
+
 void WriteStateSet(Exposition* out, const std::string& labels, const NodeStatus& node) {
+  static const std::vector<std::string> known_labels = LabelsFor("state", kKnownStates);
   const std::optional<std::string>& state = node.row.state;
   bool known = false;
-  for (const char* candidate : kKnownStates) {
-    const bool match = state.has_value() && *state == candidate;
+  for (size_t k = 0; k < known_labels.size(); ++k) {
+    const bool match = state.has_value() && *state == kKnownStates[k];
     known = known || match;
-    out->Sample(labels, match ? 1 : 0, "state", candidate);
+    out->Sample(labels, match ? 1 : 0, known_labels[k]);
   }
-  if (!known) out->Sample(labels, 1, "state", state.value_or("<NULL>"));
+  if (!known) out->Sample(labels, 1, Labels({{"state", state.value_or("<NULL>")}}));
+}
+
+void WriteVerdictSet(Exposition* out, const std::string& labels, Verdict verdict) {
+  static const std::vector<std::string> verdict_labels = [] {
+    std::vector<std::string> out;
+    for (Verdict v : kAllVerdicts) out.push_back(Labels({{"verdict", VerdictName(v)}}));
+    return out;
+  }();
+  for (size_t v = 0; v < verdict_labels.size(); ++v) {
+    out->Sample(labels, kAllVerdicts[v] == verdict ? 1 : 0, verdict_labels[v]);
+  }
 }
 
 // The per-node families, in the order the output lists them; each family's samples
@@ -237,20 +288,17 @@ void WriteNodeFamilies(Exposition* out, const Snapshot& snapshot) {
       "gauge");
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (!nodes[i].probe) continue;
-    std::string target = labels[i];
-    AppendLabel(&target, "address", nodes[i].probe_address);
-    out->Sample(target, 1, "loopback", nodes[i].probe_loopback ? "true" : "false");
+    out->Sample(labels[i], 1,
+                Labels({{"address", nodes[i].probe_address},
+                        {"loopback", nodes[i].probe_loopback ? "true" : "false"}}));
   }
 
   out->Family(
       "cloudstack_mshost_verdict",
       "The exporter's verdict on the node's row as a state set over all verdicts.",
       "gauge");
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    for (Verdict v : kAllVerdicts) {
-      out->Sample(labels[i], v == nodes[i].verdict ? 1 : 0, "verdict", VerdictName(v));
-    }
-  }
+  for (size_t i = 0; i < nodes.size(); ++i)
+    WriteVerdictSet(out, labels[i], nodes[i].verdict);
 
   out->Family(
       "cloudstack_mshost_peer_alerts",
@@ -274,13 +322,25 @@ void WriteNodeFamilies(Exposition* out, const Snapshot& snapshot) {
         "1 per row of mshost_peer: how node msid sees node peer_msid (both current "
         "nodes).",
         "gauge");
+    // Peers come sorted by owner: each owner's and each peer's labels are escaped
+    // once, not once per row (a cluster of n nodes has n * (n - 1) rows).
+    std::string owner_labels;
+    std::optional<uint64_t> owner;
+    std::map<uint64_t, std::string> peer_labels;
     for (const PeerStatus& peer : snapshot.peers) {
-      out->Sample(Labels({{"msid", std::to_string(peer.owner_msid)},
-                          {"name", peer.owner_name},
-                          {"peer_msid", std::to_string(peer.peer_msid)},
-                          {"peer_name", peer.peer_name},
-                          {"state", peer.state}}),
-                  1);
+      if (owner != peer.owner_msid) {
+        owner = peer.owner_msid;
+        owner_labels = Labels(
+            {{"msid", std::to_string(peer.owner_msid)}, {"name", peer.owner_name}});
+      }
+      auto [seen, added] = peer_labels.try_emplace(peer.peer_msid);
+      if (added) {
+        seen->second = Labels({{"peer_msid", std::to_string(peer.peer_msid)},
+                               {"peer_name", peer.peer_name}});
+      }
+      std::string more = seen->second;
+      AppendLabel(&more, "state", peer.state);
+      out->Sample(owner_labels, 1, more);
     }
   }
 }
@@ -375,7 +435,7 @@ void WriteExporterFamilies(Exposition* out, const ExporterStats& stats) {
   out->Family("mshost_exporter_http_requests_total",
               "HTTP responses sent, by status code.", "counter");
   for (const auto& [code, count] : stats.http_requests_by_code) {
-    out->Sample({}, static_cast<double>(count), "code", std::to_string(code));
+    out->Sample(Labels({{"code", std::to_string(code)}}), static_cast<double>(count));
   }
 }
 

@@ -6,13 +6,14 @@
 // too, and no state is shared between scrapes. Thread-safe; callers own the inputs
 // and the results.
 //
-// The text is written straight into one string, not through a metric model and an
-// ostream: each node's msid/name labels are sanitized and escaped once and reused by
-// every family, and numbers go through std::to_chars. A /metrics render costs 8x
-// (10 nodes) to 13x (2,000 nodes) fewer instructions than through prometheus-cpp's
-// serializer (bench/poll_cost, BENCHMARKS.md), with byte-for-byte the same output:
-// numbers as printf's %.16g, label values with backslash, double quote and newline
-// escaped, families without series left out.
+// The text is written straight into one buffer, not through a metric model and an
+// ostream: each node's msid/name labels (and each peer's) are sanitized and escaped
+// once and reused by every family, lines are copied from those pieces, and numbers
+// go through std::to_chars. A /metrics render costs 16x (10 nodes) to 22x (2,000
+// nodes) fewer instructions than through prometheus-cpp's serializer (bench/poll_cost,
+// docs/benchmarks.md), with byte-for-byte the same output: numbers as printf's %.16g,
+// label values with backslash, double quote and newline escaped, families without
+// series left out.
 #pragma once
 
 #include <cstdint>
