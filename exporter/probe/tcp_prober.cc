@@ -4,12 +4,15 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -154,7 +157,24 @@ void StartResolverThread(const std::string& host, std::shared_ptr<PendingLookup>
   }).detach();
 }
 
-enum class Phase { kResolving, kConnecting, kWriting, kReading, kDone };
+// The sockets one round may hold at once; never fewer than a few, so a process
+// that is short of descriptors still probes, slowly.
+size_t SocketBudget(size_t max_open_sockets) {
+  constexpr size_t kMinimum = 8;
+  if (max_open_sockets > 0) return max_open_sockets;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+    return SIZE_MAX;
+  }
+  const size_t allowed = static_cast<size_t>(limit.rlim_cur);
+  return allowed > kReservedDescriptors + kMinimum ? allowed - kReservedDescriptors
+                                                   : kMinimum;
+}
+
+bool OutOfDescriptors(int err) { return err == EMFILE || err == ENFILE; }
+
+// kWaiting: has its addresses, waits for a descriptor to connect with.
+enum class Phase { kResolving, kWaiting, kConnecting, kWriting, kReading, kDone };
 
 struct Probe {
   std::string host;
@@ -173,8 +193,10 @@ struct Probe {
 // One ProbeSockets call.
 class Round {
  public:
-  Round(const Conversation* conversation, const Clock& clock)
-      : conversation_(conversation), clock_(clock) {}
+  Round(const Conversation* conversation, const Clock& clock, size_t max_open_sockets)
+      : conversation_(conversation),
+        clock_(clock),
+        socket_budget_(SocketBudget(max_open_sockets)) {}
 
   std::vector<ProbeResult> Run(const std::vector<ProbeTarget>& targets,
                                double timeout_seconds) {
@@ -186,9 +208,11 @@ class Round {
     std::vector<pollfd> fds;
     std::vector<size_t> owners;  // probe index per entry of fds; kWakeOwner for the pipe
     while (true) {
+      StartWaitingProbes();
       fds.clear();
       owners.clear();
       bool waiting_for_lookups = false;
+      bool waiting_for_descriptors = false;
       for (size_t i = 0; i < probes_.size(); ++i) {
         const Phase phase = probes_[i].phase;
         if (phase == Phase::kResolving && !waiting_for_lookups) {
@@ -196,6 +220,7 @@ class Round {
           owners.push_back(kWakeOwner);
           waiting_for_lookups = true;
         }
+        waiting_for_descriptors = waiting_for_descriptors || phase == Phase::kWaiting;
         if (phase == Phase::kConnecting || phase == Phase::kWriting) {
           fds.push_back({probes_[i].fd, POLLOUT, 0});
           owners.push_back(i);
@@ -205,9 +230,13 @@ class Round {
         }
       }
       const double remaining = deadline - clock_.MonotonicSeconds();
-      if (fds.empty() || remaining <= 0) break;
+      if ((fds.empty() && !waiting_for_descriptors) || remaining <= 0) break;
+      // Probes wait for descriptors that other parts of the exporter hold: look
+      // again soon, as nothing here will wake the loop when those are closed.
+      const double wait_seconds =
+          fds.empty() ? std::min(remaining, kDescriptorRetrySeconds) : remaining;
       const int n =
-          poll(fds.data(), fds.size(), static_cast<int>(std::ceil(remaining * 1000)));
+          poll(fds.data(), fds.size(), static_cast<int>(std::ceil(wait_seconds * 1000)));
       if (n < 0 && errno != EINTR) {
         FinishAll("poll: " + ErrnoText(errno));
         break;
@@ -247,6 +276,7 @@ class Round {
 
  private:
   static constexpr size_t kWakeOwner = static_cast<size_t>(-1);
+  static constexpr double kDescriptorRetrySeconds = 0.01;
 
   void Begin(Probe& probe, const ProbeTarget& target) {
     probe.host = target.host;
@@ -300,16 +330,37 @@ class Round {
     ConnectNextAddress(probe);
   }
 
-  // Tries the remaining addresses in order until one connects or is in progress.
+  // Probes that wait for a descriptor go in target order while there are free ones.
+  void StartWaitingProbes() {
+    for (Probe& probe : probes_) {
+      if (open_sockets_ >= socket_budget_) return;
+      if (probe.phase != Phase::kWaiting) continue;
+      ConnectNextAddress(probe);
+      if (probe.phase == Phase::kWaiting) return;  // the process is out of them
+    }
+  }
+
+  // Tries the remaining addresses in order until one connects or is in progress;
+  // waits (kWaiting) when no descriptor is free.
   void ConnectNextAddress(Probe& probe) {
     while (probe.next_address < probe.addresses.size()) {
-      const Address& address = probe.addresses[probe.next_address++];
+      if (open_sockets_ >= socket_budget_) {
+        probe.phase = Phase::kWaiting;
+        return;
+      }
+      const Address& address = probe.addresses[probe.next_address];
       probe.fd = socket(address.storage.ss_family,
                         SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (probe.fd < 0 && OutOfDescriptors(errno)) {
+        probe.phase = Phase::kWaiting;
+        return;
+      }
+      ++probe.next_address;
       if (probe.fd < 0) {
         probe.last_connect_error = ErrnoText(errno);
         continue;
       }
+      ++open_sockets_;
       if (connect(probe.fd, reinterpret_cast<const sockaddr*>(&address.storage),
                   address.length) == 0) {
         return OnConnected(probe);
@@ -375,6 +426,9 @@ class Round {
     switch (probe.phase) {
       case Phase::kResolving:
         return "timeout resolving " + probe.host;
+      case Phase::kWaiting:
+        return "timeout waiting for a free file descriptor (open files limit " +
+               std::to_string(OpenFilesLimit()) + ")";
       case Phase::kWriting:
       case Phase::kReading:
         return "timeout waiting for a reply";
@@ -383,8 +437,16 @@ class Round {
     }
   }
 
+  static long OpenFilesLimit() {
+    rlimit limit{};
+    return getrlimit(RLIMIT_NOFILE, &limit) == 0 ? static_cast<long>(limit.rlim_cur) : -1;
+  }
+
   void CloseSocket(Probe& probe) {
-    if (probe.fd >= 0) close(probe.fd);
+    if (probe.fd >= 0) {
+      close(probe.fd);
+      --open_sockets_;
+    }
     probe.fd = -1;
   }
 
@@ -405,6 +467,8 @@ class Round {
 
   const Conversation* conversation_;
   const Clock& clock_;
+  const size_t socket_budget_;
+  size_t open_sockets_ = 0;  // probe sockets open now
   double start_ = 0;
   std::vector<Probe> probes_;
   std::shared_ptr<WakePipe> wake_;  // only when some target is a name
@@ -427,8 +491,8 @@ class TcpProber : public Prober {
 std::vector<ProbeResult> ProbeSockets(const std::vector<ProbeTarget>& targets,
                                       double timeout_seconds,
                                       const Conversation* conversation,
-                                      const Clock& clock) {
-  return Round(conversation, clock).Run(targets, timeout_seconds);
+                                      const Clock& clock, size_t max_open_sockets) {
+  return Round(conversation, clock, max_open_sockets).Run(targets, timeout_seconds);
 }
 
 std::unique_ptr<Prober> NewTcpProber() { return std::make_unique<TcpProber>(); }

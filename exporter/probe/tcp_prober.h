@@ -18,6 +18,13 @@
 // wake-up pipe, which it keeps alive itself. A name with several addresses is tried
 // address by address until one connects.
 //
+// Open sockets: at most max_open_sockets at a time (by default the open files limit
+// less a reserve for the rest of the exporter), and a probe that finds no free
+// descriptor (EMFILE) waits for one instead of failing: a target with thousands of
+// rows under systemd's default limit of 1024 still gets every node probed, later
+// nodes as earlier ones finish, all under the same deadline. A probe still waiting
+// at the deadline fails with an error that names the limit.
+//
 // Every socket is closed before ProbeSockets returns. Thread-safe: no shared state.
 #pragma once
 
@@ -45,10 +52,15 @@ struct Conversation {
 };
 
 // Result i belongs to targets[i]. conversation may be null: connect is all (tcp).
+// max_open_sockets 0: the open files limit less kReservedDescriptors.
 std::vector<ProbeResult> ProbeSockets(const std::vector<ProbeTarget>& targets,
                                       double timeout_seconds,
                                       const Conversation* conversation,
-                                      const Clock& clock);
+                                      const Clock& clock, size_t max_open_sockets = 0);
+
+// Descriptors left to the rest of the exporter (database connections, HTTP clients,
+// the Alertmanager senders, files) while a probe round runs.
+constexpr size_t kReservedDescriptors = 128;
 
 // The kinds built on ProbeSockets.
 std::unique_ptr<Prober> NewTcpProber();

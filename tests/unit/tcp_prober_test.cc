@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -262,6 +263,93 @@ TEST(TcpProberTest, UnansweredConnectTimesOutWithoutDelayingOthers) {
   EXPECT_LT(results[2].duration_seconds, 0.25);
   // One shared deadline, not one per target.
   EXPECT_LT(elapsed, 0.3 * 2);
+}
+
+// --- more targets than descriptors -------------------------------------------------
+
+// The lowest descriptor number free now: with the open files limit set to it, no
+// descriptor can be opened (the limit bounds numbers, not a count).
+rlim_t LowestFreeDescriptor() {
+  const int fd = dup(0);
+  close(fd);
+  return static_cast<rlim_t>(fd);
+}
+
+// Lowers this process's open files limit (the soft one) for the test's lifetime.
+class OpenFilesLimit {
+ public:
+  explicit OpenFilesLimit(rlim_t soft) {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = soft;
+    EXPECT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  }
+  ~OpenFilesLimit() { setrlimit(RLIMIT_NOFILE, &saved_); }
+
+ private:
+  rlimit saved_{};
+};
+
+// Half open (a listener that never accepts, so each connect completes into its
+// queue), half closed; expects exactly that.
+void ExpectAllProbed(const std::vector<ProbeResult>& results, size_t count) {
+  ASSERT_EQ(results.size(), count);
+  for (size_t i = 0; i < count; ++i) {
+    EXPECT_EQ(results[i].success, i % 2 == 0) << i << ": " << results[i].error;
+    if (i % 2 == 1) {
+      EXPECT_EQ(results[i].error, "connection refused") << i;
+    }
+  }
+}
+
+std::vector<ProbeTarget> HalfOpenTargets(const Listener& listener, size_t count) {
+  const int closed = ClosedPort();
+  std::vector<ProbeTarget> targets;
+  for (size_t i = 0; i < count; ++i) {
+    targets.push_back({"127.0.0.1", i % 2 == 0 ? listener.port() : closed});
+  }
+  return targets;
+}
+
+TEST(TcpProberTest, MoreTargetsThanTheSocketBudgetAreAllProbed) {
+  Listener listener(128);
+  SystemClock clock;
+  ExpectAllProbed(ProbeSockets(HalfOpenTargets(listener, 60), 2, nullptr, clock,
+                               /*max_open_sockets=*/4),
+                  60);
+}
+
+TEST(TcpProberTest, OutOfDescriptorsWaitsForOneInsteadOfFailing) {
+  Listener listener(128);
+  const std::vector<ProbeTarget> targets = HalfOpenTargets(listener, 60);
+  std::vector<ProbeResult> results;
+  {
+    // Room for a handful of sockets: far fewer than targets, and fewer than the
+    // budget the prober computes from the limit (the minimum), so socket() itself
+    // fails with EMFILE.
+    OpenFilesLimit limit(LowestFreeDescriptor() + 3);
+    SystemClock clock;
+    results = ProbeSockets(targets, 2, nullptr, clock);
+  }
+  ExpectAllProbed(results, 60);
+}
+
+TEST(TcpProberTest, NoDescriptorAtAllTimesOutNamingTheLimit) {
+  Listener listener;
+  std::vector<ProbeResult> results;
+  {
+    OpenFilesLimit limit(LowestFreeDescriptor());
+    SystemClock clock;
+    results = ProbeSockets({{"127.0.0.1", listener.port()}}, 0.1, nullptr, clock);
+  }
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].success);
+  EXPECT_EQ(
+      results[0].error.rfind("timeout waiting for a free file descriptor (open files "
+                             "limit ",
+                             0),
+      0u)
+      << results[0].error;
 }
 
 TEST(TcpProberTest, ResolvesNames) {
