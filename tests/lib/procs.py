@@ -301,6 +301,74 @@ class TcpListener:
             self._thread.join(5)
 
 
+class SilentListener:
+    """A port that accepts TCP connections and then says nothing, holding each one open
+    until close(): a hung process whose kernel still completes the handshake. A tcp
+    probe calls that alive (correctly: a JVM paused by GC looks the same); an http
+    probe waits for a reply that never comes."""
+
+    def __init__(self, host="127.0.0.1"):
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, 0))
+        self._sock.listen(64)
+        self.host = host
+        self.port = self._sock.getsockname()[1]
+        self._held = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return  # closed
+            with self._lock:
+                self._held.append(conn)
+
+    def close(self):
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        self._thread.join(5)
+        with self._lock:
+            for conn in self._held:
+                conn.close()
+            self._held = []
+
+
+class HttpListener:
+    """A port that answers every request with `HTTP/1.0 200 OK`, as a management
+    server's HTTP port would answer an http probe. close() stops it."""
+
+    def __init__(self, host="127.0.0.1"):
+        import http.server
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self._server.daemon_threads = True
+        self.host = host
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
 def closed_port(host="127.0.0.1"):
     """A port nothing listens on (bound once, then released): probes get refused."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
