@@ -178,6 +178,7 @@ class MysqlSource : public ReconnectingSource {
       return false;
     }
     const unsigned columns = mysql_num_fields(result.get());
+    rows->reserve(rows->size() + mysql_num_rows(result.get()));
     while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
       const unsigned long* lengths = mysql_fetch_lengths(result.get());
       TextRow& out = rows->emplace_back(columns);

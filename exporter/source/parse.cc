@@ -248,6 +248,7 @@ SourceRead ParseRead(const RawRead& raw) {
   }
   read.ok = true;
   read.db_now_unix = *now;
+  read.rows.reserve(raw.mshost.size());  // no regrowth: 2,000 rows are 0.4 MB
   for (size_t i = 0; i < raw.mshost.size(); ++i) {
     MshostRow row;
     std::string error;
@@ -259,6 +260,7 @@ SourceRead ParseRead(const RawRead& raw) {
   }
   read.peers_available = raw.peers_available;
   read.peers_error = raw.peers_error;
+  read.peers.reserve(raw.peers.size());
   for (size_t i = 0; i < raw.peers.size(); ++i) {
     PeerRow peer;
     std::string error;

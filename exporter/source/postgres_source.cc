@@ -99,6 +99,7 @@ class SocketDeadline {
 };
 
 void AppendRows(const pqxx::result& result, std::vector<TextRow>* rows) {
+  rows->reserve(rows->size() + result.size());
   for (const pqxx::row& row : result) {
     TextRow& out = rows->emplace_back(row.size());
     for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
