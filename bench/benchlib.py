@@ -1,0 +1,219 @@
+"""Small tools every benchmark in bench/ shares: child processes stopped by PID and
+measured from /proc, wrk, percentiles, perf and smaps profiles, tool versions.
+
+Importing this module puts tests/ on sys.path, so the benchmarks use the test
+library (tests/lib: private databases, the simulator, Prometheus, Alertmanager and
+the exporter binary) exactly as the test suites do. Nothing here is thread-safe
+unless it says so.
+"""
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile of a non-empty list (p95 of 10 values is the max)."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+
+
+def summary(values):
+    """{"n", "min", "median", "p95", "max"} of a non-empty list."""
+    ordered = sorted(values)
+    n = len(ordered)
+    median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+    return {"n": n, "min": ordered[0], "median": median, "p95": percentile(ordered, 0.95),
+            "max": ordered[-1]}
+
+
+def wait_until(condition, timeout, interval=0.05):
+    """condition()'s first truthy result, or None after `timeout` seconds. Errors
+    from a server that is still starting count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = condition()
+            if result:
+                return result
+        except (requests.RequestException, OSError, ValueError):
+            pass
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+class Process:
+    """A child process with its output in workdir/<name>.log, in a session of its
+    own, stopped by PID (SIGTERM, then SIGKILL)."""
+
+    def __init__(self, name, args, workdir, env=None):
+        os.makedirs(workdir, exist_ok=True)
+        self.name = name
+        self.args = list(args)
+        self.log_path = os.path.join(workdir, name + ".log")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, cwd=workdir, env=env,
+                                         start_new_session=True)
+        self.pid = self.proc.pid
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def log_tail(self, lines=20):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def peak_rss_kib(pid):
+    """VmHWM of a running process: the most resident memory it ever had, in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise ValueError("no VmHWM for pid %d" % pid)
+
+
+def cpu_seconds(pid):
+    """User plus system CPU seconds a running process has used so far (all threads)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_profile(pid, top=8):
+    """Where a process's resident memory is: anonymous versus file-backed, and the
+    mappings holding the most (from /proc/PID/smaps). A list of text lines."""
+    per_mapping = {}
+    anon = file_backed = 0
+    name = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            head = line.split()
+            if not head:
+                continue
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                name = head[5] if len(head) > 5 else "[anonymous]"
+            elif head[0] == "Rss:":
+                kib = int(head[1])
+                per_mapping[name] = per_mapping.get(name, 0) + kib
+                if name.startswith("/"):
+                    file_backed += kib
+                else:
+                    anon += kib
+    lines = ["anonymous (heap, stacks) %.1f MiB, file-backed (binary, libraries) %.1f MiB"
+             % (anon / 1024, file_backed / 1024)]
+    for mapping, kib in sorted(per_mapping.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append("%7.0f KiB  %s" % (kib, os.path.basename(mapping) if
+                                         mapping.startswith("/") else mapping))
+    return lines
+
+
+def perf_available():
+    if not shutil.which("perf"):
+        return False
+    probe = subprocess.run(["perf", "stat", "-e", "task-clock", "true"],
+                           capture_output=True, text=True)
+    return probe.returncode == 0
+
+
+def perf_profile(pid, seconds, top=12):
+    """The functions a running process spent its CPU time in over `seconds`
+    (perf record, sampling on the CPU clock), as text lines; None without perf."""
+    if not perf_available():
+        return None
+    data = "/tmp/msx-bench-perf-%d.data" % pid
+    record = subprocess.run(["perf", "record", "-q", "-F", "999", "-g", "-o", data, "-p",
+                             str(pid), "--", "sleep", str(seconds)],
+                            capture_output=True, text=True)
+    if record.returncode != 0:
+        return None
+    report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio",
+                             "--sort", "dso,symbol", "-g", "none", "--percent-limit", "1"],
+                            capture_output=True, text=True)
+    os.unlink(data)
+    lines = [line.rstrip() for line in report.stdout.splitlines()
+             if line.strip() and not line.startswith("#")]
+    return [re.sub(r"\s+", " ", line).strip() for line in lines[:top]]
+
+
+WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+
+
+def run_wrk(url, seconds, threads=2, connections=32):
+    """wrk against `url`: {"rps", "p50_ms", "p99_ms", "requests", "errors"}."""
+    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections,
+                          "-d%ds" % seconds, "--latency", url],
+                         capture_output=True, text=True, timeout=seconds + 60)
+    if out.returncode != 0:
+        raise RuntimeError("wrk failed: %s%s" % (out.stdout, out.stderr))
+    text = out.stdout
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+    latency = {q: float(v) * scale[unit] for q, v, unit in WRK_LATENCY.findall(text)}
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    requests_done = int(re.search(r"(\d+) requests in", text).group(1))
+    errors = sum(int(n) for n in re.findall(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)[0]) \
+        if "Socket errors" in text else 0
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors += int(non2xx.group(1)) if non2xx else 0
+    return {"rps": rps, "p50_ms": latency.get("50"), "p99_ms": latency.get("99"),
+            "requests": requests_done, "errors": errors, "text": text}
+
+
+def package_versions(packages):
+    """{package: Debian version} of installed packages ("-" when missing)."""
+    versions = {}
+    for package in packages:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package],
+                             capture_output=True, text=True)
+        versions[package] = out.stdout.strip() or "-"
+    return versions
+
+
+def machine():
+    """One line about the machine: CPU model, cores, memory, kernel, distribution."""
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    distro = "Linux"
+    if os.path.exists("/etc/os-release"):
+        with open("/etc/os-release") as f:
+            fields = dict(line.rstrip().split("=", 1) for line in f if "=" in line)
+        distro = fields.get("PRETTY_NAME", distro).strip('"')
+    return "%s, %d cores, %.0f GiB RAM, %s, kernel %s" % (
+        model, os.cpu_count(), mem_kib / 1024 / 1024, distro, platform.release())
+
+
+def load_average():
+    return os.getloadavg()
