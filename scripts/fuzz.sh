@@ -43,8 +43,13 @@ if command -v ccache >/dev/null; then
 fi
 
 build_start=$SECONDS
-cmake -S tests/fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
-  "${launcher[@]}" >/dev/null
+if [[ -f "$build/CMakeCache.txt" ]]; then
+  # Naming the compiler again, even the same one by another path, empties the cache.
+  cmake -S tests/fuzz -B "$build" >/dev/null
+else
+  cmake -S tests/fuzz -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
+    "${launcher[@]}" >/dev/null
+fi
 cmake --build "$build" -j"$(nproc)"
 echo "fuzz.sh: build took $((SECONDS - build_start)) s"
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 
 #include "fuzz_check.h"
@@ -121,6 +122,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.basic_auth_users["stale"] = "$2b$04$stale";
   const bool ok = msx::ParseWebConfig(text, msx::kFile, &config, &error);
   msx::CheckOutcome(ok, config, error, msx::kFile, msx::kFolder);
+  FUZZ_CHECK(config.basic_auth_users.count("stale") == 0 ||
+                 text.find("stale") != std::string::npos,
+             "a user of the WebConfig passed in survived the parse");
   msx::CheckLoad(text);
   return 0;
 }
