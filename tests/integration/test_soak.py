@@ -105,6 +105,22 @@ def test_a_node_alert_must_not_resolve_during_a_database_outage():
     assert any("during a database outage" in v for v in found), found
 
 
+def test_running_nodes_are_not_stale_right_after_a_database_outage():
+    # docs/alerting.md: heartbeats could not reach a database that was down, so the
+    # exporter must not call the nodes stale (nor the cluster dead) when it is back.
+    outage = m.Outage("db-restart", T0 + 30, T0 + 30.2, T0 + 40, T0 + 40.5,
+                      noticed=(T0 + 30, T0 + 31), recovered=(T0 + 41, T0 + 42))
+    model = make_model([], seconds=80, outages=[outage])
+    source_down = episode(m.SOURCE_DOWN, None, 35.0, 41.5, [35, 40, 41.5])
+    source_down.msid = ""
+    assert violations(model, [source_down]) == []
+    stale = episode(m.HEARTBEAT_STALE, "ms-1", 44.0, 46.0, [44, 46])
+    no_running = episode(m.NO_RUNNING, None, 45.0, 47.0, [45, 47])
+    no_running.msid = ""
+    found = violations(model, [source_down, stale, no_running])
+    assert len(found) == 2 and all(v.startswith("spurious:") for v in found), found
+
+
 def test_every_node_dead_requires_no_running_management_server():
     events = [(10, "killed", "ms-1"), (10.2, "killed", "ms-2")]
     model = make_model(events)
