@@ -141,18 +141,34 @@ void App::OnSnapshot(TargetRun& run, const std::shared_ptr<const Snapshot>& snap
   } else if (run.db_up_since_unix == 0) {
     run.db_up_since_unix = snapshot->last_poll_unix;
   }
-  for (const NodeStatus& node : snapshot->nodes) {
-    if (!node.probe_loopback) continue;
-    std::lock_guard<std::mutex> lock(warned_mu_);
-    if (!warned_loopback_.emplace(run.config.name, node.row.msid).second) continue;
-    spdlog::warn(
-        "node is probed at a loopback address: from another host that probes the wrong "
-        "machine; set probe.address or probe.overrides target={} msid={} name={} "
-        "address={}",
-        LogQuote(run.config.name), node.row.msid, LogQuote(node.row.name.value_or("")),
-        LogQuote(node.probe_address));
-  }
+  WarnLoopbackProbes(run.config.name, *snapshot);
   alerting_->OnSnapshot(*snapshot);
+}
+
+// Loopback service_ips are usually a CloudStack configured on one host and watched
+// from another, so the warning matters; but a target can have thousands of rows, so
+// it is one line per target (the first time any node is probed at loopback) that
+// counts them and names the first.
+void App::WarnLoopbackProbes(const std::string& target, const Snapshot& snapshot) {
+  const NodeStatus* first = nullptr;
+  size_t count = 0;
+  for (const NodeStatus& node : snapshot.nodes) {
+    if (!node.probe_loopback) continue;
+    if (first == nullptr) first = &node;
+    ++count;
+  }
+  if (first == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(warned_mu_);
+    if (!warned_loopback_.insert(target).second) return;
+  }
+  spdlog::warn(
+      "nodes are probed at a loopback address: from another host that probes the wrong "
+      "machine; set probe.address or probe.overrides (the /metrics series "
+      "cloudstack_mshost_probe_target_info{{loopback=\"true\"}} lists them all) "
+      "target={} nodes={} first_msid={} first_name={} first_address={}",
+      LogQuote(target), count, first->row.msid, LogQuote(first->row.name.value_or("")),
+      LogQuote(first->probe_address));
 }
 
 // The built-in evaluator's firing alerts of one target.
@@ -176,8 +192,14 @@ bool App::Serve(std::string* error) {
   HttpServerOptions options;
   options.listen_address = ListenAddressOf(options_, running()->config);
   options.web_config_file = options_.web_config_file;
-  options.log_error = [](const std::string& message) {
-    spdlog::error("http server error error={}", LogQuote(message));
+  // CivetWeb reports here what clients cause (failed TLS handshakes, broken
+  // connections) as well as its own trouble; a client can cause any number, so one
+  // line per 10 s, with the count of those left out.
+  options.log_error = [this](const std::string& message) {
+    uint64_t held_back = 0;
+    if (!http_error_throttle_.Allow(&held_back)) return;
+    spdlog::warn("http server error error={} similar_errors_not_logged={}",
+                 LogQuote(message), held_back);
   };
   std::shared_ptr<HttpServer> server = StartHttpServer(options, router_, error);
   if (!server) return false;

@@ -24,6 +24,7 @@
 #include "app/parts.h"
 #include "app/status.h"
 #include "common/clock.h"
+#include "common/log_throttle.h"
 #include "config/config.h"
 #include "http/http.h"
 #include "metrics/metrics.h"
@@ -86,6 +87,7 @@ class App {
   std::shared_ptr<TargetRun> MakeRun(const TargetConfig& target,
                                      double poll_interval_seconds);
   void OnSnapshot(TargetRun& run, const std::shared_ptr<const Snapshot>& snapshot);
+  void WarnLoopbackProbes(const std::string& target, const Snapshot& snapshot);
   std::vector<FiringAlert> FiringAlerts(const std::string& target) const;
   std::shared_ptr<const Running> running() const;
   ExporterStats Stats() const;
@@ -118,8 +120,10 @@ class App {
   std::mutex stop_mu_;
   std::shared_future<void> stop_done_;  // guarded by stop_mu_; valid once stopping
 
+  LogThrottle http_error_throttle_{clock_, 10};
+
   std::mutex warned_mu_;
-  std::set<std::pair<std::string, uint64_t>> warned_loopback_;  // (target, msid)
+  std::set<std::string> warned_loopback_;  // targets warned about loopback probes
 };
 
 }  // namespace msx

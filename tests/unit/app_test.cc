@@ -275,7 +275,7 @@ TEST_F(AppTest, ReloadDropsRemovedTargets) {
   EXPECT_THAT(app->router().Serve(Get("/metrics")).body, HasSubstr("msid=\"7\""));
 }
 
-TEST_F(AppTest, LoopbackProbeAddressIsWarnedOncePerNode) {
+TEST_F(AppTest, LoopbackProbeAddressesAreWarnedOncePerTargetWithTheirCount) {
   std::ostringstream log;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
   sink->set_formatter(MakeLogFormatter(LogFormat::kLogfmt));
@@ -284,17 +284,19 @@ TEST_F(AppTest, LoopbackProbeAddressIsWarnedOncePerNode) {
 
   MshostRow local = MakeRow(4);
   local.service_ip = "127.0.0.1";
-  world_.SetHealthy("prod", {local, MakeRow(5)});
+  MshostRow also_local = MakeRow(6);
+  also_local.service_ip = "localhost";
+  world_.SetHealthy("prod", {local, MakeRow(5), also_local});
   auto app = MakeApp();
   app->PollAllOnce();
   app->PollAllOnce();
   spdlog::set_default_logger(previous);
 
   std::string text = log.str();
-  size_t first = text.find("loopback");
+  size_t first = text.find("probed at a loopback");
   ASSERT_NE(first, std::string::npos) << text;
-  EXPECT_EQ(text.find("loopback", first + 1), std::string::npos) << text;
-  EXPECT_THAT(text, HasSubstr("msid=4"));
+  EXPECT_EQ(text.find("probed at a loopback", first + 1), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("nodes=2 first_msid=4"));
 }
 
 TEST_F(AppTest, StopIsIdempotentAndReloadAfterStopIsRefused) {
