@@ -2,6 +2,7 @@
 //
 // The flags keep Prometheus' dotted names (--config.file): CLI11 2.1 accepts any
 // character but '=', ':', '{', space and newline after an option name's first one.
+#include <malloc.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -81,6 +82,10 @@ int Serve(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates its own arena and keeps freed memory in it:
+  // with 8 HTTP threads rendering a 5,000-node target, RSS grew to 185 MB (81 MB with
+  // one arena). Two arenas keep RSS near the working set at no measurable cost here.
+  mallopt(M_ARENA_MAX, 2);
   Flags flags;
   CLI::App cli{
       "Prometheus exporter and alerter for Apache CloudStack management "
