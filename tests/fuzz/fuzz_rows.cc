@@ -65,7 +65,7 @@ const char* const kStates[] = {"Up",
                                "PreparingForMaintenance",
                                "Maintenance"};
 
-std::string S(const std::optional<std::string>& text) {
+std::string ShowOptional(const std::optional<std::string>& text) {
   return text ? "\"" + *text + "\"" : "NULL";
 }
 
@@ -410,9 +410,9 @@ void CheckNode(const NodeStatus& node, const TargetConfig& target, double db_now
                who + "silence without heartbeat");
   }
   const Verdict expected = ExpectedVerdict(node, target.heartbeat);
-  FUZZ_CHECK(node.verdict == expected, who + "verdict " + VerdictName(node.verdict) +
-                                           ", contract says " + VerdictName(expected) +
-                                           " (state " + S(node.row.state) + ")");
+  FUZZ_CHECK(node.verdict == expected,
+             who + "verdict " + VerdictName(node.verdict) + ", contract says " +
+                 VerdictName(expected) + " (state " + ShowOptional(node.row.state) + ")");
 }
 
 void CheckSnapshot(const Snapshot& snapshot, const Snapshot& previous,
