@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "common/duration.h"
+#include "common/read_file.h"
 #include "config/yaml_reader.h"
 
 namespace msx {
@@ -64,21 +65,9 @@ std::string AlertNames() {
   return out;
 }
 
-bool ReadWholeFile(const std::string& path, std::string* content, std::string* error) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    *error = std::strerror(errno);
-    return false;
-  }
-  content->clear();
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) content->append(buffer, n);
-  const bool failed = std::ferror(file) != 0;
-  if (failed) *error = std::strerror(errno);  // e.g. "Is a directory"
-  std::fclose(file);
-  return !failed;
-}
+// Caps on what is read into memory (common/read_file.h): far above any real file.
+constexpr size_t kMaxConfigFileBytes = 16 << 20;  // thousands of targets fit in 1 MiB
+constexpr size_t kMaxPasswordFileBytes = 64 << 10;
 
 // Prometheus label names, minus the "__" prefix Prometheus keeps for itself.
 bool IsLabelName(const std::string& name) {
@@ -394,7 +383,7 @@ class Loader {
       if (!db.NonEmptyString("password_file", &out->password_file)) return;
       out->password_file = ResolvePath(out->password_file);
       std::string content, error;
-      if (!ReadWholeFile(out->password_file, &content, &error)) {
+      if (!ReadFileAtMost(out->password_file, kMaxPasswordFileBytes, &content, &error)) {
         db.Fail("password_file",
                 "cannot read password file \"" + out->password_file + "\": " + error);
         return;
@@ -603,7 +592,9 @@ ConfigResult LoadConfig(const std::string& path) {
   std::string problem;
   try {
     std::string text;
-    if (ReadWholeFile(path, &text, &problem)) return ParseConfig(text, path);
+    if (ReadFileAtMost(path, kMaxConfigFileBytes, &text, &problem)) {
+      return ParseConfig(text, path);
+    }
     problem = "cannot read the configuration file: " + problem;
   } catch (const std::exception& e) {  // e.g. out of memory
     problem = std::string("cannot load: ") + e.what();

@@ -7,10 +7,10 @@
 
 #include <cctype>
 #include <cstdint>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
+
+#include "common/read_file.h"
 
 namespace msx {
 namespace {
@@ -268,14 +268,13 @@ bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig*
 }
 
 bool LoadWebConfig(const std::string& path, WebConfig* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot read the web config file";
+  constexpr size_t kMaxWebConfigBytes = 1 << 20;  // a real one is a few hundred bytes
+  std::string text, problem;
+  if (!ReadFileAtMost(path, kMaxWebConfigBytes, &text, &problem)) {
+    *error = path + ": cannot read the web config file: " + problem;
     return false;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return ParseWebConfig(text.str(), path, out, error);
+  return ParseWebConfig(text, path, out, error);
 }
 
 BasicAuthenticator::BasicAuthenticator(std::map<std::string, std::string> users)

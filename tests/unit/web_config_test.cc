@@ -189,7 +189,9 @@ TEST(WebConfigTest, LoadReportsUnreadableFile) {
   WebConfig config;
   std::string error;
   EXPECT_FALSE(LoadWebConfig("/nonexistent/web.yml", &config, &error));
-  EXPECT_EQ(error, "/nonexistent/web.yml: cannot read the web config file");
+  EXPECT_EQ(error,
+            "/nonexistent/web.yml: cannot read the web config file: No such file or "
+            "directory");
 }
 
 TEST(BasicAuthenticatorTest, VerifiesBcryptVariants) {
