@@ -17,6 +17,14 @@ struct FiringAlert {
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
   double active_since_unix = 0;  // when it turned firing
+
+  bool operator==(const FiringAlert& other) const {
+    return alertname == other.alertname && severity == other.severity &&
+           msid == other.msid && name == other.name && labels == other.labels &&
+           annotations == other.annotations &&
+           active_since_unix == other.active_since_unix;
+  }
+  bool operator!=(const FiringAlert& other) const { return !(*this == other); }
 };
 
 // One alert as Alertmanager receives it (API v2, POST /api/v2/alerts). A firing

@@ -22,6 +22,8 @@ struct App::TargetRun {
   // When the current stretch of successful reads began; 0 while the database is
   // down. Written by the poller's thread, read by status requests.
   std::atomic<double> db_up_since_unix{0};
+  // This target's /probe text (also the tail of /metrics for the default target).
+  mutable ExpositionCache exposition;
 };
 
 struct App::Running {
@@ -377,11 +379,13 @@ HttpResponse App::HandleMetrics(const HttpRequest&) const {
   std::shared_ptr<const Running> running = this->running();
   const std::string& name = running->config.default_target;
   const TargetRun* run = running->Find(name);
-  std::shared_ptr<const Snapshot> snapshot =
-      run ? SnapshotOrEmpty(run->poller->Latest(), name) : nullptr;
   HttpResponse res;
   res.content_type = kExpositionContentType;
-  res.body = RenderMetrics(Stats(), snapshot.get(), FiringAlerts(name));
+  res.body = SerializeFamilies(ExporterFamilies(Stats()));
+  if (run) {
+    res.body += run->exposition.Render(SnapshotOrEmpty(run->poller->Latest(), name),
+                                       FiringAlerts(name));
+  }
   return res;
 }
 
@@ -394,8 +398,8 @@ HttpResponse App::HandleProbe(const HttpRequest& req) const {
   if (!run) return Text(400, "unknown target \"" + name + "\"\n");
   HttpResponse res;
   res.content_type = kExpositionContentType;
-  res.body =
-      RenderProbe(*SnapshotOrEmpty(run->poller->Latest(), name), FiringAlerts(name));
+  res.body = run->exposition.Render(SnapshotOrEmpty(run->poller->Latest(), name),
+                                    FiringAlerts(name));
   return res;
 }
 

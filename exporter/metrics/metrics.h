@@ -1,23 +1,19 @@
 // Metrics: a Snapshot (and the exporter's own counters) turned into Prometheus
-// exposition text, format 0.0.4 (CONTRACT.md, "Target metrics").
+// metric families and exposition text (CONTRACT.md, "Target metrics").
 //
-// Everything here is a pure function of its arguments: the text is rebuilt from the
-// latest snapshot on every scrape, so a node that leaves the table leaves the output
-// too, and no state is shared between scrapes. Thread-safe; callers own the inputs
-// and the results.
-//
-// The text is written straight into one buffer, not through a metric model and an
-// ostream: each node's msid/name labels (and each peer's) are sanitized and escaped
-// once and reused by every family, lines are copied from those pieces, and numbers
-// go through std::to_chars. A /metrics render costs 16x (10 nodes) to 22x (2,000
-// nodes) fewer instructions than through prometheus-cpp's serializer (bench/poll_cost,
-// docs/benchmarks.md), with byte-for-byte the same output: numbers as printf's %.16g,
-// label values with backslash, double quote and newline escaped, families without
-// series left out.
+// Families are built with prometheus-cpp's types and written by its TextSerializer.
+// Everything but ExpositionCache is a pure function of its arguments: families are
+// rebuilt from a snapshot, so a node that leaves the table leaves the output too.
+// ExpositionCache keeps one target's text between polls. Thread-safe; callers own
+// the inputs and the results.
 #pragma once
+
+#include <prometheus/metric_family.h>
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,18 +53,46 @@ struct ExporterStats {
   std::map<int, uint64_t> http_requests_by_code;
 };
 
-// The body of /probe?target=NAME: the target metrics (prefix cloudstack_mshost_) of
-// one snapshot. `firing` is the built-in evaluator's firing alerts for this target.
-// Families without series are left out; each family appears once. Before the first
-// successful read only the target-wide families are present (up 0, no per-node
-// series).
+// The target metrics (prefix cloudstack_mshost_) of one snapshot. `firing` is the
+// built-in evaluator's firing alerts for this target. Families without series are
+// left out; each family appears once. Before the first successful read only the
+// target-wide families are present (up 0, no per-node series).
+std::vector<prometheus::MetricFamily> TargetFamilies(
+    const Snapshot& snapshot, const std::vector<FiringAlert>& firing);
+
+// The exporter metrics (prefix mshost_exporter_), for /metrics only.
+std::vector<prometheus::MetricFamily> ExporterFamilies(const ExporterStats& stats);
+
+// Exposition text (format 0.0.4) of `families`, in order.
+std::string SerializeFamilies(const std::vector<prometheus::MetricFamily>& families);
+
+// The body of /probe?target=NAME.
 std::string RenderProbe(const Snapshot& snapshot, const std::vector<FiringAlert>& firing);
 
-// The body of /metrics: the exporter metrics (prefix mshost_exporter_), then the
-// default target's metrics as RenderProbe writes them (none when `snapshot` is null,
-// e.g. before the first poll exists).
+// The body of /metrics: the exporter metrics, then the default target's metrics
+// (none when `snapshot` is null, e.g. before the first poll exists).
 std::string RenderMetrics(const ExporterStats& stats, const Snapshot* snapshot,
                           const std::vector<FiringAlert>& firing);
+
+// The target text of a snapshot, rendered once and handed to every scrape until the
+// snapshot or the firing alerts change: polls come every poll_interval, scrapes as
+// often as anyone asks (Prometheus HA pairs, /probe per target, dashboards), and a
+// 2,000-node render is far dearer than a copy. Keeps the last snapshot alive (so its
+// address cannot be reused by the next). Thread-safe; concurrent scrapes of a new
+// snapshot wait for one render instead of each rendering it.
+class ExpositionCache {
+ public:
+  // RenderProbe(*snapshot, firing), rendered again only when `snapshot` is not the
+  // one of the previous call or `firing` differs from its alerts.
+  std::string Render(const std::shared_ptr<const Snapshot>& snapshot,
+                     const std::vector<FiringAlert>& firing);
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_;  // guarded by mu_
+  std::vector<FiringAlert> firing_;           // guarded by mu_
+  std::string text_;                          // guarded by mu_
+};
 
 // `text` with every invalid UTF-8 sequence (stray continuation bytes, truncated or
 // overlong sequences, surrogates, code points above U+10FFFF) replaced by U+FFFD,

@@ -475,3 +475,35 @@ TEST(SanitizeUtf8Test, ReplacesInvalidSequences) {
 
 }  // namespace
 }  // namespace msx
+
+namespace msx {
+namespace {
+
+// The cache hands out the text of the snapshot it last rendered: changing a snapshot
+// in place (which the exporter never does; snapshots are immutable once published)
+// shows whether a second call rendered again.
+TEST(ExpositionCacheTest, RendersOncePerSnapshotAndFiringAlerts) {
+  ExpositionCache cache;
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->polled = true;
+  snapshot->poll_duration_seconds = 1;
+  const std::string first = cache.Render(snapshot, {});
+  EXPECT_EQ(first, RenderProbe(*snapshot, {}));
+
+  snapshot->poll_duration_seconds = 2;
+  EXPECT_EQ(cache.Render(snapshot, {}), first);  // same snapshot, same alerts: cached
+
+  FiringAlert alert;
+  alert.alertname = "CloudStackMshostSourceDown";
+  alert.severity = "critical";
+  const std::string with_alert = cache.Render(snapshot, {alert});
+  EXPECT_EQ(with_alert, RenderProbe(*snapshot, {alert}));  // alerts changed: rendered
+  EXPECT_THAT(with_alert, HasSubstr("cloudstack_mshost_poll_duration_seconds 2\n"));
+
+  auto next = std::make_shared<Snapshot>(*snapshot);
+  next->poll_duration_seconds = 3;
+  EXPECT_EQ(cache.Render(next, {alert}), RenderProbe(*next, {alert}));  // new poll
+}
+
+}  // namespace
+}  // namespace msx
