@@ -52,6 +52,7 @@ if [ -n "$asan_build" ]; then
     # purpose (its stderr unread) still fails the run.
     export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1"
     export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1"
+    export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
     (cd build-asan && ctest --output-on-failure --timeout 900 -j"$ctest_jobs" \
        -L 'unit|fuzz|integration' "$@") || failed+=("build-asan/")
     if compgen -G "$reports/*" >/dev/null; then
@@ -59,7 +60,7 @@ if [ -n "$asan_build" ]; then
       head -n 60 "$reports"/*
       failed+=("sanitizer reports in $reports")
     fi
-    unset ASAN_OPTIONS UBSAN_OPTIONS
+    unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
   fi
 fi
 

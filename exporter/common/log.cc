@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace msx {
 namespace {
 
@@ -186,7 +188,10 @@ std::string LogQuote(std::string_view value) {
 
 std::string FormatLogLine(LogFormat format, int64_t unix_ms, std::string_view level,
                           std::string_view payload) {
-  SplitMessage split = Split(payload);
+  // Database text (node names, error messages) can hold any bytes; a log line must
+  // stay valid UTF-8, or a JSON log pipeline rejects it.
+  const std::string clean = SanitizeUtf8(payload);
+  SplitMessage split = Split(clean);
   std::string ts = FormatTimestamp(unix_ms);
   std::string line;
   if (format == LogFormat::kJson) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "alerting/alert.h"
+#include "common/utf8.h"  // SanitizeUtf8: every label value goes through it
 #include "poll/snapshot.h"
 
 namespace msx {
@@ -93,10 +94,5 @@ class ExpositionCache {
   std::vector<FiringAlert> firing_;           // guarded by mu_
   std::string text_;                          // guarded by mu_
 };
-
-// `text` with every invalid UTF-8 sequence (stray continuation bytes, truncated or
-// overlong sequences, surrogates, code points above U+10FFFF) replaced by U+FFFD,
-// so a label value from the database can never break a scrape.
-std::string SanitizeUtf8(std::string_view text);
 
 }  // namespace msx

@@ -6,6 +6,8 @@
 
 #include <sstream>
 
+#include "common/utf8.h"
+
 namespace msx {
 namespace {
 
@@ -52,6 +54,17 @@ TEST(LogLineTest, ControlCharactersBecomeUnicodeEscapes) {
   EXPECT_EQ(FormatLogLine(LogFormat::kJson, kUnixMs, "info", std::string("a\x01z")),
             "{\"ts\":\"2026-11-26T20:00:00.123Z\",\"level\":\"info\","
             "\"msg\":\"a\\u0001z\"}");
+}
+
+// A node name from the database may hold any bytes (Latin-1, truncated sequences);
+// JSON log pipelines reject a line that is not UTF-8.
+TEST(LogLineTest, InvalidUtf8BecomesReplacementCharactersInBothFormats) {
+  for (LogFormat format : {LogFormat::kJson, LogFormat::kLogfmt}) {
+    const std::string line =
+        FormatLogLine(format, 0, "warn", "row skipped name=caf\xE9 error=\xC3");
+    EXPECT_NE(line.find("caf\xEF\xBF\xBD"), std::string::npos) << line;
+    EXPECT_EQ(SanitizeUtf8(line), line);
+  }
 }
 
 TEST(LogLineTest, QuotedValueRoundTripsThroughLogQuote) {
