@@ -126,8 +126,9 @@ def rss_profile(pid, top=8):
                     file_backed += kib
                 else:
                     anon += kib
-    lines = ["anonymous (heap, stacks) %.1f MiB, file-backed (binary, libraries) %.1f MiB"
-             % (anon / 1024, file_backed / 1024)]
+    libraries = sum(1 for m in per_mapping if m.startswith("/") and ".so" in m)
+    lines = ["anonymous (heap, stacks) %.1f MiB, file-backed (binary and %d shared "
+             "libraries) %.1f MiB" % (anon / 1024, libraries, file_backed / 1024)]
     for mapping, kib in sorted(per_mapping.items(), key=lambda kv: -kv[1])[:top]:
         lines.append("%7.0f KiB  %s" % (kib, os.path.basename(mapping) if
                                          mapping.startswith("/") else mapping))
@@ -143,23 +144,31 @@ def perf_available():
 
 
 def perf_profile(pid, seconds, top=12):
-    """The functions a running process spent its CPU time in over `seconds`
-    (perf record, sampling on the CPU clock), as text lines; None without perf."""
+    """Where a running process spent its CPU time over `seconds` (perf record,
+    sampling the CPU clock): text lines, first the share of each binary or library,
+    then the hottest functions. None without a working perf."""
     if not perf_available():
         return None
     data = "/tmp/msx-bench-perf-%d.data" % pid
-    record = subprocess.run(["perf", "record", "-q", "-F", "999", "-g", "-o", data, "-p",
+    record = subprocess.run(["perf", "record", "-q", "-F", "999", "-o", data, "-p",
                              str(pid), "--", "sleep", str(seconds)],
                             capture_output=True, text=True)
     if record.returncode != 0:
         return None
-    report = subprocess.run(["perf", "report", "-i", data, "--no-children", "--stdio",
-                             "--sort", "dso,symbol", "-g", "none", "--percent-limit", "1"],
-                            capture_output=True, text=True)
+
+    def report(sort, limit):
+        out = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", sort,
+                              "--percent-limit", str(limit)], capture_output=True, text=True)
+        # perf pads the lines and ends them with "-" placeholders for empty columns.
+        return [re.sub(r"( -)+$", "", re.sub(r"\s+", " ", line).strip())
+                for line in out.stdout.splitlines()
+                if line.strip() and not line.startswith("#")]
+
+    by_object = report("dso", 2)
+    by_function = report("dso,symbol", 1)[:top]
     os.unlink(data)
-    lines = [line.rstrip() for line in report.stdout.splitlines()
-             if line.strip() and not line.startswith("#")]
-    return [re.sub(r"\s+", " ", line).strip() for line in lines[:top]]
+    return (["by binary or library: " + "; ".join(by_object), "hottest functions:"] +
+            ["  " + line for line in by_function])
 
 
 WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)

@@ -7,10 +7,14 @@ time on the same cluster, so every figure comes from the same run on the same
 machine. A chain repeats: prepare (the setup's alert for its node is gone, phases
 are shuffled), kill, wait for the alert, restart the node. For every kill it
 records
-  latency = alert listed - kill, and
-  beyond  = alert listed - (last stored heartbeat + the setup's threshold):
-the delay the setup's pipeline adds after the moment its heartbeat test turns true
-(`last_update` is what both tests read; DATETIME keeps whole seconds).
+  latency = alert listed - kill,
+  beyond  = alert listed - (last stored heartbeat + the setup's threshold): the
+            delay the setup's pipeline adds after the moment its heartbeat test
+            turns true (`last_update` is what both tests read; DATETIME keeps whole
+            seconds, so the stored heartbeat is up to 1 s older than the real one),
+  since_heartbeat = kill - last stored heartbeat, and for mshost_exporter the
+            node's clock-offset estimate just before the kill (its silence is the
+            raw age minus that estimate, so the estimate is part of "beyond").
 
 Chains are threads; Cluster serializes their commands to the one simulator.
 """
@@ -20,6 +24,7 @@ import threading
 import time
 
 import benchlib
+from lib import procs
 
 OURS_ALERT = "CloudStackMgmtServerUpNotRunning"
 HEARTBEAT_SECONDS = 1.5  # the simulator's, CloudStack's default
@@ -75,6 +80,12 @@ class OursSetup:
         # clock; the random part lands kills at every phase of poll and heartbeat.
         time.sleep(self.threshold + random.uniform(0, self.poll + HEARTBEAT_SECONDS))
 
+    def clock_offset(self, msid):
+        """The exporter's clock-offset estimate for the node (silence = raw age minus
+        it), None before it has one."""
+        return procs.value(self.exporter.metrics(), "cloudstack_mshost_clock_offset_seconds",
+                           msid=msid)
+
 
 class PeerSetup:
     """The peer stack (peer_stack.py): phases reset before every kill."""
@@ -91,6 +102,9 @@ class PeerSetup:
         self.stack.reset(kill_number + 1, msid)
         # The pipeline's phases are new; this spreads kills over the heartbeat cycle.
         time.sleep(random.uniform(0, HEARTBEAT_SECONDS))
+
+    def clock_offset(self, msid):
+        return None  # the peer's test reads the raw age
 
 
 class Chain(threading.Thread):
@@ -119,6 +133,7 @@ class Chain(threading.Thread):
         while number < self.max_kills and (number < self.min_kills or self.keep_going()):
             try:
                 self.setup.prepare(number, msid)
+                offset = self.setup.clock_offset(msid)
                 killed_at, heartbeat = self.cluster.kill(self.node)
                 labels = self.setup.alert_labels(msid)
                 seen = benchlib.wait_until(
@@ -129,7 +144,9 @@ class Chain(threading.Thread):
                                                                             timeout))
                 else:
                     self.kills.append({"latency": seen - killed_at,
-                                       "beyond": seen - (heartbeat + self.setup.threshold)})
+                                       "beyond": seen - (heartbeat + self.setup.threshold),
+                                       "since_heartbeat": killed_at - heartbeat,
+                                       "offset": offset})
                     self.log("  %-14s kill %2d: alert after %5.2f s (%.2f s beyond its "
                              "heartbeat test)" % (self.setup.label, number + 1,
                                                  seen - killed_at, self.kills[-1]["beyond"]))
@@ -147,4 +164,8 @@ class Chain(threading.Thread):
         beyond = benchlib.summary([k["beyond"] for k in self.kills])
         result["beyond_median"] = beyond["median"]
         result["beyond_p95"] = beyond["p95"]
+        result["since_heartbeat_median"] = benchlib.summary(
+            [k["since_heartbeat"] for k in self.kills])["median"]
+        offsets = [k["offset"] for k in self.kills if k["offset"] is not None]
+        result["offset_median"] = benchlib.summary(offsets)["median"] if offsets else None
         return result

@@ -1,9 +1,13 @@
-// poll_cost: the cost of one poll and of one /metrics render, in a form that
-// valgrind --tool=callgrind can count exactly, so a regression shows as a number of
-// instructions whatever the machine is doing.
+// poll_cost: the cost of one poll, of rendering a target's text and of one /metrics
+// scrape, in a form that valgrind --tool=callgrind can count exactly, so a
+// regression shows as a number of instructions whatever the machine is doing.
 //
 //   poll_cost --nodes 2000 --polls 20 --phase poll     # TargetPoller::PollOnce
-//   poll_cost --nodes 2000 --polls 20 --phase render   # RenderMetrics of a snapshot
+//   poll_cost --nodes 2000 --polls 20 --phase render   # RenderProbe: once per new
+//   snapshot poll_cost --nodes 2000 --polls 20 --phase scrape   # /metrics as the app
+//   serves it
+//                                                      # between polls (ExpositionCache
+//                                                      warm)
 //
 // Only the measured loop is collected: bench/run starts it under
 // `valgrind --tool=callgrind --collect-atstart=no --toggle-collect=msx_bench::Measure*`
@@ -117,15 +121,28 @@ __attribute__((noinline)) void MeasurePolls(msx::TargetPoller* poller, FakeClock
   }
 }
 
+// The target text, as ExpositionCache renders it when a new snapshot arrives.
 __attribute__((noinline)) size_t MeasureRenders(const msx::Snapshot& snapshot,
                                                 int renders) {
+  size_t bytes = 0;
+  for (int i = 0; i < renders; ++i) bytes += msx::RenderProbe(snapshot, {}).size();
+  return bytes;
+}
+
+// What App::HandleMetrics does per request between polls: the exporter's own
+// families, then the default target's cached text.
+__attribute__((noinline)) size_t MeasureScrapes(
+    const std::shared_ptr<const msx::Snapshot>& snapshot, msx::ExpositionCache* cache,
+    int scrapes) {
   msx::ExporterStats stats;
   stats.version = "0.1.0";
   stats.revision = "bench";
   stats.http_requests_by_code = {{200, 12345}};
   size_t bytes = 0;
-  for (int i = 0; i < renders; ++i) {
-    bytes += msx::RenderMetrics(stats, &snapshot, {}).size();
+  for (int i = 0; i < scrapes; ++i) {
+    std::string body = msx::SerializeFamilies(msx::ExporterFamilies(stats));
+    body += cache->Render(snapshot, {});
+    bytes += body.size();
   }
   return bytes;
 }
@@ -146,10 +163,11 @@ int Main(int argc, char** argv) {
       return 2;
     }
   }
-  if (nodes < 1 || polls < 1 || (phase != "poll" && phase != "render")) {
+  if (nodes < 1 || polls < 1 ||
+      (phase != "poll" && phase != "render" && phase != "scrape")) {
     std::fprintf(stderr,
                  "usage: poll_cost [--nodes N>=1] [--polls N>=1] "
-                 "[--phase poll|render]\n");
+                 "[--phase poll|render|scrape]\n");
     return 2;
   }
 
@@ -170,12 +188,18 @@ int Main(int argc, char** argv) {
     clock.Advance(kPollInterval);
   }
 
+  msx::ExpositionCache cache;
+  const std::shared_ptr<const msx::Snapshot> latest = poller.Latest();
+  cache.Render(latest, {});  // warm, as after the first scrape of a poll
+
   const auto start = std::chrono::steady_clock::now();
   size_t bytes = 0;
   if (phase == "poll") {
     MeasurePolls(&poller, &clock, polls);
+  } else if (phase == "render") {
+    bytes = MeasureRenders(*latest, polls);
   } else {
-    bytes = MeasureRenders(*poller.Latest(), polls);
+    bytes = MeasureScrapes(latest, &cache, polls);
   }
   const double ns =
       std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start)
