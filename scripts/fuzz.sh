@@ -3,6 +3,7 @@
 # three at once for SECONDS each (default 60) over tests/fuzz/corpus/<target>/.
 #
 #   scripts/fuzz.sh [SECONDS] [--merge]
+#   scripts/fuzz.sh --build-only        # build the targets, run nothing
 #
 # Exits non-zero when any target finds a crash, a leak, a timeout or an
 # out-of-memory, and prints where the reproducer is. New inputs go to a scratch
@@ -18,10 +19,12 @@ cd "$(dirname "$0")/.."
 
 seconds=60
 merge=0
+build_only=0
 for arg in "$@"; do
   case "$arg" in
     --merge) merge=1 ;;
-    ''|*[!0-9]*) echo "usage: $0 [SECONDS] [--merge]" >&2; exit 2 ;;
+    --build-only) build_only=1 ;;
+    ''|*[!0-9]*) echo "usage: $0 [SECONDS] [--merge] | --build-only" >&2; exit 2 ;;
     *) seconds=$arg ;;
   esac
 done
@@ -52,6 +55,7 @@ else
 fi
 cmake --build "$build" -j"$(nproc)"
 echo "fuzz.sh: build took $((SECONDS - build_start)) s"
+if [[ $build_only -eq 1 ]]; then exit 0; fi
 
 run_dir=$build/runs/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$run_dir"
