@@ -3,7 +3,7 @@
 side in one run on one machine. bench/run builds the exporter and calls this.
 
     bench/run            # the full run (about 8 minutes of measuring); writes BENCHMARKS.md
-    bench/run --quick    # a smoke run (about 2 minutes); writes <workdir>/BENCHMARKS.md
+    bench/run --quick    # a smoke run (about 2.5 minutes); writes build-bench/BENCHMARKS.quick.md
 
 One simulated 10-node CloudStack cluster (MariaDB with CloudStack's schema, the
 simulator tests/sim/mssim.py) is watched at once by mshost_exporter with default
@@ -21,6 +21,7 @@ import argparse
 import datetime
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -298,8 +299,11 @@ def main():
                         help="a smoke run: 3 kills per setup, short windows; does not "
                              "touch BENCHMARKS.md")
     parser.add_argument("--out", help="where to write the report (default: BENCHMARKS.md "
-                                      "in the repository, <workdir>/BENCHMARKS.md with "
-                                      "--quick)")
+                                      "in the repository; with --quick "
+                                      "BENCHMARKS.quick.md in the build folder)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the work folder (servers' data and logs) after a "
+                             "successful run; a failed run always keeps it")
     args = parser.parse_args()
     build_dir = os.path.abspath(os.environ["MSX_BUILD_DIR"])
     workdir = tempfile.mkdtemp(prefix="msx-bench-")
@@ -311,10 +315,12 @@ def main():
     text = report.markdown(results, build_dir)
     print()
     print(report.tables(results))
-    out = args.out or (os.path.join(workdir, "BENCHMARKS.md") if args.quick else
+    out = args.out or (os.path.join(build_dir, "BENCHMARKS.quick.md") if args.quick else
                        os.path.join(benchlib.ROOT, "BENCHMARKS.md"))
     with open(out, "w") as f:
         f.write(text)
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
     log("\nwritten %s (measuring took %.0f s)" % (out, results["measuring_seconds"]))
     return 0
 

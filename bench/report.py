@@ -271,7 +271,8 @@ def markdown(results, build_dir):
         "```sh",
         "bench/run            # installs what is missing, builds build-bench/ (Release), "
         "measures, writes BENCHMARKS.md",
-        "bench/run --quick    # a 2-minute smoke run; the report goes to its work folder",
+        "bench/run --quick    # a 2.5-minute smoke run; the report goes to "
+        "build-bench/BENCHMARKS.quick.md",
         "```",
         "",
         "It needs root for the Debian packages only if some are missing "
