@@ -57,13 +57,6 @@ constexpr int kMaxPolls = 5;
 // the database unescaped.
 constexpr char kMarkupProbe[] = "<x-";
 
-const char* const kStates[] = {"Up",
-                               "Down",
-                               "PreparingToShutDown",
-                               "ReadyToShutDown",
-                               "ShuttingDown",
-                               "PreparingForMaintenance",
-                               "Maintenance"};
 
 std::string ShowOptional(const std::optional<std::string>& text) {
   return text ? "\"" + *text + "\"" : "NULL";
@@ -152,8 +145,8 @@ std::string Number(FuzzedDataProvider& in, T value) {
 }
 
 std::string State(FuzzedDataProvider& in) {
-  const size_t pick = in.ConsumeIntegralInRange<size_t>(0, std::size(kStates));
-  return pick < std::size(kStates) ? kStates[pick] : AnyText(in);
+  const size_t pick = in.ConsumeIntegralInRange<size_t>(0, std::size(kKnownStates));
+  return pick < std::size(kKnownStates) ? kKnownStates[pick] : AnyText(in);
 }
 
 void Heartbeat(FuzzedDataProvider& in, double db_now, TableRow* row) {

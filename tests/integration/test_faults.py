@@ -465,7 +465,7 @@ HANGING = range(10, 20)  # msids of the nodes that accept and never answer
 def test_probe_faults(db, tmp_path):
     for table in ("mshost_peer", "mshost_status", "mshost"):
         db.execute("DELETE FROM " + table)
-    good, silent = procs.HttpListener(), procs.SilentListener()
+    good, silent = procs.HttpListener(), procs.TcpListener(hold=True)
     db.insert_mshost(1, name="good", service_port=good.port)
     db.insert_mshost(2, name="refuses", service_port=procs.closed_port())
     db.insert_mshost(3, name="unresolvable", service_ip="no-such-host.invalid")

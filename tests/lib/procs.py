@@ -269,15 +269,23 @@ def value(samples, name, **labels):
 class TcpListener:
     """A port that accepts TCP connections and closes them, as a management server's
     cluster port would answer a TCP probe. close() stops listening (the port then
-    refuses, as after a crash)."""
+    refuses, as after a crash).
 
-    def __init__(self, host="127.0.0.1"):
+    With hold=True it accepts and then says nothing, holding each connection open
+    until close(): a hung process whose kernel still completes the handshake. A tcp
+    probe calls that alive (correctly: a JVM paused by GC looks the same); an http
+    probe waits for a reply that never comes."""
+
+    def __init__(self, host="127.0.0.1", hold=False):
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, 0))
         self._sock.listen(64)
         self.host = host
         self.port = self._sock.getsockname()[1]
+        self._hold = hold
+        self._held = []
+        self._lock = threading.Lock()
         self._closed = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -288,47 +296,16 @@ class TcpListener:
                 conn, _ = self._sock.accept()
             except OSError:
                 return  # closed
-            conn.close()
-
-    def close(self):
-        if not self._closed:
-            self._closed = True
-            try:
-                self._sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self._sock.close()
-            self._thread.join(5)
-
-
-class SilentListener:
-    """A port that accepts TCP connections and then says nothing, holding each one open
-    until close(): a hung process whose kernel still completes the handshake. A tcp
-    probe calls that alive (correctly: a JVM paused by GC looks the same); an http
-    probe waits for a reply that never comes."""
-
-    def __init__(self, host="127.0.0.1"):
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, 0))
-        self._sock.listen(64)
-        self.host = host
-        self.port = self._sock.getsockname()[1]
-        self._held = []
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return  # closed
+            if not self._hold:
+                conn.close()
+                continue
             with self._lock:
                 self._held.append(conn)
 
     def close(self):
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
