@@ -185,10 +185,13 @@ MetricFamily AlertFamily(const std::vector<FiringAlert>& firing) {
       "target-wide alerts).",
       MetricType::Gauge);
   // Two firing alerts with the same labels would be a duplicate series, which makes
-  // Prometheus reject the whole scrape.
+  // Prometheus reject the whole scrape. "Same" as written: texts that differ only in
+  // invalid UTF-8 become the same label value (found by fuzz_rows).
   std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
   for (const FiringAlert& alert : firing) {
-    if (!seen.insert({alert.alertname, alert.severity, alert.msid, alert.name}).second) {
+    if (!seen.insert({SanitizeUtf8(alert.alertname), SanitizeUtf8(alert.severity),
+                      SanitizeUtf8(alert.msid), SanitizeUtf8(alert.name)})
+             .second) {
       continue;
     }
     Add(&family,

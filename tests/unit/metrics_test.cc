@@ -350,6 +350,15 @@ TEST(MetricsTest, DuplicateFiringAlertsBecomeOneSeries) {
   alert.severity = "critical";
   const std::string text = RenderProbe(GoodSnapshot({}), {alert, alert});
   EXPECT_EQ(Samples(text, "cloudstack_mshost_alert_firing").size(), 1u);
+
+  // Names that differ only in invalid UTF-8 are written the same: still one series.
+  FiringAlert latin1 = alert, truncated = alert;
+  latin1.name = "caf\xE9";
+  truncated.name = "caf\xC3";
+  EXPECT_EQ(Samples(RenderProbe(GoodSnapshot({}), {latin1, truncated}),
+                    "cloudstack_mshost_alert_firing")
+                .size(),
+            1u);
 }
 
 TEST(MetricsTest, ExporterMetrics) {
