@@ -170,7 +170,7 @@ std::string TrimSpaces(std::string_view text) {
 
 std::optional<double> ParseUtcDatetime(std::string_view text) {
   size_t pos = 0;
-  unsigned year, month, day, hour, minute, second;
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;  // GCC 12 -O2 warns otherwise
   if (!Digits(text, &pos, 4, &year) || !Expect(text, &pos, '-') ||
       !Digits(text, &pos, 2, &month) || !Expect(text, &pos, '-') ||
       !Digits(text, &pos, 2, &day) || !Expect(text, &pos, ' ') ||
