@@ -170,7 +170,8 @@ std::string TrimSpaces(std::string_view text) {
 
 std::optional<double> ParseUtcDatetime(std::string_view text) {
   size_t pos = 0;
-  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;  // GCC 12 -O2 warns otherwise
+  // Zeros only because GCC 12 at -O2 cannot see that Digits sets them.
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!Digits(text, &pos, 4, &year) || !Expect(text, &pos, '-') ||
       !Digits(text, &pos, 2, &month) || !Expect(text, &pos, '-') ||
       !Digits(text, &pos, 2, &day) || !Expect(text, &pos, ' ') ||
