@@ -264,20 +264,28 @@ class CivetHttpServer final : public HttpServer {
     const bool too_large =
         info->content_length > static_cast<long long>(options_.max_body_bytes);
     HttpResponse response;
+    // Counted before the answer goes out: a client that has read it sees it counted.
+    auto count = [this](int status) {
+      std::lock_guard<std::mutex> lock(counts_mu_);
+      ++counts_[status];
+    };
     if (info->num_headers > kMaxHeaders) {
       // mg_send_http_error closes the connection: what follows cannot be framed.
       response.status = 431;
+      count(response.status);
       mg_send_http_error(conn, 431, "more than %d request headers\n", kMaxHeaders);
     } else if (!too_large && auth_.enabled() &&
                !auth_.Check(Header(req, "authorization"))) {
       response.status = 401;
       response.body = "Unauthorized\n";
       response.headers["WWW-Authenticate"] = "Basic realm=\"mshost_exporter\"";
+      count(response.status);
       Send(conn, response, req.method == "HEAD");
     } else if (too_large || !ReadBody(conn, &req.body)) {
       // mg_send_http_error also makes CivetWeb close the connection instead of
       // reading the rest of the body only to throw it away.
       response.status = 413;
+      count(response.status);
       mg_send_http_error(conn, 413, "request body larger than %zu bytes\n",
                          options_.max_body_bytes);
     } else {
@@ -288,11 +296,8 @@ class CivetHttpServer final : public HttpServer {
         response.status = 500;
         response.body = std::string("internal error: ") + e.what() + "\n";
       }
+      count(response.status);
       Send(conn, response, req.method == "HEAD");
-    }
-    {
-      std::lock_guard<std::mutex> lock(counts_mu_);
-      ++counts_[response.status];
     }
     return response.status;
   }

@@ -37,6 +37,9 @@ import threading
 import time
 import uuid as uuidlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lib.ports import free_port  # noqa: E402
+
 # CloudStack's defaults (ClusterManagerImpl): cluster.heartbeat.interval and
 # cluster.heartbeat.threshold.
 DEFAULT_HEARTBEAT_INTERVAL = 1.5
@@ -289,12 +292,9 @@ class Node(threading.Thread):
 
     def _reserve_port(self):
         # The port is chosen once and kept across restarts, as cluster.servlet.port is.
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        return port
+        # Below the ephemeral range (lib/ports.py): otherwise a probe of a stopped node
+        # could be given that very port as its local one and connect to itself.
+        return free_port()
 
     def node_clock(self):
         """The node's own UTC wall clock, skewed by its offset, as CloudStack's
