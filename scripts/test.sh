@@ -22,6 +22,16 @@ ctest_jobs=$((2 * jobs + 1))
 skip=" ${MSX_TEST_SKIP:-} "
 failed=()
 stage() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
+# wait_build PID LOG WHAT STEP: waits for a background build; if it failed, shows the
+# log's tail, records the failure and skips the step that needed it.
+wait_build() {
+  stage "waiting for the $3"
+  if ! wait "$1"; then
+    tail -n 40 "$2"
+    failed+=("$3")
+    skip="$skip $4 "
+  fi
+}
 
 stage "install"
 bash scripts/install-deps.sh
@@ -49,14 +59,7 @@ fi
 stage "suites against build/ (the sanitizer build meanwhile: build-asan/build.log)"
 (cd build && ctest --output-on-failure --timeout 900 -j"$ctest_jobs" "$@") || failed+=("build/")
 
-if [ -n "$asan_build" ]; then
-  stage "waiting for the sanitizer build"
-  if ! wait "$asan_build"; then
-    tail -n 40 build-asan/build.log
-    failed+=("sanitizer build")
-    skip="$skip asan "
-  fi
-fi
+if [ -n "$asan_build" ]; then wait_build "$asan_build" build-asan/build.log "sanitizer build" asan; fi
 
 # The fuzz targets build while the sanitizer suites wait on their servers.
 fuzz_build=""
@@ -91,14 +94,7 @@ if [[ "$skip" != *" asan "* ]]; then
   unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 fi
 
-if [ -n "$fuzz_build" ]; then
-  stage "waiting for the fuzz build"
-  if ! wait "$fuzz_build"; then
-    tail -n 40 build-fuzz/build.log
-    failed+=("fuzz build")
-    skip="$skip fuzz "
-  fi
-fi
+if [ -n "$fuzz_build" ]; then wait_build "$fuzz_build" build-fuzz/build.log "fuzz build" fuzz; fi
 
 if [[ "$skip" != *" fuzz "* ]]; then
   stage "libFuzzer targets, ${MSX_FUZZ_SECONDS:-30} s each"

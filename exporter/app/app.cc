@@ -152,6 +152,10 @@ void App::OnSnapshot(TargetRun& run, const std::shared_ptr<const Snapshot>& snap
 // it is one line per target (the first time any node is probed at loopback) that
 // counts them and names the first.
 void App::WarnLoopbackProbes(const std::string& target, const Snapshot& snapshot) {
+  {
+    std::lock_guard<std::mutex> lock(warned_mu_);
+    if (warned_loopback_.count(target) != 0) return;  // every poll after the first
+  }
   const NodeStatus* first = nullptr;
   size_t count = 0;
   for (const NodeStatus& node : snapshot.nodes) {
