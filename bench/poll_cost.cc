@@ -129,7 +129,7 @@ __attribute__((noinline)) size_t MeasureRenders(const msx::Snapshot& snapshot,
   return bytes;
 }
 
-// What App::HandleMetrics does per request between polls: the exporter's own
+// What WebFace::HandleMetrics does per request between polls: the exporter's own
 // families, then the default target's cached text.
 __attribute__((noinline)) size_t MeasureScrapes(
     const std::shared_ptr<const msx::Snapshot>& snapshot, msx::ExpositionCache* cache,

@@ -1,4 +1,5 @@
-// mshost_exporter: flags, the chosen command, signals. Everything else is in app/.
+// mshost_exporter: flags, the chosen command, signals. Wiring only: the running
+// system is runtime/, its web face web/, the other commands cli/.
 //
 // The flags keep Prometheus' dotted names (--config.file): CLI11 2.1 accepts any
 // character but '=', ':', '{', space and newline after an option name's first one.
@@ -12,11 +13,12 @@
 #include <iostream>
 #include <string>
 
-#include "app/app.h"
-#include "app/commands.h"
+#include "cli/commands.h"
 #include "common/duration.h"
 #include "common/log.h"
 #include "common/version.h"
+#include "runtime/system.h"
+#include "web/web_face.h"
 
 namespace {
 
@@ -52,27 +54,34 @@ int Serve(const Flags& flags) {
   spdlog::info("starting mshost_exporter version={} revision={} config={}", MSX_VERSION,
                msx::BuildRevision(), msx::LogQuote(flags.config_file));
 
+  msx::WebOptions web_options;
+  web_options.listen_address =
+      flags.listen_address.empty() ? config->listen_address : flags.listen_address;
+  web_options.web_config_file = flags.web_config_file;
+
   msx::SystemClock clock;
-  msx::App app(std::move(*config),
-               {flags.config_file, flags.listen_address, flags.web_config_file}, clock,
-               msx::RealParts(clock));
+  msx::System system(std::move(*config), flags.config_file, clock, msx::RealParts(clock),
+                     msx::MakeAlertmanagerNotifier);
+  msx::WebFace web(system, clock);
   std::string error;
-  if (!app.Serve(&error)) {
+  if (!web.Serve(web_options, &error)) {
     std::cerr << "mshost_exporter: " << error << "\n";
     return msx::kExitCannotServe;
   }
-  app.Start();
+  system.Start();
 
   for (;;) {
     int received = 0;
     sigwait(&signals, &received);
     if (received != SIGHUP) break;
     spdlog::info("reloading configuration signal=SIGHUP");
-    app.Reload();
+    system.Reload();
   }
   spdlog::info("stopping");
-  // A poll stuck in a database call must not hold the exit past 2 s.
-  if (!app.Stop(1.5)) {
+  // The server first: no handler may run while the pollers go away. A poll stuck in
+  // a database call must not hold the exit past 2 s.
+  web.Stop();
+  if (!system.Stop(1.5)) {
     spdlog::warn("a poll is still running; exiting without waiting for it");
     std::_Exit(0);
   }

@@ -6,14 +6,6 @@
 namespace msx {
 namespace {
 
-// What the evaluator reads from a target's configuration.
-bool SameAlertingInputs(const TargetConfig& a, const TargetConfig& b) {
-  return std::tie(a.name, a.labels, a.heartbeat.stale_after_seconds,
-                  a.heartbeat.dead_after_seconds) ==
-         std::tie(b.name, b.labels, b.heartbeat.stale_after_seconds,
-                  b.heartbeat.dead_after_seconds);
-}
-
 bool SameRules(const AlertingConfig& a, const AlertingConfig& b) {
   if (a.resend_interval_seconds != b.resend_interval_seconds) return false;
   const std::vector<AlertRule> x = ResolveAlertRules(a);
@@ -28,36 +20,38 @@ bool SameRules(const AlertingConfig& a, const AlertingConfig& b) {
 }  // namespace
 
 struct AlertingService::TargetState {
-  TargetState(const TargetConfig& target, const AlertingConfig& alerting,
+  TargetState(const AlertTarget& target, const AlertingConfig& alerting,
               const Clock& clock)
       : config(target),
         evaluator(target, ResolveAlertRules(alerting), alerting.resend_interval_seconds,
                   clock) {}
 
-  TargetConfig config;
+  AlertTarget config;
   Evaluator evaluator;
   std::vector<FiringAlert> firing;
 };
 
-AlertingService::AlertingService(const Config& config, NotifierFactory make_notifier,
-                                 const Clock& clock, std::string generator_url)
+AlertingService::AlertingService(const AlertingConfig& alerting,
+                                 const std::vector<AlertTarget>& targets,
+                                 NotifierFactory make_notifier, const Clock& clock,
+                                 std::string generator_url)
     : make_notifier_(std::move(make_notifier)),
       clock_(clock),
       generator_url_(std::move(generator_url)) {
   std::lock_guard<std::mutex> lock(mu_);
-  alerting_ = config.alerting;
+  alerting_ = alerting;
   notifier_ = make_notifier_(alerting_);
-  Build(config, {});
+  Build(targets, {});
 }
 
 AlertingService::~AlertingService() = default;
 
-void AlertingService::Build(const Config& config,
+void AlertingService::Build(const std::vector<AlertTarget>& targets,
                             std::map<std::string, std::unique_ptr<TargetState>> old) {
   targets_.clear();
-  for (const TargetConfig& target : config.targets) {
+  for (const AlertTarget& target : targets) {
     auto kept = old.find(target.name);
-    if (kept != old.end() && SameAlertingInputs(kept->second->config, target)) {
+    if (kept != old.end() && kept->second->config == target) {
       targets_[target.name] = std::move(kept->second);
     } else {
       targets_[target.name] = std::make_unique<TargetState>(target, alerting_, clock_);
@@ -65,11 +59,12 @@ void AlertingService::Build(const Config& config,
   }
 }
 
-void AlertingService::Reconfigure(const Config& config) {
+void AlertingService::Reconfigure(const AlertingConfig& alerting,
+                                  const std::vector<AlertTarget>& targets) {
   std::unique_ptr<Notifier> retired;  // destroyed after unlocking: it joins threads
   std::lock_guard<std::mutex> lock(mu_);
-  const bool same_rules = SameRules(alerting_, config.alerting);
-  if (config.alerting.alertmanagers != alerting_.alertmanagers) {
+  const bool same_rules = SameRules(alerting_, alerting);
+  if (alerting.alertmanagers != alerting_.alertmanagers) {
     if (notifier_ != nullptr) {
       NotifierStats stats = notifier_->Stats();
       for (const auto& [key, count] : stats.notifications) {
@@ -77,10 +72,10 @@ void AlertingService::Reconfigure(const Config& config) {
       }
       retired_stats_.dropped += stats.dropped;
     }
-    retired = std::exchange(notifier_, make_notifier_(config.alerting));
+    retired = std::exchange(notifier_, make_notifier_(alerting));
   }
-  alerting_ = config.alerting;
-  Build(config, same_rules ? std::move(targets_)
+  alerting_ = alerting;
+  Build(targets, same_rules ? std::move(targets_)
                            : std::map<std::string, std::unique_ptr<TargetState>>{});
 }
 

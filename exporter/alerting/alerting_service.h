@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "alerting/alert.h"
 #include "alerting/evaluator.h"
 #include "alerting/notifier.h"
+#include "alerting/rules.h"
 #include "common/clock.h"
-#include "config/config.h"
-#include "poll/snapshot.h"
+#include "model/alert.h"
+#include "model/snapshot.h"
 
 namespace msx {
 
@@ -33,7 +33,8 @@ class AlertingService {
  public:
   // generator_url, when set, goes into every alert sent (e.g. the exporter's status
   // page). `clock` must outlive the service.
-  AlertingService(const Config& config, NotifierFactory make_notifier, const Clock& clock,
+  AlertingService(const AlertingConfig& alerting, const std::vector<AlertTarget>& targets,
+                  NotifierFactory make_notifier, const Clock& clock,
                   std::string generator_url = "");
   ~AlertingService();
 
@@ -41,14 +42,14 @@ class AlertingService {
   // Snapshots of unknown targets are ignored.
   void OnSnapshot(const Snapshot& snapshot);
 
-  // Applies a reloaded configuration. Targets whose alerting inputs (labels,
-  // heartbeat, rules, resend_interval) did not change keep their state: pending
+  // Applies a reloaded configuration. Targets whose alerting inputs (name, labels,
+  // rules, resend_interval) did not change keep their state: pending
   // timers, firing alerts, restart history. Changed targets start afresh (an alert
   // still true fires again at once for `for: 0s` rules, and Alertmanager merges it
   // with the one it has); removed targets are forgotten (their alerts expire in
   // Alertmanager at endsAt). A changed Alertmanager list replaces the notifier; its
   // counters carry over.
-  void Reconfigure(const Config& config);
+  void Reconfigure(const AlertingConfig& alerting, const std::vector<AlertTarget>& targets);
 
   // The alerts firing for `target` after its last evaluation (empty for an unknown
   // target or before the first poll).
@@ -60,7 +61,7 @@ class AlertingService {
  private:
   struct TargetState;
 
-  void Build(const Config& config,
+  void Build(const std::vector<AlertTarget>& targets,
              std::map<std::string, std::unique_ptr<TargetState>> old);
 
   const NotifierFactory make_notifier_;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "alerting/alert.h"
+#include "model/alert.h"
 
 namespace msx {
 

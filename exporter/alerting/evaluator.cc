@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "judge/verdict.h"
 
 namespace msx {
 namespace {
@@ -52,7 +51,7 @@ std::string KeyOf(const std::string& alertname, const std::string& msid) {
 
 }  // namespace
 
-Evaluator::Evaluator(TargetConfig target, std::vector<AlertRule> rules,
+Evaluator::Evaluator(AlertTarget target, std::vector<AlertRule> rules,
                      double resend_interval_seconds, const Clock& clock)
     : target_(std::move(target)),
       rules_(std::move(rules)),
@@ -62,10 +61,10 @@ Evaluator::Evaluator(TargetConfig target, std::vector<AlertRule> rules,
 Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
   const double now_mono = clock_.MonotonicSeconds();
   const double now_unix = clock_.UnixSeconds();
-  const std::vector<Verdict> verdicts = JudgeForAlerting(snapshot, now_mono);
+  TrackOutage(snapshot, now_mono);
 
   std::map<std::string, Condition> active;
-  for (Condition& condition : Conditions(snapshot, verdicts, now_unix)) {
+  for (Condition& condition : Conditions(snapshot, now_unix)) {
     condition.annotations["runbook_url"] = RunbookUrl(condition.rule->alertname);
     std::string key = KeyOf(condition.rule->alertname, condition.msid);
     active.emplace(std::move(key), std::move(condition));
@@ -74,16 +73,10 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
   return Report(now_mono, now_unix);
 }
 
-std::vector<Verdict> Evaluator::JudgeForAlerting(const Snapshot& snapshot,
-                                                 double now_mono) {
-  std::vector<Verdict> verdicts;
+void Evaluator::TrackOutage(const Snapshot& snapshot, double now_mono) {
   if (!snapshot.up) {
-    if (!outage_since_mono_) {
-      outage_since_mono_ = now_mono;
-      silence_before_outage_ = last_silence_;
-    }
-    for (const NodeStatus& node : snapshot.nodes) verdicts.push_back(node.verdict);
-    return verdicts;
+    if (!outage_since_mono_) outage_since_mono_ = now_mono;
+    return;
   }
   if (outage_since_mono_) {
     // The node data did not move during the outage, so neither may `for` clocks.
@@ -94,22 +87,8 @@ std::vector<Verdict> Evaluator::JudgeForAlerting(const Snapshot& snapshot,
       }
     }
     outage_since_mono_.reset();
-    if (read_before_) recovered_since_mono_ = now_mono;
-  }
-  if (recovered_since_mono_ &&
-      now_mono - *recovered_since_mono_ >= target_.heartbeat.stale_after_seconds) {
-    recovered_since_mono_.reset();
-  }
-  read_before_ = true;
-  last_silence_.clear();
-  for (const NodeStatus& node : snapshot.nodes) {
-    const double silence = SilenceForAlerting(node, now_mono);
-    last_silence_[node.row.msid] = silence;
-    verdicts.push_back(silence == node.silence_seconds ? node.verdict
-                                                       : Rejudge(node, silence));
   }
   TrackRestarts(snapshot, now_mono);
-  return verdicts;
 }
 
 void Evaluator::Advance(std::map<std::string, Condition> active, bool nodes_readable,
@@ -191,27 +170,6 @@ Evaluation Evaluator::Report(double now_mono, double now_unix) {
   return result;
 }
 
-double Evaluator::SilenceForAlerting(const NodeStatus& node, double now_mono) const {
-  if (!recovered_since_mono_ || !node.has_heartbeat()) return node.silence_seconds;
-  // No node can heartbeat into a database that is down, so the outage is no evidence
-  // against any of them: silence counts what was seen before it and since its end.
-  auto before = silence_before_outage_.find(node.row.msid);
-  const double seen = (before == silence_before_outage_.end() ? 0 : before->second) +
-                      (now_mono - *recovered_since_mono_);
-  return std::min(node.silence_seconds, seen);
-}
-
-Verdict Evaluator::Rejudge(const NodeStatus& node, double silence_seconds) const {
-  VerdictInput in;
-  in.state = node.row.state;
-  in.has_heartbeat = node.has_heartbeat();
-  in.silence_seconds = silence_seconds;
-  if (node.probe) in.alive = node.probe->success;
-  in.stale_after_seconds = target_.heartbeat.stale_after_seconds;
-  in.dead_after_seconds = target_.heartbeat.dead_after_seconds;
-  return Judge(in);
-}
-
 void Evaluator::TrackRestarts(const Snapshot& snapshot, double now_mono) {
   // Nodes that left the table leave the history too.
   std::map<uint64_t, RestartHistory> current;
@@ -241,14 +199,13 @@ void Evaluator::TrackRestarts(const Snapshot& snapshot, double now_mono) {
   restarts_ = std::move(current);
 }
 
-std::vector<Evaluator::Condition> Evaluator::Conditions(
-    const Snapshot& snapshot, const std::vector<Verdict>& verdicts,
-    double now_unix) const {
+std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot,
+                                                      double now_unix) const {
   auto rule_named = [this](const char* alertname) -> const AlertRule* {
     for (const AlertRule& rule : rules_) {
       if (rule.alertname == alertname) return &rule;
     }
-    assert(false && "ResolveAlertRules yields every contract alert");
+    assert(false && "ResolveAlertRules yields every rule of the table");
     return nullptr;
   };
   const std::string& target = target_.name;
@@ -276,12 +233,11 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(
   if (snapshot.ever_ok) {
     bool any_running = false;
     std::string nodes;
-    for (size_t i = 0; i < snapshot.nodes.size(); ++i) {
-      const NodeStatus& node = snapshot.nodes[i];
-      if (ClaimsRunning(node.row.state) && verdicts[i] == Verdict::kOk)
+    for (const NodeStatus& node : snapshot.nodes) {
+      if (ClaimsRunning(node.row.state) && node.verdict == Verdict::kOk)
         any_running = true;
       nodes += (nodes.empty() ? "" : "; ") + ShortName(node) + ": state " +
-               StateText(node) + ", verdict " + VerdictName(verdicts[i]);
+               StateText(node) + ", verdict " + VerdictName(node.verdict);
     }
     if (!any_running) {
       Condition c{rule_named(kAlertNoRunningMgmtServer), "", "", {}};
@@ -302,8 +258,7 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(
 
   if (!snapshot.up) return out;  // node alerts are frozen
 
-  for (size_t i = 0; i < snapshot.nodes.size(); ++i) {
-    const NodeStatus& node = snapshot.nodes[i];
+  for (const NodeStatus& node : snapshot.nodes) {
     const std::string server = "Management server " + ShortName(node);
     const std::string subject = Subject(node, target);
     const std::string state = StateText(node);
@@ -317,12 +272,12 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(
       c.annotations["description"] = description;
       out.push_back(std::move(c));
     };
-    switch (verdicts[i]) {
+    switch (node.verdict) {
       case Verdict::kUpNotRunning:
         add(kAlertUpNotRunning, server + " is marked running but is gone",
             "The cloud.mshost row of " + subject + " says " + state + ", but " +
                 SilenceText(node) + " (dead_after " +
-                Seconds(target_.heartbeat.dead_after_seconds) + ") and " +
+                Seconds(node.dead_after_seconds) + ") and " +
                 ProbeText(node) +
                 ". Other nodes, load balancers and admins still trust it; nothing will "
                 "mark it Down (apache/cloudstack#9722).");
@@ -331,7 +286,7 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(
         add(kAlertHeartbeatStale, server + " answers but does not heartbeat",
             subject + " is marked " + state + " and " + ProbeText(node) + ", but " +
                 SilenceText(node) + " (stale_after " +
-                Seconds(target_.heartbeat.stale_after_seconds) +
+                Seconds(node.stale_after_seconds) +
                 "): the process hangs, cannot reach the database, or is shutting down.");
         break;
       case Verdict::kUpUnreachable:

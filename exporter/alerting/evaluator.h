@@ -12,15 +12,13 @@
 //     of its nodes both claims running and is ok. A table with no current rows fires
 //     too (nothing runs); a target never read does not (SourceDown covers it);
 //   - CloudStackMshostSourceDown: the last read failed.
+// The evaluator never judges: it reads each node's verdict from the snapshot, as
+// decided by judge/ (judge.h says how a database outage is accounted for there), so
+// its alerts agree with the metrics, the pages and `check`.
 // While the target's database cannot be read (snapshot.up false) the node data is
 // frozen, so node alerts are frozen too: none fires anew, none resolves, firing ones
 // keep being re-sent, and pending ones stop their `for` clock until the database
-// answers again. NoRunningMgmtServer is judged on the frozen nodes. Nor can a node
-// heartbeat into a database that is down, so when it answers again every heartbeat
-// looks old: for stale_after after an outage, a node's silence counts only what was
-// seen before the outage and since its end. Without this the first read after a
-// database restart would page "no running management server"; the price is that a
-// node that died during the outage is paged up to dead_after after it ends.
+// answers again. NoRunningMgmtServer is judged on the frozen nodes.
 //
 // Pure logic: no I/O, time only from the Clock given. Not thread-safe: one evaluator
 // per target, called from one thread at a time (AlertingService serializes calls).
@@ -31,13 +29,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
-#include "alerting/alert.h"
 #include "alerting/rules.h"
 #include "common/clock.h"
-#include "config/config.h"
-#include "poll/snapshot.h"
+#include "model/alert.h"
+#include "model/snapshot.h"
 
 namespace msx {
 
@@ -45,6 +43,15 @@ namespace msx {
 // Alertmanager that missed the first "resolved" still hears it; Prometheus does the
 // same.
 inline constexpr double kResolvedResendSeconds = 15 * 60;
+
+// What the evaluator needs of a target: its name and its `labels:`.
+struct AlertTarget {
+  std::string name;
+  std::map<std::string, std::string> labels;  // added to every alert
+
+  auto Tie() const { return std::tie(name, labels); }
+  bool operator==(const AlertTarget& o) const { return Tie() == o.Tie(); }
+};
 
 struct Evaluation {
   std::vector<FiringAlert> firing;         // ordered by alertname, then msid
@@ -55,7 +62,7 @@ class Evaluator {
  public:
   // `rules` come from ResolveAlertRules(); firing alerts are sent with
   // endsAt = now + 4 * resend_interval_seconds. `clock` must outlive the evaluator.
-  Evaluator(TargetConfig target, std::vector<AlertRule> rules,
+  Evaluator(AlertTarget target, std::vector<AlertRule> rules,
             double resend_interval_seconds, const Clock& clock);
 
   // REQUIRES: snapshot belongs to this evaluator's target.
@@ -89,25 +96,20 @@ class Evaluator {
     std::deque<double> change_times_mono;
   };
 
-  // One verdict per snapshot node, as alerting judges it; tracks outages and
-  // restarts on the way.
-  std::vector<Verdict> JudgeForAlerting(const Snapshot& snapshot, double now_mono);
+  // Pauses pending `for` clocks of node alerts while the database is away; counts
+  // restarts of readable snapshots.
+  void TrackOutage(const Snapshot& snapshot, double now_mono);
   // Moves every alert to its next phase given what holds now (`active`, by key).
   void Advance(std::map<std::string, Condition> active, bool nodes_readable,
                double now_mono, double now_unix);
   // The firing alerts, and the alerts due for sending (marking them sent).
   Evaluation Report(double now_mono, double now_unix);
-  // `verdicts` holds one verdict per snapshot node, as alerting judges it.
-  std::vector<Condition> Conditions(const Snapshot& snapshot,
-                                    const std::vector<Verdict>& verdicts,
-                                    double now_unix) const;
-  double SilenceForAlerting(const NodeStatus& node, double now_mono) const;
-  Verdict Rejudge(const NodeStatus& node, double silence_seconds) const;
+  std::vector<Condition> Conditions(const Snapshot& snapshot, double now_unix) const;
   void TrackRestarts(const Snapshot& snapshot, double now_mono);
   std::map<std::string, std::string> LabelsOf(const Condition& condition) const;
   AlertNotification NotificationOf(const Instance& instance, double now_unix) const;
 
-  const TargetConfig target_;
+  const AlertTarget target_;
   const std::vector<AlertRule> rules_;
   const double resend_interval_seconds_;
   const Clock& clock_;
@@ -115,11 +117,6 @@ class Evaluator {
   std::map<std::string, Instance> instances_;    // key: alertname + "/" + msid
   std::map<uint64_t, RestartHistory> restarts_;  // by msid
   std::optional<double> outage_since_mono_;      // node alerts frozen since then
-  bool read_before_ = false;                     // a readable snapshot has been evaluated
-  // Set when the database answers after an outage; cleared stale_after later.
-  std::optional<double> recovered_since_mono_;
-  std::map<uint64_t, double> last_silence_;  // by msid, at the last readable snapshot
-  std::map<uint64_t, double> silence_before_outage_;
 };
 
 }  // namespace msx

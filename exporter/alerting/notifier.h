@@ -31,8 +31,8 @@
 #include <utility>
 #include <vector>
 
-#include "alerting/alert.h"
-#include "config/config.h"
+#include "alerting/rules.h"
+#include "model/alert.h"
 
 namespace msx {
 

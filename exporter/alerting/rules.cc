@@ -3,7 +3,7 @@
 namespace msx {
 
 const std::vector<AlertRule>& DefaultAlertRules() {
-  // CONTRACT.md "Alerts" (severity) and "Defaults" (for). Alerts about one node wait
+  // docs/alerting.md has the severities and `for` durations. Alerts about one node wait
   // a minute unless the node is plainly dead or restarting: a JVM pause or a short
   // network blip must not page.
   static const std::vector<AlertRule> kRules = {
@@ -16,6 +16,22 @@ const std::vector<AlertRule>& DefaultAlertRules() {
       {kAlertFlapping, "warning", 0, true},
   };
   return kRules;
+}
+
+const AlertRule* FindAlertRule(std::string_view alertname) {
+  for (const AlertRule& rule : DefaultAlertRules()) {
+    if (rule.alertname == alertname) return &rule;
+  }
+  return nullptr;
+}
+
+std::string AlertNames() {
+  std::string out;
+  for (const AlertRule& rule : DefaultAlertRules()) {
+    if (!out.empty()) out += ", ";
+    out += rule.alertname;
+  }
+  return out;
 }
 
 std::vector<AlertRule> ResolveAlertRules(const AlertingConfig& config) {

@@ -1,20 +1,24 @@
-// Alert rules: the contract's seven alerts (CONTRACT.md, "Alerts") as one table,
-// with the `for` duration and severity each one gets after the config's
+// Alert rules: the built-in alerts (docs/alerting.md) as one table, the `alerting:`
+// settings, and the `for` duration and severity each rule gets after the config's
 // `alerting.rules` overrides.
 //
-// Everything here is a constant or a pure function: thread-safe, no state. The
-// evaluator is the only user of the resolved rules; the names are also what
-// alerts/*.rules.yml and the runbooks in docs/runbooks/ use.
+// Adding an alert: one line in kAlertTable (rules.cc) and its condition in the
+// evaluator; the configuration loader asks FindAlertRule(), so there is no second
+// list. The names are also what alerts/*.rules.yml and the runbooks in docs/runbooks/
+// use (tests compare them).
+//
+// Everything here is a constant or a pure function: thread-safe, no state.
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <vector>
-
-#include "config/config.h"
 
 namespace msx {
 
-// The contract's alert names.
+// The alert names.
 inline constexpr char kAlertUpNotRunning[] = "CloudStackMgmtServerUpNotRunning";
 inline constexpr char kAlertHeartbeatStale[] = "CloudStackMgmtServerHeartbeatStale";
 inline constexpr char kAlertUnreachable[] = "CloudStackMgmtServerUnreachable";
@@ -40,13 +44,36 @@ struct AlertRule {
   bool per_node = false;  // carries msid and name; frozen during a database outage
 };
 
-// The contract's table with its default severities and `for` durations, in the
-// contract's order.
-const std::vector<AlertRule>& DefaultAlertRules();
+// An `alerting.rules` entry; an empty severity keeps the rule's default.
+struct AlertRuleConfig {
+  double for_seconds = 0;
+  std::string severity;
 
-// DefaultAlertRules() with the config's overrides applied. An override with an empty
-// severity keeps the default severity. Names the config does not mention keep their
-// defaults; names the contract does not know are ignored (the loader rejects them).
+  auto Tie() const { return std::tie(for_seconds, severity); }
+  bool operator==(const AlertRuleConfig& o) const { return Tie() == o.Tie(); }
+};
+
+struct AlertingConfig {
+  std::vector<std::string> alertmanagers;  // base URLs, e.g. http://127.0.0.1:9093
+  double resend_interval_seconds = 30;
+  // Every rule of the table, with its default `for` and severity wherever the file
+  // does not change them.
+  std::map<std::string, AlertRuleConfig> rules;
+
+  auto Tie() const { return std::tie(alertmanagers, resend_interval_seconds, rules); }
+  bool operator==(const AlertingConfig& o) const { return Tie() == o.Tie(); }
+};
+
+// The table with its default severities and `for` durations, in the order of
+// docs/alerting.md.
+const std::vector<AlertRule>& DefaultAlertRules();
+// The rule called `alertname`, or nullptr.
+const AlertRule* FindAlertRule(std::string_view alertname);
+// Every alert name, comma-separated: for messages.
+std::string AlertNames();
+
+// DefaultAlertRules() with the config's overrides applied. Names the config does not
+// mention keep their defaults.
 std::vector<AlertRule> ResolveAlertRules(const AlertingConfig& config);
 
 // kRunbookBaseUrl + alertname + ".md".

@@ -33,37 +33,8 @@ using config_internal::ScalarText;
 
 namespace {
 
-const std::vector<std::string> kDrivers = {"mysql", "postgresql"};
-const std::vector<std::string> kTlsModes = {"disabled", "preferred", "required",
-                                            "verify_ca", "verify_full"};
-const std::vector<std::string> kProbeKinds = {"tcp", "http", "none"};
 const std::vector<std::string> kReservedLabels = {"alertname", "severity", "target",
                                                   "msid", "name"};
-
-// CONTRACT.md "Alerts" and "Defaults".
-struct AlertDefault {
-  const char* name;
-  const char* severity;
-  double for_seconds;
-};
-constexpr AlertDefault kAlertDefaults[] = {
-    {"CloudStackMgmtServerUpNotRunning", "critical", 0},
-    {"CloudStackMgmtServerHeartbeatStale", "warning", 60},
-    {"CloudStackMgmtServerUnreachable", "warning", 60},
-    {"CloudStackMgmtServerDownButRunning", "warning", 60},
-    {"CloudStackNoRunningMgmtServer", "critical", 0},
-    {"CloudStackMshostSourceDown", "critical", 60},
-    {"CloudStackMgmtServerFlapping", "warning", 0},
-};
-
-std::string AlertNames() {
-  std::string out;
-  for (const AlertDefault& alert : kAlertDefaults) {
-    if (!out.empty()) out += ", ";
-    out += alert.name;
-  }
-  return out;
-}
 
 // Caps on what is read into memory (common/read_file.h): far above any real file.
 constexpr size_t kMaxConfigFileBytes = 16 << 20;  // thousands of targets fit in 1 MiB
@@ -81,7 +52,7 @@ bool IsLabelName(const std::string& name) {
 
 // An msid is an unsigned 64-bit decimal. The canonical form (no leading zeros) is
 // what the database returns, so overrides match whatever way the user wrote it.
-bool ParseMsid(const std::string& text, std::string* canonical) {
+bool ParseMsid(const std::string& text, uint64_t* msid) {
   if (text.empty() || text.size() > 20) return false;
   uint64_t value = 0;
   for (char c : text) {
@@ -90,7 +61,7 @@ bool ParseMsid(const std::string& text, std::string* canonical) {
     if (value > (UINT64_MAX - digit) / 10) return false;
     value = value * 10 + digit;
   }
-  *canonical = std::to_string(value);
+  *msid = value;
   return true;
 }
 
@@ -327,7 +298,9 @@ class Loader {
   }
 
   void ReadDatabase(MapReader db, DatabaseConfig* out) {
-    db.OneOf("driver", kDrivers, &out->driver);
+    db.OneOf(
+        "driver", [](const std::string& name) { return FindDriver(name) != nullptr; },
+        DriverNames(), &out->driver);
 
     db.NonEmptyString("host", &out->host);
     db.NonEmptyString("socket", &out->socket);
@@ -338,7 +311,8 @@ class Loader {
     }
 
     if (!db.Int("port", 1, 65535, &out->port)) {
-      out->port = out->driver == "postgresql" ? 5432 : 3306;
+      const Driver* driver = FindDriver(out->driver);
+      out->port = driver != nullptr ? driver->default_port : 0;
     }
     db.String("user", &out->user);
     db.NonEmptyString("name", &out->name);
@@ -347,7 +321,12 @@ class Loader {
     ReadPassword(db, out);
 
     MapReader tls = Child(db, "tls", {"mode", "ca_file", "cert_file", "key_file"});
-    tls.OneOf("mode", kTlsModes, &out->tls.mode);
+    std::string mode;
+    if (tls.OneOf(
+            "mode", [](const std::string& name) { return TlsModeOf(name).has_value(); },
+            TlsModeNames(), &mode)) {
+      out->tls.mode = *TlsModeOf(mode);
+    }
     for (auto [key, field] : {std::make_pair("ca_file", &out->tls.ca_file),
                               std::make_pair("cert_file", &out->tls.cert_file),
                               std::make_pair("key_file", &out->tls.key_file)}) {
@@ -420,15 +399,31 @@ class Loader {
   }
 
   void ReadProbe(MapReader probe, ProbeConfig* out) {
-    probe.OneOf("kind", kProbeKinds, &out->kind);
-    probe.NonEmptyString("address", &out->address);
+    probe.OneOf(
+        "kind", [](const std::string& name) { return FindProbeKind(name) != nullptr; },
+        ProbeKindNames(), &out->kind);
+    std::string address;
+    if (probe.NonEmptyString("address", &address)) {
+      if (address == "service_ip") {
+        out->address = ProbeAddressSource::kServiceIp;
+      } else if (address == "name") {
+        out->address = ProbeAddressSource::kName;
+      } else {
+        out->address = ProbeAddressSource::kFixedHost;
+        // Users write IPv6 hosts in URL style too.
+        if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+          address = address.substr(1, address.size() - 2);
+        }
+        out->fixed_host = address;
+      }
+    }
     std::string port;
     if (probe.String("port", &port)) {
       std::optional<long long> number = ParseInteger(port, 1, 65535);
       if (port == "service_port") {
-        out->port = port;
+        out->fixed_port.reset();
       } else if (number) {
-        out->port = std::to_string(*number);
+        out->fixed_port = static_cast<int>(*number);
       } else {
         probe.Fail("port",
                    "must be service_port or a whole number from 1 to 65535, not \"" +
@@ -440,7 +435,7 @@ class Loader {
     MapReader overrides = FreeChild(probe, "overrides");
     for (const Entry& entry : overrides.entries()) {
       const std::string path = overrides.PathOf(entry.key);
-      std::string msid;
+      uint64_t msid = 0;
       if (!ParseMsid(entry.key, &msid)) {
         problems_.Add(entry.key_node.Mark(), path,
                       "keys must be msids: unsigned 64-bit decimal numbers");
@@ -449,17 +444,18 @@ class Loader {
       std::optional<std::string> value =
           ScalarText(entry.value, entry.value_mark, path, "\"host:port\"", &problems_);
       if (!value) continue;
-      std::string host;
-      int port;
-      if (!SplitHostPort(*value, &host, &port) || host.empty() || port == 0) {
+      HostPort host_port;
+      if (!SplitHostPort(*value, &host_port.host, &host_port.port) ||
+          host_port.host.empty() || host_port.port == 0) {
         problems_.Add(
             entry.value_mark, path,
             "must be \"host:port\" with a port from 1 to 65535, not \"" + *value + "\"");
         continue;
       }
-      if (!out->overrides.emplace(msid, *value).second) {
+      if (!out->overrides.emplace(msid, host_port).second) {
         problems_.Add(entry.key_node.Mark(), path,
-                      "duplicate msid " + msid + " (written another way above)");
+                      "duplicate msid " + std::to_string(msid) +
+                          " (written another way above)");
       }
     }
   }
@@ -516,8 +512,8 @@ class Loader {
     alerting.Duration("resend_interval", /*positive=*/true,
                       &out->resend_interval_seconds);
 
-    for (const AlertDefault& alert : kAlertDefaults) {
-      out->rules[alert.name] = AlertRuleConfig{alert.for_seconds, alert.severity};
+    for (const AlertRule& rule : DefaultAlertRules()) {
+      out->rules[rule.alertname] = AlertRuleConfig{rule.for_seconds, rule.severity};
     }
     MapReader rules = FreeChild(alerting, "rules");
     for (const Entry& entry : rules.entries()) {

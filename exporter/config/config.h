@@ -1,4 +1,8 @@
-// Configuration: the YAML file of CONTRACT.md turned into plain structs.
+// Configuration: the YAML file (docs/configuration.md) turned into plain structs.
+//
+// config/ only reads YAML: each module owns its settings struct and its table of
+// names (source/source.h drivers, probe/prober.h probe kinds, alerting/rules.h
+// alerts, judge/verdict.h heartbeat), and the loader asks those tables.
 //
 // LoadConfig reads and validates a whole file and reports every problem at once,
 // each naming file:line:column and the key as a path ("targets[0].database.driver").
@@ -12,49 +16,15 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "alerting/rules.h"
+#include "judge/verdict.h"
+#include "probe/prober.h"
+#include "source/source.h"
+
 namespace msx {
-
-struct TlsConfig {
-  // disabled | preferred | required | verify_ca | verify_full
-  std::string mode = "preferred";
-  std::string ca_file;    // resolved against the config file's folder
-  std::string cert_file;  // client certificate (optional)
-  std::string key_file;
-};
-
-struct DatabaseConfig {
-  std::string driver = "mysql";    // mysql | postgresql
-  std::string host = "127.0.0.1";  // "" when socket is set: use exactly one of them
-  std::string socket;              // mysql: the socket file; postgresql: its folder
-  int port = 0;  // after loading 1..65535: default 3306 mysql, 5432 postgresql
-  std::string user;
-  // Exactly one way to the password; the loader resolves it into `password` so
-  // drivers never read files or the environment themselves.
-  std::string password_file;     // as resolved (absolute or relative to the cwd)
-  std::string password_env;      // the variable's name
-  std::string password;          // resolved secret: never log it
-  bool password_inline = false;  // `password:` was used in the file (discouraged)
-  std::string name = "cloud";
-  double connect_timeout_seconds = 3;
-  double query_timeout_seconds = 3;
-  TlsConfig tls;
-};
-
-struct HeartbeatConfig {
-  double stale_after_seconds = 10;
-  double dead_after_seconds = 5;  // REQUIRES: <= stale_after_seconds
-};
-
-struct ProbeConfig {
-  std::string kind = "tcp";            // tcp | http | none
-  std::string address = "service_ip";  // service_ip | name | a fixed host
-  std::string port = "service_port";   // service_port | a number 1..65535 as text
-  // msid (canonical decimal, no leading zeros) -> "host:port" (SplitHostPort-able).
-  std::map<std::string, std::string> overrides;
-  double timeout_seconds = 1;
-};
 
 struct TargetConfig {
   std::string name;
@@ -62,19 +32,11 @@ struct TargetConfig {
   HeartbeatConfig heartbeat;
   ProbeConfig probe;
   std::map<std::string, std::string> labels;  // added to every alert of this target
-};
 
-struct AlertRuleConfig {
-  double for_seconds = 0;
-  std::string severity;
-};
-
-struct AlertingConfig {
-  std::vector<std::string> alertmanagers;  // base URLs, e.g. http://127.0.0.1:9093
-  double resend_interval_seconds = 30;
-  // Every alert of the contract (all 7 names), with the contract's default `for` and
-  // severity wherever the file does not change them.
-  std::map<std::string, AlertRuleConfig> rules;
+  // Every field: a reload replaces a target's poller exactly when this differs.
+  auto Tie() const { return std::tie(name, database, heartbeat, probe, labels); }
+  bool operator==(const TargetConfig& o) const { return Tie() == o.Tie(); }
+  bool operator!=(const TargetConfig& o) const { return !(*this == o); }
 };
 
 struct Config {

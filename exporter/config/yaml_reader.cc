@@ -174,12 +174,23 @@ bool MapReader::NonEmptyString(const std::string& key, std::string* out) {
 
 bool MapReader::OneOf(const std::string& key, const std::vector<std::string>& choices,
                       std::string* out) {
+  return OneOf(
+      key,
+      [&choices](const std::string& text) {
+        return std::find(choices.begin(), choices.end(), text) != choices.end();
+      },
+      Join(choices), out);
+}
+
+bool MapReader::OneOf(const std::string& key,
+                      const std::function<bool(const std::string&)>& known,
+                      const std::string& choices, std::string* out) {
   const Entry* entry = Find(key);
   if (entry == nullptr) return false;
-  const std::string expected = "one of " + Join(choices);
+  const std::string expected = "one of " + choices;
   std::optional<std::string> text = Scalar(*entry, expected);
   if (!text) return false;
-  if (std::find(choices.begin(), choices.end(), *text) == choices.end()) {
+  if (!known(*text)) {
     Fail(key, "must be " + expected + ", not \"" + *text + "\"");
     return false;
   }

@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -92,6 +93,10 @@ class MapReader {
   bool NonEmptyString(const std::string& key, std::string* out);
   bool OneOf(const std::string& key, const std::vector<std::string>& choices,
              std::string* out);
+  // The same against a module's table: `known` says whether a name is in it,
+  // `choices` lists the names for the message ("mysql, postgresql").
+  bool OneOf(const std::string& key, const std::function<bool(const std::string&)>& known,
+             const std::string& choices, std::string* out);
   // A Prometheus-style duration ("2s", "500ms"); with `positive`, 0 is refused.
   bool Duration(const std::string& key, bool positive, double* out);
   bool Int(const std::string& key, int min, int max, int* out);

@@ -1,31 +1,24 @@
-// Verdicts: does a node's mshost row tell the truth? (CONTRACT.md, "Verdicts")
+// Verdicts: does a node's mshost row tell the truth? (docs/verdicts.md)
 //
 // Pure functions of one node's facts; thread-safe, no state.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <tuple>
+
+#include "model/verdict.h"
 
 namespace msx {
 
-enum class Verdict {
-  kOk,
-  kUpNotRunning,
-  kUpHeartbeatStale,
-  kUpUnreachable,
-  kDownButRunning,
-  kUnknown,
+// The target's `heartbeat:` settings (docs/configuration.md).
+struct HeartbeatConfig {
+  double stale_after_seconds = 10;
+  double dead_after_seconds = 5;  // REQUIRES: <= stale_after_seconds
+
+  auto Tie() const { return std::tie(stale_after_seconds, dead_after_seconds); }
+  bool operator==(const HeartbeatConfig& o) const { return Tie() == o.Tie(); }
 };
-
-// Every verdict, in the order the state-set metric lists them.
-inline constexpr Verdict kAllVerdicts[] = {
-    Verdict::kOk,          Verdict::kUpNotRunning,   Verdict::kUpHeartbeatStale,
-    Verdict::kUpUnreachable, Verdict::kDownButRunning, Verdict::kUnknown};
-
-// The contract's name: "ok", "up_not_running", ...
-const char* VerdictName(Verdict v);
-// Worst first, for sorting pages: up_not_running is the worst.
-int VerdictSeverityRank(Verdict v);
 
 struct VerdictInput {
   std::optional<std::string> state;  // nullopt = SQL NULL (claims running)
@@ -35,9 +28,6 @@ struct VerdictInput {
   double stale_after_seconds = 10;
   double dead_after_seconds = 5;
 };
-
-// "claims running": every state but exactly "Down", NULL and unknown states included.
-bool ClaimsRunning(const std::optional<std::string>& state);
 
 Verdict Judge(const VerdictInput& in);
 

@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
-#include "alerting/alert.h"
+#include "model/alert.h"
 #include "common/utf8.h"  // SanitizeUtf8: every label value goes through it
-#include "poll/snapshot.h"
+#include "model/snapshot.h"
 
 namespace msx {
 

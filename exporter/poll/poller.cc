@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "common/log.h"
-#include "judge/verdict.h"
 #include "probe/probe_address.h"
 
 namespace msx {
@@ -33,7 +32,8 @@ TargetPoller::TargetPoller(TargetConfig target, double poll_interval_seconds,
       poll_interval_seconds_(poll_interval_seconds),
       source_(std::move(source)),
       prober_(std::move(prober)),
-      clock_(clock) {
+      clock_(clock),
+      judge_(target_.heartbeat) {
   auto initial = std::make_shared<Snapshot>();
   initial->target = target_.name;
   latest_ = std::move(initial);
@@ -59,13 +59,14 @@ std::shared_ptr<const Snapshot> TargetPoller::PollOnce() {
     snapshot->last_success_unix = now_unix;
     snapshot->db_now_unix = read.db_now_unix;
     snapshot->rows_skipped = read.row_errors.size();
-    JudgeNodes(read, snapshot.get());
+    JudgeNodes(read, start, snapshot.get());
     KeepPeers(read, snapshot.get());
     Forget(read.rows);
   } else {
     // Frozen: the last good nodes stand unchanged, so no verdict flips (and no alert
     // fires or resolves) because the database is away. Probing now would mix fresh
     // probes with old heartbeats.
+    judge_.ReadFailed(start);
     snapshot->last_error = read.error.empty() ? "read failed" : read.error;
     ++snapshot->poll_failures_total;
     snapshot->db_down_since_unix =
@@ -86,38 +87,21 @@ std::shared_ptr<const Snapshot> TargetPoller::PollOnce() {
   return snapshot;
 }
 
-void TargetPoller::JudgeNodes(const SourceRead& read, Snapshot* snapshot) {
+void TargetPoller::JudgeNodes(const SourceRead& read, double now_mono,
+                              Snapshot* snapshot) {
   std::vector<NodeStatus>& nodes = snapshot->nodes;
   nodes.reserve(read.rows.size());
   for (const MshostRow& row : read.rows) {
     NodeStatus node;
     node.row = row;
     node.restarts = CountRestart(row);
-    if (row.last_update_unix) {
-      node.raw_age_seconds = read.db_now_unix - *row.last_update_unix;
-      const SilenceEstimate estimate = silence_.Observe(
-          row.msid, row.runid, *row.last_update_unix, node.raw_age_seconds);
-      node.silence_seconds = estimate.silence_seconds;
-      node.clock_offset_seconds = estimate.clock_offset_seconds;
-    }
     nodes.push_back(std::move(node));
   }
   std::sort(nodes.begin(), nodes.end(), [](const NodeStatus& a, const NodeStatus& b) {
     return a.row.msid < b.row.msid;
   });
-
   ProbeNodes(&nodes);
-
-  for (NodeStatus& node : nodes) {
-    VerdictInput in;
-    in.state = node.row.state;
-    in.has_heartbeat = node.has_heartbeat();
-    in.silence_seconds = node.silence_seconds;
-    if (node.probe) in.alive = node.probe->success;
-    in.stale_after_seconds = target_.heartbeat.stale_after_seconds;
-    in.dead_after_seconds = target_.heartbeat.dead_after_seconds;
-    node.verdict = Judge(in);
-  }
+  judge_.JudgeNodes(read.db_now_unix, now_mono, &nodes);
 }
 
 void TargetPoller::ProbeNodes(std::vector<NodeStatus>* nodes) {
@@ -133,11 +117,11 @@ void TargetPoller::ProbeNodes(std::vector<NodeStatus>* nodes) {
       NoteProbeAddress(node, address.error);
       continue;
     }
-    node.probe_address = address.ToString();
-    node.probe_loopback = IsLoopbackAddress(address.host);
+    node.probe_address = address.address.ToString();
+    node.probe_loopback = IsLoopbackAddress(address.address.host);
     // The app warns about loopback addresses (once per node) from the snapshot.
     NoteProbeAddress(node, "");
-    targets.push_back({address.host, address.port});
+    targets.push_back({address.address.host, address.address.port});
     probed.push_back(&node);
   }
   if (targets.empty()) return;
@@ -245,7 +229,7 @@ void TargetPoller::KeepPeers(const SourceRead& read, Snapshot* snapshot) const {
 void TargetPoller::Forget(const std::vector<MshostRow>& rows) {
   std::set<uint64_t> present;
   for (const MshostRow& row : rows) present.insert(row.msid);
-  silence_.Retain(present);
+  judge_.Retain(present);
   EraseAbsent(present, &last_runid_);
   EraseAbsent(present, &restarts_);
   EraseAbsent(present, &probe_notes_);

@@ -34,8 +34,8 @@
 
 #include "common/clock.h"
 #include "config/config.h"
-#include "judge/silence.h"
-#include "poll/snapshot.h"
+#include "judge/judge.h"
+#include "model/snapshot.h"
 #include "probe/prober.h"
 #include "source/source.h"
 
@@ -67,7 +67,7 @@ class TargetPoller {
 
  private:
   void Run();
-  void JudgeNodes(const SourceRead& read, Snapshot* snapshot);
+  void JudgeNodes(const SourceRead& read, double now_mono, Snapshot* snapshot);
   void ProbeNodes(std::vector<NodeStatus>* nodes);
   void NoteProbeAddress(const NodeStatus& node, const std::string& problem);
   void NoteProbeResult(const NodeStatus& node);
@@ -84,7 +84,7 @@ class TargetPoller {
   const Clock& clock_;
 
   // Poller-thread state, per msid of the current nodes.
-  SilenceTracker silence_;
+  TargetJudge judge_;
   std::map<uint64_t, int64_t> last_runid_;  // the last non-zero runid seen
   std::map<uint64_t, uint64_t> restarts_;
   std::map<uint64_t, std::string> probe_notes_;  // the address error last logged

@@ -1,27 +1,37 @@
-// The probe-kind table: adding a kind is one file and one line here.
 #include "probe/prober.h"
 #include "probe/tcp_prober.h"
 
 namespace msx {
 namespace {
 
-struct ProbeKind {
-  const char* name;
-  std::unique_ptr<Prober> (*make)();
-};
-
+// The probe-kind table: a new kind is one file and one line here.
 constexpr ProbeKind kProbeKinds[] = {
     {"tcp", NewTcpProber},
     {"http", NewHttpProber},
+    {"none", nullptr},
 };
 
 }  // namespace
 
-std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe) {
+const ProbeKind* FindProbeKind(std::string_view name) {
   for (const ProbeKind& kind : kProbeKinds) {
-    if (probe.kind == kind.name) return kind.make();
+    if (name == kind.name) return &kind;
   }
-  return nullptr;  // "none"; the config loader rejects any other kind
+  return nullptr;
+}
+
+std::string ProbeKindNames() {
+  std::string out;
+  for (const ProbeKind& kind : kProbeKinds) {
+    if (!out.empty()) out += ", ";
+    out += kind.name;
+  }
+  return out;
+}
+
+std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe) {
+  const ProbeKind* kind = FindProbeKind(probe.kind);
+  return kind->make ? kind->make() : nullptr;
 }
 
 }  // namespace msx

@@ -5,22 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <optional>
 
 namespace msx {
 namespace {
-
-// probe.port when it is a number: decimal digits only, 1..65535.
-std::optional<int> ParsePort(const std::string& text) {
-  if (text.empty() || text.size() > 5) return std::nullopt;
-  if (!std::all_of(text.begin(), text.end(),
-                   [](unsigned char c) { return std::isdigit(c); })) {
-    return std::nullopt;
-  }
-  const int port = std::stoi(text);
-  if (port < 1 || port > 65535) return std::nullopt;
-  return port;
-}
 
 ProbeAddress Error(std::string message) {
   ProbeAddress address;
@@ -30,50 +17,39 @@ ProbeAddress Error(std::string message) {
 
 }  // namespace
 
-std::string ProbeAddress::ToString() const {
+std::string HostPort::ToString() const {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 ProbeAddress ChooseProbeAddress(const MshostRow& row, const ProbeConfig& probe) {
-  const auto override_it = probe.overrides.find(std::to_string(row.msid));
-  if (override_it != probe.overrides.end()) {
-    ProbeAddress address;
-    if (!SplitHostPort(override_it->second, &address.host, &address.port) ||
-        address.host.empty() || address.port == 0) {
-      return Error("probe.overrides[\"" + override_it->first + "\"]: \"" +
-                   override_it->second + "\" is not host:port");
-    }
-    return address;
-  }
+  const auto override_it = probe.overrides.find(row.msid);
+  if (override_it != probe.overrides.end()) return {override_it->second, ""};
 
-  ProbeAddress address;
-  if (probe.address == "service_ip") {
-    address.host = row.service_ip;
-  } else if (probe.address == "name") {
-    address.host = row.name.value_or("");
-    if (address.host.empty()) address.host = row.service_ip;
-  } else {
-    address.host = probe.address;
-    // Users write IPv6 hosts in URL style too.
-    if (address.host.size() > 2 && address.host.front() == '[' &&
-        address.host.back() == ']') {
-      address.host = address.host.substr(1, address.host.size() - 2);
-    }
+  ProbeAddress out;
+  HostPort& address = out.address;
+  switch (probe.address) {
+    case ProbeAddressSource::kServiceIp:
+      address.host = row.service_ip;
+      break;
+    case ProbeAddressSource::kName:
+      address.host = row.name.value_or("");
+      if (address.host.empty()) address.host = row.service_ip;
+      break;
+    case ProbeAddressSource::kFixedHost:
+      address.host = probe.fixed_host;
+      break;
   }
   if (address.host.empty()) return Error("no address to probe: service_ip is empty");
 
-  if (probe.port == "service_port") {
-    if (row.service_port < 1 || row.service_port > 65535) {
-      return Error("service_port " + std::to_string(row.service_port) + " is not a port");
-    }
-    address.port = static_cast<int>(row.service_port);
+  if (probe.fixed_port) {
+    address.port = *probe.fixed_port;
+  } else if (row.service_port < 1 || row.service_port > 65535) {
+    return Error("service_port " + std::to_string(row.service_port) + " is not a port");
   } else {
-    const std::optional<int> port = ParsePort(probe.port);
-    if (!port) return Error("probe.port: \"" + probe.port + "\" is not a port");
-    address.port = *port;
+    address.port = static_cast<int>(row.service_port);
   }
-  return address;
+  return out;
 }
 
 bool IsLoopbackAddress(const std::string& host) {

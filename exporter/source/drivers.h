@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "common/clock.h"
-#include "config/config.h"
 #include "source/source.h"
 
 namespace msx {

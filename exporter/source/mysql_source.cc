@@ -63,16 +63,16 @@ class MysqlSource : public ReconnectingSource {
                            static_cast<unsigned>(db_.port),
                            use_socket ? db_.socket.c_str() : nullptr,
                            CLIENT_MULTI_STATEMENTS) == nullptr) {
-      *error = "connect to " + Where() + ": " + LastError();
+      *error = "connect to " + DescribeDatabase(db_) + ": " + LastError();
       return false;
     }
     // libmariadb 3.3 falls back to plain text when the server offers no TLS, even
     // with MYSQL_OPT_SSL_ENFORCE, unless it also verifies the certificate.
-    const std::string& mode = db_.tls.mode;
-    if (mode != "disabled" && mode != "preferred" &&
+    const TlsMode mode = db_.tls.mode;
+    if (mode != TlsMode::kDisabled && mode != TlsMode::kPreferred &&
         mysql_get_ssl_cipher(conn_) == nullptr) {
-      *error = "connect to " + Where() + ": the server does not offer TLS (tls.mode " +
-               mode + ")";
+      *error = "connect to " + DescribeDatabase(db_) +
+               ": the server does not offer TLS, and tls.mode requires it";
       return false;
     }
     SetServerTimeouts();
@@ -125,17 +125,17 @@ class MysqlSource : public ReconnectingSource {
  private:
   bool SetTlsOptions(std::string* error) {
     const TlsConfig& tls = db_.tls;
-    if (tls.mode == "disabled") return true;
+    if (tls.mode == TlsMode::kDisabled) return true;
     auto path = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
-    const bool verify = tls.mode == "verify_ca" || tls.mode == "verify_full";
+    const bool verify = VerifiesServer(tls.mode);
     // With a CA, libmariadb verifies the chain; the host name is checked only with
     // MYSQL_OPT_SSL_VERIFY_SERVER_CERT. So the CA is passed only when verifying,
     // otherwise preferred/required would start verifying whenever ca_file is set.
     mysql_ssl_set(conn_, path(tls.key_file), path(tls.cert_file),
                   verify ? path(tls.ca_file) : nullptr, nullptr, nullptr);
-    if (tls.mode == "preferred") return true;
+    if (tls.mode == TlsMode::kPreferred) return true;
     const my_bool on = 1;
-    const my_bool full = tls.mode == "verify_full";
+    const my_bool full = tls.mode == TlsMode::kVerifyFull;
     if (mysql_options(conn_, MYSQL_OPT_SSL_ENFORCE, &on) != 0 ||
         mysql_options(conn_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &full) != 0) {
       *error = "connect: TLS options rejected by libmariadb: " + LastError();
@@ -206,9 +206,6 @@ class MysqlSource : public ReconnectingSource {
            ")";
   }
 
-  std::string Where() const {
-    return db_.socket.empty() ? db_.host + ":" + std::to_string(db_.port) : db_.socket;
-  }
 
   const DatabaseConfig db_;
   MYSQL* conn_ = nullptr;

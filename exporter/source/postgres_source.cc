@@ -53,11 +53,14 @@ std::string Quoted(const std::string& value) {
   return out + "'";
 }
 
-std::string SslMode(const std::string& mode) {
-  if (mode == "disabled") return "disable";
-  if (mode == "required") return "require";
-  if (mode == "verify_ca") return "verify-ca";
-  if (mode == "verify_full") return "verify-full";
+const char* SslMode(TlsMode mode) {
+  switch (mode) {
+    case TlsMode::kDisabled: return "disable";
+    case TlsMode::kPreferred: return "prefer";
+    case TlsMode::kRequired: return "require";
+    case TlsMode::kVerifyCa: return "verify-ca";
+    case TlsMode::kVerifyFull: return "verify-full";
+  }
   return "prefer";
 }
 
@@ -120,9 +123,9 @@ class PostgresSource : public ReconnectingSource {
       conn_ = std::make_unique<pqxx::connection>(ConnectionString());
       return true;
     } catch (const std::exception& e) {
-      *error = "connect to " + Where() + ": " + e.what();
+      *error = "connect to " + DescribeDatabase(db_) + ": " + e.what();
     } catch (...) {
-      *error = "connect to " + Where() + ": unknown error";
+      *error = "connect to " + DescribeDatabase(db_) + ": unknown error";
     }
     return false;
   }
@@ -159,7 +162,7 @@ class PostgresSource : public ReconnectingSource {
     } catch (const pqxx::broken_connection& e) {
       // libpqxx's own text ("Connection to database failed") names neither the
       // server nor what happened.
-      *error = "query: lost the connection to " + Where() + ": " + e.what();
+      *error = "query: lost the connection to " + DescribeDatabase(db_) + ": " + e.what();
     } catch (const std::exception& e) {
       *error = std::string("query: ") + e.what();
     } catch (...) {
@@ -168,7 +171,7 @@ class PostgresSource : public ReconnectingSource {
     if (deadline && deadline->Finish()) {
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%.1fs", limit_seconds);
-      *error = "query: no answer from " + Where() + " within " + seconds;
+      *error = "query: no answer from " + DescribeDatabase(db_) + " within " + seconds;
     }
     return error->empty();
   }
@@ -195,16 +198,13 @@ class PostgresSource : public ReconnectingSource {
     if (db_.port > 0) s += " port=" + std::to_string(db_.port);
     // Only the verify modes get the CA: libpq would verify with it under "require"
     // too, unlike the mysql driver and unlike what "required" promises.
-    const bool verify = tls.mode == "verify_ca" || tls.mode == "verify_full";
+    const bool verify = VerifiesServer(tls.mode);
     if (verify && !tls.ca_file.empty()) s += " sslrootcert=" + Quoted(tls.ca_file);
     if (!tls.cert_file.empty()) s += " sslcert=" + Quoted(tls.cert_file);
     if (!tls.key_file.empty()) s += " sslkey=" + Quoted(tls.key_file);
     return s;
   }
 
-  std::string Where() const {
-    return db_.socket.empty() ? db_.host + ":" + std::to_string(db_.port) : db_.socket;
-  }
 
   const DatabaseConfig db_;
   std::unique_ptr<pqxx::connection> conn_;

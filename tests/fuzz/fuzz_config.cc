@@ -45,27 +45,18 @@ bool IsOneOf(const std::string& value, std::initializer_list<const char*> choice
 
 bool IsPositiveFinite(double seconds) { return std::isfinite(seconds) && seconds > 0; }
 
-bool IsPortText(const std::string& text) {
-  if (text.empty() || text.size() > 5 || text[0] == '0') return false;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return std::atoi(text.c_str()) <= 65535;
-}
-
 void CheckTarget(const TargetConfig& target) {
   const std::string where = "target \"" + target.name + "\": ";
   FUZZ_CHECK(!target.name.empty(), where + "empty name");
   const DatabaseConfig& db = target.database;
-  FUZZ_CHECK(IsOneOf(db.driver, {"mysql", "postgresql"}), where + db.driver);
+  FUZZ_CHECK(FindDriver(db.driver) != nullptr, where + db.driver);
   FUZZ_CHECK(db.host.empty() != db.socket.empty(), where + "host xor socket");
   FUZZ_CHECK(db.port >= 1 && db.port <= 65535, where + std::to_string(db.port));
   FUZZ_CHECK(!db.name.empty(), where + "database name");
   FUZZ_CHECK(IsPositiveFinite(db.connect_timeout_seconds), where + "connect_timeout");
   FUZZ_CHECK(IsPositiveFinite(db.query_timeout_seconds), where + "query_timeout");
-  FUZZ_CHECK(IsOneOf(db.tls.mode,
-                     {"disabled", "preferred", "required", "verify_ca", "verify_full"}),
-             where + db.tls.mode);
+  FUZZ_CHECK(db.tls.mode >= TlsMode::kDisabled && db.tls.mode <= TlsMode::kVerifyFull,
+             where + "tls.mode");
   FUZZ_CHECK(db.tls.cert_file.empty() == db.tls.key_file.empty(), where + "cert/key");
 
   const HeartbeatConfig& hb = target.heartbeat;
@@ -77,19 +68,15 @@ void CheckTarget(const TargetConfig& target) {
       where + "dead_after > stale_after");
 
   const ProbeConfig& probe = target.probe;
-  FUZZ_CHECK(IsOneOf(probe.kind, {"tcp", "http", "none"}), where + probe.kind);
-  FUZZ_CHECK(!probe.address.empty(), where + "probe.address");
-  FUZZ_CHECK(probe.port == "service_port" || IsPortText(probe.port),
-             where + "probe.port " + probe.port);
+  FUZZ_CHECK(FindProbeKind(probe.kind) != nullptr, where + probe.kind);
+  FUZZ_CHECK((probe.address == ProbeAddressSource::kFixedHost) != probe.fixed_host.empty(),
+             where + "probe.address");
+  FUZZ_CHECK(!probe.fixed_port || (*probe.fixed_port >= 1 && *probe.fixed_port <= 65535),
+             where + "probe.port");
   FUZZ_CHECK(IsPositiveFinite(probe.timeout_seconds), where + "probe.timeout");
   for (const auto& [msid, address] : probe.overrides) {
-    FUZZ_CHECK(!msid.empty() && (msid == "0" || msid[0] != '0') &&
-                   msid.find_first_not_of("0123456789") == std::string::npos,
-               where + "override key " + msid);
-    std::string host;
-    int port = 0;
-    FUZZ_CHECK(SplitHostPort(address, &host, &port) && !host.empty() && port > 0,
-               where + "override " + address);
+    FUZZ_CHECK(!address.host.empty() && address.port >= 1 && address.port <= 65535,
+               where + "override of " + std::to_string(msid));
   }
   for (const auto& [name, value] : target.labels) {
     FUZZ_CHECK(!name.empty() && name.rfind("__", 0) != 0 &&

@@ -33,8 +33,8 @@
 #include <utility>
 #include <vector>
 
-#include "app/status.h"
-#include "app/status_page.h"
+#include "web/status.h"
+#include "web/status_page.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "fuzz_check.h"
@@ -305,19 +305,22 @@ TargetConfig MakeTarget(FuzzedDataProvider& in) {
   ProbeConfig& probe = target.probe;
   probe.kind = in.PickValueInArray({"tcp", "http", "none"});
   const int address = in.ConsumeIntegralInRange(0, 3);
-  probe.address = address == 0   ? "name"
-                  : address == 1 ? in.ConsumeRandomLengthString(kMaxString)
-                                 : "service_ip";
-  if (probe.address.empty()) probe.address = "service_ip";
-  if (in.ConsumeBool()) probe.port = std::to_string(in.ConsumeIntegralInRange(1, 65535));
+  probe.address = address == 0   ? ProbeAddressSource::kName
+                  : address == 1 ? ProbeAddressSource::kFixedHost
+                                 : ProbeAddressSource::kServiceIp;
+  if (probe.address == ProbeAddressSource::kFixedHost) {
+    probe.fixed_host = in.ConsumeRandomLengthString(kMaxString);
+    if (probe.fixed_host.empty()) probe.address = ProbeAddressSource::kServiceIp;
+  }
+  if (in.ConsumeBool()) probe.fixed_port = in.ConsumeIntegralInRange(1, 65535);
   probe.timeout_seconds = in.ConsumeFloatingPointInRange<double>(0.001, 5);
   // Overrides as the config loader admits them: canonical msid, "host:port".
   for (int i = in.ConsumeIntegralInRange(0, 2); i > 0; --i) {
     const std::string value = AnyText(in);
-    std::string host;
-    int port = 0;
-    if (SplitHostPort(value, &host, &port) && !host.empty() && port > 0) {
-      probe.overrides[std::to_string(in.ConsumeIntegralInRange<uint64_t>(0, 9))] = value;
+    HostPort address;
+    if (SplitHostPort(value, &address.host, &address.port) && !address.host.empty() &&
+        address.port > 0) {
+      probe.overrides[in.ConsumeIntegralInRange<uint64_t>(0, 9)] = address;
     }
   }
   return target;
@@ -548,7 +551,7 @@ void CheckExposition(const std::string& text) {
 
 void CheckStatus(const Snapshot& snapshot, const std::vector<FiringAlert>& firing,
                  double now_unix) {
-  TargetStatusInput input;
+  RunningTarget input;
   input.name = snapshot.target;
   input.is_default = true;
   input.snapshot = std::make_shared<Snapshot>(snapshot);

@@ -87,12 +87,19 @@ int main(int argc, char** argv) {
   app.add_option("--name", db.name);
   app.add_option("--connect-timeout", db.connect_timeout_seconds, "seconds");
   app.add_option("--query-timeout", db.query_timeout_seconds, "seconds");
-  app.add_option("--tls-mode", db.tls.mode);
+  std::string tls_mode = "preferred";
+  app.add_option("--tls-mode", tls_mode);
   app.add_option("--tls-ca", db.tls.ca_file);
   app.add_option("--reads", reads, "number of reads");
   app.add_option("--gap", gap_seconds, "seconds between reads");
   app.add_flag("--interactive", interactive, "one read per line on stdin");
   CLI11_PARSE(app, argc, argv);
+  if (!msx::TlsModeOf(tls_mode)) {
+    std::fprintf(stderr, "source_dump: --tls-mode must be one of %s\n",
+                 msx::TlsModeNames().c_str());
+    return 2;
+  }
+  db.tls.mode = *msx::TlsModeOf(tls_mode);
 
   if (!password_file.empty()) {
     std::ifstream in(password_file);

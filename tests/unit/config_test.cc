@@ -51,13 +51,13 @@ TEST(ConfigLoaderTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(target.database.name, "cloud");
   EXPECT_EQ(target.database.connect_timeout_seconds, 3);
   EXPECT_EQ(target.database.query_timeout_seconds, 3);
-  EXPECT_EQ(target.database.tls.mode, "preferred");
+  EXPECT_EQ(target.database.tls.mode, TlsMode::kPreferred);
   EXPECT_EQ(target.database.tls.ca_file, "");
   EXPECT_EQ(target.heartbeat.stale_after_seconds, 10);
   EXPECT_EQ(target.heartbeat.dead_after_seconds, 5);
   EXPECT_EQ(target.probe.kind, "tcp");
-  EXPECT_EQ(target.probe.address, "service_ip");
-  EXPECT_EQ(target.probe.port, "service_port");
+  EXPECT_EQ(target.probe.address, ProbeAddressSource::kServiceIp);
+  EXPECT_FALSE(target.probe.fixed_port.has_value());
   EXPECT_TRUE(target.probe.overrides.empty());
   EXPECT_EQ(target.probe.timeout_seconds, 1);
   EXPECT_TRUE(target.labels.empty());
@@ -107,7 +107,7 @@ TEST(ConfigLoaderTest, FullFileReadsEveryKey) {
   EXPECT_EQ(db.name, "cloudstack");
   EXPECT_EQ(db.connect_timeout_seconds, 1.5);
   EXPECT_EQ(db.query_timeout_seconds, 4);
-  EXPECT_EQ(db.tls.mode, "verify_full");
+  EXPECT_EQ(db.tls.mode, TlsMode::kVerifyFull);
   EXPECT_EQ(db.tls.ca_file, kDir + "certs/ca.pem");
   EXPECT_EQ(db.tls.cert_file, "/etc/ssl/client.pem");
   EXPECT_EQ(db.tls.key_file, kDir + "certs/client.key");
@@ -115,13 +115,12 @@ TEST(ConfigLoaderTest, FullFileReadsEveryKey) {
   EXPECT_EQ(target.heartbeat.stale_after_seconds, 20);
   EXPECT_EQ(target.heartbeat.dead_after_seconds, 7);
   EXPECT_EQ(target.probe.kind, "http");
-  EXPECT_EQ(target.probe.address, "name");
-  EXPECT_EQ(target.probe.port, "8080");
-  EXPECT_THAT(
-      target.probe.overrides,
-      ElementsAre(
-          std::pair<const std::string, std::string>("18446744073709551615", "[::1]:8096"),
-          std::pair<const std::string, std::string>("42", "10.0.0.5:9090")));
+  EXPECT_EQ(target.probe.address, ProbeAddressSource::kName);
+  EXPECT_EQ(target.probe.fixed_port, 8080);
+  EXPECT_THAT(target.probe.overrides,
+              ElementsAre(std::pair<const uint64_t, HostPort>(42, {"10.0.0.5", 9090}),
+                          std::pair<const uint64_t, HostPort>(18446744073709551615ull,
+                                                              {"::1", 8096})));
   EXPECT_EQ(target.probe.timeout_seconds, 0.25);
   EXPECT_THAT(
       target.labels,

@@ -23,12 +23,7 @@ using ::testing::UnorderedElementsAre;
 
 constexpr double kResend = 30;
 
-TargetConfig Target() {
-  TargetConfig target;
-  target.name = "prod";
-  target.labels = {{"cloudstack", "prod-eu"}};
-  return target;
-}
+AlertTarget Target() { return {"prod", {{"cloudstack", "prod-eu"}}}; }
 
 NodeStatus Node(uint64_t msid, Verdict verdict, std::optional<std::string> state = "Up",
                 uint64_t restarts = 0) {
@@ -37,6 +32,8 @@ NodeStatus Node(uint64_t msid, Verdict verdict, std::optional<std::string> state
   node.verdict = verdict;
   node.restarts = restarts;
   node.silence_seconds = 12.5;
+  node.stale_after_seconds = 10;
+  node.dead_after_seconds = 5;
   node.probe = test::RefusedResult();
   node.probe_address = node.row.service_ip + ":9090";
   return node;
@@ -328,74 +325,6 @@ TEST_F(EvaluatorTest, OutageNeitherResolvesNorFiresNodeAlerts) {
               UnorderedElementsAre(kAlertUpNotRunning, kAlertSourceDown));
 }
 
-// What the first reads after a database restart look like: nobody could heartbeat
-// during the outage, so every node's silence includes it.
-NodeStatus AfterOutage(uint64_t msid, Verdict verdict, double silence, bool alive) {
-  NodeStatus node = Node(msid, verdict);
-  node.silence_seconds = silence;
-  node.probe = alive ? test::AliveResult() : test::RefusedResult();
-  return node;
-}
-
-TEST_F(EvaluatorTest, HeartbeatsMissedDuringAnOutageDoNotPage) {
-  Evaluator evaluator = Make();
-  std::vector<NodeStatus> healthy = {AfterOutage(1, Verdict::kOk, 1, true),
-                                     AfterOutage(2, Verdict::kOk, 1, true)};
-  evaluator.Evaluate(Up(healthy));
-  for (int poll = 0; poll < 15; ++poll) {  // 30 s without the database
-    clock_.Advance(2);
-    evaluator.Evaluate(Down(healthy));
-  }
-  // Back: both nodes answer but their last heartbeat predates the outage.
-  clock_.Advance(2);
-  Evaluation e =
-      evaluator.Evaluate(Up({AfterOutage(1, Verdict::kUpHeartbeatStale, 33, true),
-                             AfterOutage(2, Verdict::kUpHeartbeatStale, 33, true)}));
-  EXPECT_THAT(e.firing, IsEmpty());
-  EXPECT_THAT(e.to_send, IsEmpty());
-  clock_.Advance(2);
-  e = evaluator.Evaluate(Up({AfterOutage(1, Verdict::kOk, 0.5, true),
-                             AfterOutage(2, Verdict::kUpHeartbeatStale, 35, true)}));
-  EXPECT_THAT(e.firing, IsEmpty());
-  EXPECT_THAT(e.to_send, IsEmpty());
-}
-
-TEST_F(EvaluatorTest, NodeThatDiedDuringAnOutagePagesDeadAfterItsEnd) {
-  Evaluator evaluator = Make();  // dead_after 5 s
-  std::vector<NodeStatus> healthy = {AfterOutage(1, Verdict::kOk, 1, true),
-                                     AfterOutage(2, Verdict::kOk, 1, true)};
-  evaluator.Evaluate(Up(healthy));
-  clock_.Advance(30);
-  evaluator.Evaluate(Down(healthy));
-  clock_.Advance(1);
-  auto read = [&](double since_back) {
-    return evaluator.Evaluate(
-        Up({AfterOutage(1, Verdict::kUpNotRunning, 32 + since_back, false),
-            AfterOutage(2, Verdict::kOk, 0.5, true)}));
-  };
-  EXPECT_THAT(read(0).firing, IsEmpty());  // silence seen: 1 s before, 0 s since
-  clock_.Advance(3.5);
-  EXPECT_THAT(read(3.5).firing, IsEmpty());  // 4.5 s
-  clock_.Advance(1);
-  EXPECT_THAT(Names(read(4.5).firing), ElementsAre(kAlertUpNotRunning));  // 5.5 s
-}
-
-TEST_F(EvaluatorTest, NoRunningStillFiresWhenNothingAnswersAfterAnOutage) {
-  Evaluator evaluator = Make();
-  std::vector<NodeStatus> healthy = {AfterOutage(1, Verdict::kOk, 1, true)};
-  evaluator.Evaluate(Up(healthy));
-  clock_.Advance(30);
-  evaluator.Evaluate(Down(healthy));
-  clock_.Advance(2);
-  // Nothing answers: not ok, whatever its heartbeat; not yet proven silent either.
-  Snapshot dead = Up({AfterOutage(1, Verdict::kUpNotRunning, 33, false)});
-  EXPECT_THAT(Names(evaluator.Evaluate(dead).firing),
-              ElementsAre(kAlertNoRunningMgmtServer));
-  clock_.Advance(5);
-  EXPECT_THAT(Names(evaluator.Evaluate(dead).firing),
-              ElementsAre(kAlertUpNotRunning, kAlertNoRunningMgmtServer));
-}
-
 TEST_F(EvaluatorTest, FiringNodeAlertIsResentDuringOutage) {
   Evaluator evaluator = Make();
   std::vector<NodeStatus> nodes = {Node(1, Verdict::kUpNotRunning),
@@ -634,10 +563,9 @@ class RecordingNotifier : public Notifier {
 class AlertingServiceTest : public ::testing::Test {
  protected:
   AlertingServiceTest() {
-    config_.targets = {Target()};
-    config_.targets.push_back(Target());
-    config_.targets[1].name = "staging";
-    config_.alerting.alertmanagers = {"http://am"};
+    targets_ = {Target(), Target()};
+    targets_[1].name = "staging";
+    alerting_.alertmanagers = {"http://am"};
   }
 
   NotifierFactory Factory() {
@@ -649,13 +577,14 @@ class AlertingServiceTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  Config config_;
+  AlertingConfig alerting_;
+  std::vector<AlertTarget> targets_;
   std::vector<AlertNotification> sent_;
   int notifiers_made_ = 0;
 };
 
 TEST_F(AlertingServiceTest, EvaluatesPerTargetAndNotifies) {
-  AlertingService service(config_, Factory(), clock_, "http://exporter:9887/");
+  AlertingService service(alerting_, targets_, Factory(), clock_, "http://exporter:9887/");
 
   service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));
   Snapshot other = Up({Node(1, Verdict::kOk)});
@@ -675,8 +604,8 @@ TEST_F(AlertingServiceTest, EvaluatesPerTargetAndNotifies) {
 }
 
 TEST_F(AlertingServiceTest, WithoutNotifierStillEvaluates) {
-  config_.alerting.alertmanagers.clear();
-  AlertingService service(config_, Factory(), clock_);
+  alerting_.alertmanagers.clear();
+  AlertingService service(alerting_, targets_, Factory(), clock_);
   service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning)}));
   EXPECT_THAT(Names(service.FiringAlerts("prod")),
               ElementsAre(kAlertUpNotRunning, kAlertNoRunningMgmtServer));
@@ -684,14 +613,14 @@ TEST_F(AlertingServiceTest, WithoutNotifierStillEvaluates) {
 }
 
 TEST_F(AlertingServiceTest, ReloadKeepsTheStateOfUnchangedTargets) {
-  AlertingService service(config_, Factory(), clock_);
+  AlertingService service(alerting_, targets_, Factory(), clock_);
   Snapshot dead = Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)});
   service.OnSnapshot(dead);
   ASSERT_EQ(sent_.size(), 1u);
 
-  Config reloaded = config_;
-  reloaded.targets[1].labels["team"] = "b";  // another target changed
-  service.Reconfigure(reloaded);
+  std::vector<AlertTarget> reloaded = targets_;
+  reloaded[1].labels["team"] = "b";  // another target changed
+  service.Reconfigure(alerting_, reloaded);
   clock_.Advance(2);
   service.OnSnapshot(dead);
   EXPECT_THAT(Names(service.FiringAlerts("prod")), ElementsAre(kAlertUpNotRunning));
@@ -700,14 +629,14 @@ TEST_F(AlertingServiceTest, ReloadKeepsTheStateOfUnchangedTargets) {
 }
 
 TEST_F(AlertingServiceTest, ReloadStartsChangedTargetsAfresh) {
-  AlertingService service(config_, Factory(), clock_);
+  AlertingService service(alerting_, targets_, Factory(), clock_);
   Snapshot dead = Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)});
   service.OnSnapshot(dead);
 
-  Config reloaded = config_;
-  reloaded.targets[0].labels["cloudstack"] = "prod-us";
-  reloaded.targets.pop_back();
-  service.Reconfigure(reloaded);
+  std::vector<AlertTarget> reloaded = targets_;
+  reloaded[0].labels["cloudstack"] = "prod-us";
+  reloaded.pop_back();
+  service.Reconfigure(alerting_, reloaded);
   EXPECT_THAT(service.FiringAlerts("prod"), IsEmpty());
   EXPECT_THAT(service.FiringAlerts("staging"), IsEmpty());
   clock_.Advance(2);
@@ -717,12 +646,12 @@ TEST_F(AlertingServiceTest, ReloadStartsChangedTargetsAfresh) {
 }
 
 TEST_F(AlertingServiceTest, ReloadWithNewAlertmanagersKeepsCounting) {
-  AlertingService service(config_, Factory(), clock_);
+  AlertingService service(alerting_, targets_, Factory(), clock_);
   service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));
 
-  Config reloaded = config_;
-  reloaded.alerting.alertmanagers = {"http://am2"};
-  service.Reconfigure(reloaded);
+  AlertingConfig reloaded = alerting_;
+  reloaded.alertmanagers = {"http://am2"};
+  service.Reconfigure(reloaded, targets_);
   EXPECT_EQ(notifiers_made_, 2);
   clock_.Advance(kResend);
   service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));

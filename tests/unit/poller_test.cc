@@ -320,7 +320,7 @@ TEST_F(PollerTest, RemovedNodeDisappearsAndIsForgotten) {
 }
 
 TEST_F(PollerTest, ProbeAddressesFollowTheConfig) {
-  target_.probe.overrides["3"] = "[fd00::3]:8443";
+  target_.probe.overrides[3] = {"fd00::3", 8443};
   target_.probe.timeout_seconds = 0.5;
   Make();
   prober_->SetDefault(AliveResult());

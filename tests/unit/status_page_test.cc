@@ -1,4 +1,4 @@
-#include "app/status_page.h"
+#include "web/status_page.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "app/status.h"
+#include "web/status.h"
 #include "test_util.h"
 
 namespace msx {
@@ -46,7 +46,7 @@ std::shared_ptr<Snapshot> UpSnapshot(std::vector<NodeStatus> nodes) {
 
 StatusModel ModelOf(std::shared_ptr<const Snapshot> snap,
                     std::vector<FiringAlert> alerts = {}) {
-  TargetStatusInput input;
+  RunningTarget input;
   input.name = "prod";
   input.is_default = true;
   input.snapshot = std::move(snap);
@@ -96,7 +96,7 @@ TEST(StatusPageTest, DatabaseStringsAreEscaped) {
   quotes.row.state = "Up\"><b>";
   auto snap = UpSnapshot({script, quotes});
   snap->target = "prod";
-  TargetStatusInput input;
+  RunningTarget input;
   input.name = "<i>prod</i>";
   input.snapshot = snap;
   FiringAlert alert;

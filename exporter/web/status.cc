@@ -1,4 +1,4 @@
-#include "app/status.h"
+#include "web/status.h"
 
 namespace msx {
 namespace {
@@ -90,11 +90,11 @@ nlohmann::json AlertJson(const FiringAlert& alert) {
 
 }  // namespace
 
-StatusModel BuildStatus(const std::vector<TargetStatusInput>& targets, double now_unix) {
+StatusModel BuildStatus(const std::vector<RunningTarget>& targets, double now_unix) {
   StatusModel model;
   model.version = MSX_VERSION;
   model.generated_unix = now_unix;
-  for (const TargetStatusInput& input : targets) {
+  for (const RunningTarget& input : targets) {
     TargetView view;
     view.name = input.name;
     view.is_default = input.is_default;

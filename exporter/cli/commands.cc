@@ -1,11 +1,11 @@
-#include "app/commands.h"
+#include "cli/commands.h"
 
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <thread>
 
-#include "app/parts.h"
+#include "runtime/parts.h"
 #include "common/clock.h"
 #include "common/log.h"
 

@@ -8,7 +8,7 @@
 #include <ostream>
 #include <string>
 
-#include "app/check.h"
+#include "cli/check.h"
 #include "config/config.h"
 
 namespace msx {

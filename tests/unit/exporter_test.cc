@@ -1,4 +1,4 @@
-#include "app/app.h"
+#include "runtime/system.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,11 +10,13 @@
 #include <sstream>
 #include <string>
 
-#include "app/check.h"
-#include "app/commands.h"
-#include "app/status.h"
+#include "alerting/notifier.h"
+#include "cli/check.h"
+#include "cli/commands.h"
 #include "common/log.h"
 #include "test_util.h"
+#include "web/status.h"
+#include "web/web_face.h"
 
 namespace msx {
 namespace {
@@ -102,24 +104,42 @@ std::string WriteFile(const std::string& name, const std::string& text) {
   return path;
 }
 
-class AppTest : public ::testing::Test {
+// The running system and its web face, wired as main.cc wires them.
+struct TestExporter {
+  TestExporter(Config config, const std::string& config_file, const Clock& clock,
+               PartsFactory parts)
+      : system(std::move(config), config_file, clock, std::move(parts),
+               MakeAlertmanagerNotifier),
+        web(system, clock) {}
+
+  const Router& router() const { return web.router(); }
+  void Start() { system.Start(); }
+  void PollAllOnce() { system.PollAllOnce(); }
+  ReloadResult Reload() { return system.Reload(); }
+  bool Ready() const { return system.Ready(); }
+  bool Stop(double deadline_seconds) { return system.Stop(deadline_seconds); }
+
+  System system;
+  WebFace web;
+};
+
+class ExporterTest : public ::testing::Test {
  protected:
-  AppTest() : world_(clock_) {
+  ExporterTest() : world_(clock_) {
     world_.SetHealthy("prod", {MakeRow(1), MakeRow(2)});
     world_.SetHealthy("lab", {MakeRow(7)});
   }
 
-  std::unique_ptr<App> MakeApp(const std::string& config_file = "unused.yml") {
-    return std::make_unique<App>(ParseOrDie(kTwoTargets, config_file),
-                                 AppOptions{config_file, "", ""}, clock_,
-                                 world_.Factory());
+  std::unique_ptr<TestExporter> MakeApp(const std::string& config_file = "unused.yml") {
+    return std::make_unique<TestExporter>(ParseOrDie(kTwoTargets, config_file),
+                                          config_file, clock_, world_.Factory());
   }
 
   FakeClock clock_;
   FakeWorld world_;
 };
 
-TEST_F(AppTest, MetricsShowExporterAndDefaultTarget) {
+TEST_F(ExporterTest, MetricsShowExporterAndDefaultTarget) {
   auto app = MakeApp();
   app->PollAllOnce();
   HttpResponse res = app->router().Serve(Get("/metrics"));
@@ -131,14 +151,14 @@ TEST_F(AppTest, MetricsShowExporterAndDefaultTarget) {
   EXPECT_THAT(res.body, Not(HasSubstr("msid=\"7\"")));  // lab is not the default
 }
 
-TEST_F(AppTest, MetricsBeforeFirstPollSayDatabaseNotUp) {
+TEST_F(ExporterTest, MetricsBeforeFirstPollSayDatabaseNotUp) {
   auto app = MakeApp();
   HttpResponse res = app->router().Serve(Get("/metrics"));
   EXPECT_EQ(res.status, 200);
   EXPECT_THAT(res.body, HasSubstr("cloudstack_mshost_up 0"));
 }
 
-TEST_F(AppTest, ProbeServesOneTargetByExactName) {
+TEST_F(ExporterTest, ProbeServesOneTargetByExactName) {
   auto app = MakeApp();
   app->PollAllOnce();
   HttpResponse res = app->router().Serve(Get("/probe", "target=lab"));
@@ -149,7 +169,7 @@ TEST_F(AppTest, ProbeServesOneTargetByExactName) {
   EXPECT_THAT(res.body, Not(HasSubstr("mshost_exporter_")));
 }
 
-TEST_F(AppTest, ProbeWithoutOrWithUnknownTargetIs400) {
+TEST_F(ExporterTest, ProbeWithoutOrWithUnknownTargetIs400) {
   auto app = MakeApp();
   EXPECT_EQ(app->router().Serve(Get("/probe")).status, 400);
   EXPECT_EQ(app->router().Serve(Get("/probe", "target=")).status, 400);
@@ -159,7 +179,7 @@ TEST_F(AppTest, ProbeWithoutOrWithUnknownTargetIs400) {
   EXPECT_EQ(app->router().Serve(Get("/probe", "target=prod%20")).status, 400);
 }
 
-TEST_F(AppTest, PathsMatchExactlyAndMethodsAreChecked) {
+TEST_F(ExporterTest, PathsMatchExactlyAndMethodsAreChecked) {
   auto app = MakeApp();
   EXPECT_EQ(app->router().Serve(Get("/metrics/x")).status, 404);
   EXPECT_EQ(app->router().Serve(Get("/nope")).status, 404);
@@ -168,7 +188,7 @@ TEST_F(AppTest, PathsMatchExactlyAndMethodsAreChecked) {
   EXPECT_EQ(app->router().Serve(Get("/-/healthy")).status, 200);
 }
 
-TEST_F(AppTest, ReadyOnlyAfterEveryTargetWasPolled) {
+TEST_F(ExporterTest, ReadyOnlyAfterEveryTargetWasPolled) {
   auto app = MakeApp();
   world_.SetDown("lab");  // a failed attempt counts
   EXPECT_EQ(app->router().Serve(Get("/-/ready")).status, 503);
@@ -177,7 +197,7 @@ TEST_F(AppTest, ReadyOnlyAfterEveryTargetWasPolled) {
   EXPECT_EQ(app->router().Serve(Get("/-/ready")).status, 200);
 }
 
-TEST_F(AppTest, StatusJsonDescribesEveryTargetAndNode) {
+TEST_F(ExporterTest, StatusJsonDescribesEveryTargetAndNode) {
   auto app = MakeApp();
   world_.SetDown("lab");
   app->PollAllOnce();
@@ -202,7 +222,7 @@ TEST_F(AppTest, StatusJsonDescribesEveryTargetAndNode) {
   EXPECT_TRUE(lab["db"]["up_since"].is_null());
 }
 
-TEST_F(AppTest, StatusPageIsHtmlWithEscapedDatabaseStrings) {
+TEST_F(ExporterTest, StatusPageIsHtmlWithEscapedDatabaseStrings) {
   MshostRow evil = MakeRow(3);
   evil.name = "<script>alert(1)</script>";
   world_.SetHealthy("prod", {evil});
@@ -215,7 +235,7 @@ TEST_F(AppTest, StatusPageIsHtmlWithEscapedDatabaseStrings) {
   EXPECT_THAT(res.body, Not(HasSubstr("<script>alert")));
 }
 
-TEST_F(AppTest, ReloadWithBadFileKeepsRunningConfig) {
+TEST_F(ExporterTest, ReloadWithBadFileKeepsRunningConfig) {
   std::string path = WriteFile("bad.yml",
                                "targets:\n  - name: prod\n    database:\n"
                                "      driver: oracle\n");
@@ -234,7 +254,7 @@ TEST_F(AppTest, ReloadWithBadFileKeepsRunningConfig) {
   EXPECT_EQ(status["config"]["last_reload_success"], clock_.UnixSeconds());
 }
 
-TEST_F(AppTest, ReloadReplacesChangedTargetsAndKeepsTheOthers) {
+TEST_F(ExporterTest, ReloadReplacesChangedTargetsAndKeepsTheOthers) {
   std::string path = WriteFile("good.yml", kTwoTargets);
   auto app = MakeApp(path);
   app->PollAllOnce();
@@ -264,7 +284,7 @@ TEST_F(AppTest, ReloadReplacesChangedTargetsAndKeepsTheOthers) {
                         "1700000005"));
 }
 
-TEST_F(AppTest, ReloadDropsRemovedTargets) {
+TEST_F(ExporterTest, ReloadDropsRemovedTargets) {
   std::string path = WriteFile("shrink.yml", kTwoTargets);
   auto app = MakeApp(path);
   WriteFile("shrink.yml", "targets:\n  - name: lab\n");
@@ -275,7 +295,7 @@ TEST_F(AppTest, ReloadDropsRemovedTargets) {
   EXPECT_THAT(app->router().Serve(Get("/metrics")).body, HasSubstr("msid=\"7\""));
 }
 
-TEST_F(AppTest, LoopbackProbeAddressesAreWarnedOncePerTargetWithTheirCount) {
+TEST_F(ExporterTest, LoopbackProbeAddressesAreWarnedOncePerTargetWithTheirCount) {
   std::ostringstream log;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
   sink->set_formatter(MakeLogFormatter(LogFormat::kLogfmt));
@@ -299,7 +319,7 @@ TEST_F(AppTest, LoopbackProbeAddressesAreWarnedOncePerTargetWithTheirCount) {
   EXPECT_THAT(text, HasSubstr("nodes=2 first_msid=4"));
 }
 
-TEST_F(AppTest, StopIsIdempotentAndReloadAfterStopIsRefused) {
+TEST_F(ExporterTest, StopIsIdempotentAndReloadAfterStopIsRefused) {
   auto app = MakeApp();
   app->Start();
   EXPECT_TRUE(app->Stop(10));
@@ -328,7 +348,7 @@ std::shared_ptr<const Snapshot> UpSnapshot(std::vector<NodeStatus> nodes) {
 
 StatusModel ModelOf(std::shared_ptr<const Snapshot> snap,
                     const std::string& name = "prod") {
-  TargetStatusInput input;
+  RunningTarget input;
   input.name = name;
   input.snapshot = std::move(snap);
   return BuildStatus({input}, 1000);
@@ -423,15 +443,15 @@ TEST(JudgeStatusTest, CriticalOutranksUnknownAcrossTargets) {
   auto down = std::make_shared<Snapshot>();
   down->polled = true;
   down->last_error = "timeout";
-  TargetStatusInput a{"a", false, down, 0, {}};
-  TargetStatusInput b{
+  RunningTarget a{"a", false, down, 0, {}};
+  RunningTarget b{
       "b",
       false,
       UpSnapshot({Node(1, "Up", Verdict::kUpNotRunning), Node(2, "Up", Verdict::kOk)}),
       0,
       {}};
   EXPECT_EQ(JudgeStatus(BuildStatus({a, b}, 0)).code, CheckCode::kCritical);
-  TargetStatusInput c{
+  RunningTarget c{
       "c",
       false,
       UpSnapshot({Node(2, "Up", Verdict::kUpUnreachable), Node(3, "Up", Verdict::kOk)}),

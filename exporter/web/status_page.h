@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "app/status.h"
+#include "web/status.h"
 
 namespace msx {
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "alerting/alert.h"
-#include "judge/verdict.h"
-#include "poll/snapshot.h"
+#include "model/alert.h"
+#include "model/snapshot.h"
+#include "model/verdict.h"
 
 namespace msx {
 
@@ -76,16 +76,8 @@ struct StatusModel {
   std::vector<TargetView> targets;        // in config order
 };
 
-// What BuildStatus needs of one target. `snapshot` may be null (no poll yet).
-struct TargetStatusInput {
-  std::string name;
-  bool is_default = false;
-  std::shared_ptr<const Snapshot> snapshot;
-  double db_up_since_unix = 0;
-  std::vector<FiringAlert> alerts;
-};
-
-StatusModel BuildStatus(const std::vector<TargetStatusInput>& targets, double now_unix);
+// `snapshot` may be null (no poll yet).
+StatusModel BuildStatus(const std::vector<RunningTarget>& targets, double now_unix);
 
 // The body of /api/v1/status. Ids (msid, runid) are strings: they exceed what a
 // JavaScript number holds exactly. Absent values are null.

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "app/parts.h"
-#include "app/status.h"
+#include "runtime/parts.h"
+#include "web/status.h"
 #include "common/clock.h"
 #include "config/config.h"
 

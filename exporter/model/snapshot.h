@@ -1,6 +1,6 @@
 // Snapshot: everything one poll of one target learned, immutable once published.
 //
-// The poller builds a Snapshot per cycle and publishes it as
+// The poller builds a Snapshot per cycle (judge/ decides its verdicts) and publishes it as
 // std::shared_ptr<const Snapshot>; metrics, HTTP pages, `check` and the alert
 // evaluator read it concurrently without locks. During a database outage (after a
 // successful read) the poller republishes the last good nodes unchanged with up=false
@@ -12,9 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "judge/verdict.h"
-#include "probe/prober.h"
-#include "source/source.h"
+#include <memory>
+
+#include "model/alert.h"
+#include "model/probe_result.h"
+#include "model/rows.h"
+#include "model/verdict.h"
 
 namespace msx {
 
@@ -30,7 +33,11 @@ struct NodeStatus {
   // service_ip is a loopback address and the probe goes there: from another host
   // that probes the wrong machine.
   bool probe_loopback = false;
+  // Decided by judge/ once per poll; every output reads it from here.
   Verdict verdict = Verdict::kUnknown;
+  // The heartbeat thresholds the verdict was judged with.
+  double stale_after_seconds = 0;
+  double dead_after_seconds = 0;
   uint64_t restarts = 0;  // runid changes seen since the exporter started
 
   bool has_heartbeat() const { return row.last_update_unix.has_value(); }
@@ -65,6 +72,17 @@ struct Snapshot {
   uint64_t rows_skipped = 0;  // rows of the last good read that did not parse
   uint64_t polls_total = 0;
   uint64_t poll_failures_total = 0;
+};
+
+// One target as readers (pages, `check`) see it: its latest snapshot and what the
+// evaluator has firing.
+struct RunningTarget {
+  std::string name;
+  bool is_default = false;
+  std::shared_ptr<const Snapshot> snapshot;  // null only before a poller exists
+  // When the current stretch of successful reads began; 0 while the database is down.
+  double db_up_since_unix = 0;
+  std::vector<FiringAlert> alerts;  // the built-in evaluator's
 };
 
 }  // namespace msx

@@ -1,4 +1,4 @@
-#include "app/check.h"
+#include "cli/check.h"
 
 #include <algorithm>
 #include <cmath>
@@ -127,9 +127,9 @@ CheckReport RunCheck(const Config& config, const CheckOptions& options,
     for (auto& poller : pollers) poller->PollOnce();
   }
 
-  std::vector<TargetStatusInput> inputs;
+  std::vector<RunningTarget> inputs;
   for (auto& poller : pollers) {
-    TargetStatusInput input;
+    RunningTarget input;
     input.name = poller->target().name;
     input.snapshot = poller->Latest();
     inputs.push_back(std::move(input));

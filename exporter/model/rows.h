@@ -1,0 +1,55 @@
+// Rows: what a database read returns, as typed values (model/ is the vocabulary every
+// module may use; it depends on nothing but the standard library).
+//
+// Plain values: copy freely, thread-safe as values are. docs/databases.md describes
+// the tables and columns they come from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace msx {
+
+// One current node: a row of mshost with `removed IS NULL`.
+struct MshostRow {
+  uint64_t id = 0;
+  uint64_t msid = 0;
+  int64_t runid = 0;
+  std::optional<std::string> name;
+  std::optional<std::string> uuid;
+  std::optional<std::string> state;  // nullopt = SQL NULL
+  std::optional<std::string> version;
+  std::string service_ip;  // trimmed
+  int64_t service_port = 0;
+  // last_update read as UTC, as Unix seconds (microseconds kept); nullopt = NULL.
+  std::optional<double> last_update_unix;
+  int64_t alert_count = 0;
+};
+
+// One row of mshost_peer: how owner sees peer.
+struct PeerRow {
+  uint64_t owner_id = 0;  // mshost.id, not msid
+  uint64_t peer_id = 0;
+  int64_t peer_runid = 0;
+  std::optional<std::string> peer_state;
+  std::optional<double> last_update_unix;
+};
+
+// One round trip to a target's database.
+struct SourceRead {
+  bool ok = false;
+  std::string error;       // set when !ok: one line, no secrets
+  double db_now_unix = 0;  // the database's UTC clock, same round trip
+  std::vector<MshostRow> rows;
+  bool peers_available = false;  // false when mshost_peer is missing (older schema)
+  // Why peers_available is false ("table mshost_peer does not exist", or the user may
+  // not read it); empty otherwise. Not an error: the rest of the read is good.
+  std::string peers_error;
+  std::vector<PeerRow> peers;
+  // Rows that could not be parsed (bad msid, bad timestamp): skipped, not fatal.
+  std::vector<std::string> row_errors;
+};
+
+}  // namespace msx

@@ -1,0 +1,189 @@
+#include "web/web_face.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "common/log.h"
+#include "common/version.h"
+#include "web/status.h"
+#include "web/status_page.h"
+
+namespace msx {
+namespace {
+
+HttpResponse Text(int status, std::string body) {
+  HttpResponse res;
+  res.status = status;
+  res.body = std::move(body);
+  return res;
+}
+
+// Before the first poll a target has no snapshot; it is shown as not (yet) up.
+std::shared_ptr<const Snapshot> SnapshotOrEmpty(const RunningTarget& target) {
+  if (target.snapshot) return target.snapshot;
+  auto empty = std::make_shared<Snapshot>();
+  empty->target = target.name;
+  return empty;
+}
+
+const RunningTarget* FindTarget(const SystemState& state, const std::string& name) {
+  for (const RunningTarget& target : state.targets) {
+    if (target.name == name) return &target;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+WebFace::WebFace(System& system, const Clock& clock) : system_(system), clock_(clock) {
+  router_.Handle("GET", "/metrics",
+                 [this](const HttpRequest& r) { return HandleMetrics(r); });
+  router_.Handle("GET", "/probe",
+                 [this](const HttpRequest& r) { return HandleProbe(r); });
+  router_.Handle("GET", "/-/healthy",
+                 [](const HttpRequest&) { return Text(200, "Healthy.\n"); });
+  router_.Handle("GET", "/-/ready",
+                 [this](const HttpRequest& r) { return HandleReady(r); });
+  router_.Handle("POST", "/-/reload",
+                 [this](const HttpRequest& r) { return HandleReload(r); });
+  router_.Handle("GET", "/api/v1/status",
+                 [this](const HttpRequest& r) { return HandleStatusJson(r); });
+  router_.Handle("GET", "/",
+                 [this](const HttpRequest& r) { return HandleStatusPage(r); });
+}
+
+WebFace::~WebFace() { Stop(); }
+
+bool WebFace::Serve(const WebOptions& web, std::string* error) {
+  HttpServerOptions options;
+  options.listen_address = web.listen_address;
+  options.web_config_file = web.web_config_file;
+  // CivetWeb reports here what clients cause (failed TLS handshakes, broken
+  // connections) as well as its own trouble; a client can cause any number, so one
+  // line per 10 s, with the count of those left out.
+  options.log_error = [this](const std::string& message) {
+    uint64_t held_back = 0;
+    if (!http_error_throttle_.Allow(&held_back)) return;
+    spdlog::warn("http server error error={} similar_errors_not_logged={}",
+                 LogQuote(message), held_back);
+  };
+  std::shared_ptr<HttpServer> server = StartHttpServer(options, router_, error);
+  if (!server) return false;
+  spdlog::info("listening address={} port={} tls={}", LogQuote(options.listen_address),
+               server->port(), server->tls());
+  std::lock_guard<std::mutex> lock(mu_);
+  server_ = std::move(server);
+  return true;
+}
+
+int WebFace::port() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return server_ ? server_->port() : 0;
+}
+
+void WebFace::Stop() {
+  std::shared_ptr<HttpServer> server;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    server = server_;
+  }
+  if (server) server->Stop();
+}
+
+std::string WebFace::TargetText(const SystemState& state, const RunningTarget& target) {
+  std::shared_ptr<ExpositionCache> cache;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Targets removed by a reload leave the cache too.
+    for (auto it = expositions_.begin(); it != expositions_.end();) {
+      it = FindTarget(state, it->first) ? std::next(it) : expositions_.erase(it);
+    }
+    std::shared_ptr<ExpositionCache>& slot = expositions_[target.name];
+    if (!slot) slot = std::make_shared<ExpositionCache>();
+    cache = slot;
+  }
+  return cache->Render(SnapshotOrEmpty(target), target.alerts);
+}
+
+ExporterStats WebFace::Stats(const SystemState& state) const {
+  ExporterStats stats;
+  stats.version = MSX_VERSION;
+  stats.revision = BuildRevision();
+  stats.config_last_reload_successful = state.config_reload_ok;
+  stats.config_last_reload_success_timestamp_seconds = state.config_reload_success_unix;
+  stats.notifications = state.notifications.notifications;
+  stats.notifications_dropped = state.notifications.dropped;
+  std::shared_ptr<HttpServer> server;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    server = server_;
+  }
+  if (server) stats.http_requests_by_code = server->RequestsByCode();
+  return stats;
+}
+
+HttpResponse WebFace::HandleMetrics(const HttpRequest&) {
+  const SystemState state = system_.State();
+  HttpResponse res;
+  res.content_type = kExpositionContentType;
+  res.body = SerializeFamilies(ExporterFamilies(Stats(state)));
+  if (const RunningTarget* target = FindTarget(state, state.default_target)) {
+    res.body += TargetText(state, *target);
+  }
+  return res;
+}
+
+HttpResponse WebFace::HandleProbe(const HttpRequest& req) {
+  bool found = false;
+  std::string name = req.QueryParam("target", &found);
+  if (!found || name.empty()) return Text(400, "missing parameter: target\n");
+  const SystemState state = system_.State();
+  const RunningTarget* target = FindTarget(state, name);
+  if (!target) return Text(400, "unknown target \"" + name + "\"\n");
+  HttpResponse res;
+  res.content_type = kExpositionContentType;
+  res.body = TargetText(state, *target);
+  return res;
+}
+
+HttpResponse WebFace::HandleReady(const HttpRequest&) const {
+  if (system_.Ready()) return Text(200, "Ready.\n");
+  return Text(503, "Not ready: waiting for the first poll of every target.\n");
+}
+
+HttpResponse WebFace::HandleReload(const HttpRequest&) {
+  ReloadResult result = system_.Reload();
+  return Text(result.ok ? 200 : 500, result.message + (result.ok ? "\n" : ""));
+}
+
+namespace {
+
+StatusModel StatusOf(const SystemState& state, double now_unix) {
+  StatusModel model = BuildStatus(state.targets, now_unix);
+  model.config_reload_ok = state.config_reload_ok;
+  model.config_reload_success_unix = state.config_reload_success_unix;
+  return model;
+}
+
+}  // namespace
+
+HttpResponse WebFace::HandleStatusJson(const HttpRequest&) const {
+  HttpResponse res;
+  res.content_type = "application/json";
+  // Invalid UTF-8 from the database must not turn a status request into an error.
+  res.body = StatusJson(StatusOf(system_.State(), clock_.UnixSeconds()))
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return res;
+}
+
+HttpResponse WebFace::HandleStatusPage(const HttpRequest&) const {
+  const SystemState state = system_.State();
+  HttpResponse res;
+  res.content_type = "text/html; charset=utf-8";
+  res.body = RenderStatusHtml(StatusOf(state, clock_.UnixSeconds()),
+                              state.poll_interval_seconds);
+  return res;
+}
+
+}  // namespace msx

@@ -1,0 +1,70 @@
+// WebFace: the exporter's HTTP side. It owns the routes (docs/http.md), the cached
+// exposition text of each target, and the HTTP server's life. It only reads the
+// running System (State(), Ready()) and asks it to Reload(); adding an endpoint is a
+// route here and touches nothing in runtime/ (docs/architecture.md).
+//
+// Route handlers run on the HTTP server's threads and are thread-safe; Serve() and
+// Stop() are called from main's thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "common/log_throttle.h"
+#include "http/http.h"
+#include "metrics/metrics.h"
+#include "runtime/system.h"
+
+namespace msx {
+
+struct WebOptions {
+  std::string listen_address = ":9887";  // HOST:PORT or :PORT
+  std::string web_config_file;           // --web.config.file; "" = plain HTTP, no auth
+};
+
+class WebFace {
+ public:
+  // `system` and `clock` must outlive the WebFace.
+  WebFace(System& system, const Clock& clock);
+  ~WebFace();  // Stop()
+  WebFace(const WebFace&) = delete;
+  WebFace& operator=(const WebFace&) = delete;
+
+  // Starts the HTTP server. On failure returns false and sets *error (e.g. "cannot
+  // listen on :9887: address in use").
+  bool Serve(const WebOptions& options, std::string* error);
+  // The port the server bound (0 before Serve()).
+  int port() const;
+  // Stops the server and waits for running handlers; safe to call twice.
+  void Stop();
+
+  // Every route: exact paths, thread-safe handlers.
+  const Router& router() const { return router_; }
+
+ private:
+  HttpResponse HandleMetrics(const HttpRequest& req);
+  HttpResponse HandleProbe(const HttpRequest& req);
+  HttpResponse HandleReady(const HttpRequest& req) const;
+  HttpResponse HandleReload(const HttpRequest& req);
+  HttpResponse HandleStatusJson(const HttpRequest& req) const;
+  HttpResponse HandleStatusPage(const HttpRequest& req) const;
+
+  // The target text of `target`, rendered at most once per snapshot.
+  std::string TargetText(const SystemState& state, const RunningTarget& target);
+  ExporterStats Stats(const SystemState& state) const;
+
+  System& system_;
+  const Clock& clock_;
+  Router router_;
+  LogThrottle http_error_throttle_{clock_, 10};
+
+  mutable std::mutex mu_;
+  std::shared_ptr<HttpServer> server_;  // guarded by mu_ (set once)
+  // By target name; entries of removed targets are dropped at the next scrape.
+  std::map<std::string, std::shared_ptr<ExpositionCache>> expositions_;  // guarded by mu_
+};
+
+}  // namespace msx
