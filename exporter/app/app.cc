@@ -420,9 +420,7 @@ HttpResponse App::HandleReload(const HttpRequest&) {
 HttpResponse App::HandleStatusJson(const HttpRequest&) const {
   HttpResponse res;
   res.content_type = "application/json";
-  // Invalid UTF-8 from the database must not turn a status request into an error.
-  res.body =
-      StatusJson(Status()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.body = StatusJsonText(Status());
   return res;
 }
 
