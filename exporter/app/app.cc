@@ -427,7 +427,8 @@ HttpResponse App::HandleStatusJson(const HttpRequest&) const {
 HttpResponse App::HandleStatusPage(const HttpRequest&) const {
   HttpResponse res;
   res.content_type = "text/html; charset=utf-8";
-  res.body = RenderStatusHtml(Status(), running()->config.poll_interval_seconds);
+  res.body =
+      RenderStatusHtml(StatusJsonText(Status()), running()->config.poll_interval_seconds);
   return res;
 }
 
