@@ -161,6 +161,10 @@ nlohmann::json StatusJson(const StatusModel& model) {
           {"targets", std::move(targets)}};
 }
 
+std::string StatusJsonText(const StatusModel& model) {
+  return StatusJson(model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string HtmlEscape(const std::string& text) {
   std::string out;
   out.reserve(text.size());

@@ -83,6 +83,11 @@ StatusModel BuildStatus(const std::vector<RunningTarget>& targets, double now_un
 // JavaScript number holds exactly. Absent values are null.
 nlohmann::json StatusJson(const StatusModel& model);
 
+// StatusJson as the text /api/v1/status answers and the status page embeds (one
+// function, so the two cannot differ). Invalid UTF-8 from the database becomes U+FFFD
+// instead of an error.
+std::string StatusJsonText(const StatusModel& model);
+
 // `text` with & < > " ' replaced by entities.
 std::string HtmlEscape(const std::string& text);
 

@@ -1,13 +1,14 @@
 // The status page (`/`): what the person on call reads at 3 a.m. to see which
 // management server lies and why, without opening Grafana.
 //
-// RenderStatusHtml is a pure function of the StatusModel (app/status.h), the one
-// model that /api/v1/status and `check` use too, so the three never disagree. The
-// page is complete without JavaScript (rendered here) and self-contained (no URL
-// outside the exporter: a closed network has no CDN). Its script, when it runs,
-// fetches `api/v1/status` every refresh interval and redraws the targets in place
-// with the same layout, setting database strings only as text (textContent), never
-// as markup. Every database string is HTML-escaped here. Thread-safe, no state.
+// The page is drawn once, by its script, from the status JSON (web/status.h,
+// docs/status-api.md): the exporter serves a constant shell (HTML, CSS, script;
+// self-contained, no URL outside the exporter: a closed network has no CDN) with the
+// current /api/v1/status body embedded, which the script draws at once; it then
+// fetches `api/v1/status` every refresh interval and redraws the targets in place.
+// Database strings reach the document only as text (textContent), never as markup,
+// and the embedded JSON is escaped so that none can end its element. Thread-safe,
+// no state.
 #pragma once
 
 #include <string>
@@ -16,10 +17,11 @@
 
 namespace msx {
 
-// The whole page. Within each target, nodes are sorted worst verdict first
+// The whole page around `status_json`, the body of /api/v1/status (StatusJsonText).
+// Within each target the script sorts nodes worst verdict first
 // (VerdictSeverityRank), msid order among equals. `refresh_seconds` is how often the
 // script fetches the JSON again (the poll interval: sooner shows nothing new).
-// REQUIRES: refresh_seconds > 0.
-std::string RenderStatusHtml(const StatusModel& model, double refresh_seconds);
+// REQUIRES: status_json is valid UTF-8 JSON; refresh_seconds > 0.
+std::string RenderStatusHtml(const std::string& status_json, double refresh_seconds);
 
 }  // namespace msx

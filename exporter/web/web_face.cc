@@ -171,9 +171,7 @@ StatusModel StatusOf(const SystemState& state, double now_unix) {
 HttpResponse WebFace::HandleStatusJson(const HttpRequest&) const {
   HttpResponse res;
   res.content_type = "application/json";
-  // Invalid UTF-8 from the database must not turn a status request into an error.
-  res.body = StatusJson(StatusOf(system_.State(), clock_.UnixSeconds()))
-                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.body = StatusJsonText(StatusOf(system_.State(), clock_.UnixSeconds()));
   return res;
 }
 
@@ -181,7 +179,7 @@ HttpResponse WebFace::HandleStatusPage(const HttpRequest&) const {
   const SystemState state = system_.State();
   HttpResponse res;
   res.content_type = "text/html; charset=utf-8";
-  res.body = RenderStatusHtml(StatusOf(state, clock_.UnixSeconds()),
+  res.body = RenderStatusHtml(StatusJsonText(StatusOf(state, clock_.UnixSeconds())),
                               state.poll_interval_seconds);
   return res;
 }

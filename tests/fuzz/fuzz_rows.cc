@@ -557,9 +557,8 @@ void CheckStatus(const Snapshot& snapshot, const std::vector<FiringAlert>& firin
   input.snapshot = std::make_shared<Snapshot>(snapshot);
   input.alerts = firing;
   const StatusModel model = BuildStatus({input}, now_unix);
-  // As app.cc serves /api/v1/status: invalid UTF-8 from the database replaced.
-  const std::string body =
-      StatusJson(model).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The body of /api/v1/status: invalid UTF-8 from the database replaced.
+  const std::string body = StatusJsonText(model);
   FUZZ_CHECK(fuzz::IsValidUtf8(body), "status JSON is not valid UTF-8");
   const nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
   FUZZ_CHECK(!parsed.is_discarded(), "status JSON does not parse back");
@@ -570,9 +569,20 @@ void CheckStatus(const Snapshot& snapshot, const std::vector<FiringAlert>& firin
                "status JSON msid is not the exact decimal");
   }
 
-  const std::string page = RenderStatusHtml(model, 2);
+  const std::string page = RenderStatusHtml(body, 2);
   FUZZ_CHECK(page.find(kMarkupProbe) == std::string::npos,
              "database text reached the status page as markup");
+  // The page's script draws the embedded JSON: it must hold no '<' (nothing can end
+  // its element early) and read back as the body.
+  const std::string open = "<script id=\"initial-status\" type=\"application/json\">";
+  const size_t start = page.find(open);
+  FUZZ_CHECK(start != std::string::npos, "no embedded status JSON in the page");
+  const size_t from = start + open.size();
+  const std::string embedded = page.substr(from, page.find('<', from) - from);
+  FUZZ_CHECK(page.compare(from + embedded.size(), 9, "</script>") == 0,
+             "the embedded status JSON ends early");
+  FUZZ_CHECK(nlohmann::json::parse(embedded, nullptr, false) == parsed,
+             "the embedded status JSON does not read back as /api/v1/status");
 }
 
 }  // namespace

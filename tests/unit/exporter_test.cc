@@ -231,8 +231,15 @@ TEST_F(ExporterTest, StatusPageIsHtmlWithEscapedDatabaseStrings) {
   HttpResponse res = app->router().Serve(Get("/"));
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.content_type, "text/html; charset=utf-8");
-  EXPECT_THAT(res.body, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  EXPECT_THAT(res.body, HasSubstr("\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"));
   EXPECT_THAT(res.body, Not(HasSubstr("<script>alert")));
+  // The page embeds what /api/v1/status answers (same fake clock, same poll).
+  const std::string open = "<script id=\"initial-status\" type=\"application/json\">";
+  const size_t start = res.body.find(open);
+  ASSERT_NE(start, std::string::npos);
+  const size_t from = start + open.size();
+  EXPECT_EQ(nlohmann::json::parse(res.body.substr(from, res.body.find('<', from) - from)),
+            nlohmann::json::parse(app->router().Serve(Get("/api/v1/status")).body));
 }
 
 TEST_F(ExporterTest, ReloadWithBadFileKeepsRunningConfig) {

@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <memory>
-#include <regex>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "web/status.h"
@@ -17,7 +19,6 @@ namespace {
 using test::AliveResult;
 using test::MakeRow;
 using test::RefusedResult;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -55,27 +56,66 @@ StatusModel ModelOf(std::shared_ptr<const Snapshot> snap,
   return BuildStatus({input}, kNow);
 }
 
+std::string Page(const StatusModel& model) {
+  return RenderStatusHtml(StatusJsonText(model), 2);
+}
+
 std::string Page(std::shared_ptr<const Snapshot> snap,
                  std::vector<FiringAlert> alerts = {}) {
-  return RenderStatusHtml(ModelOf(std::move(snap), std::move(alerts)), 2);
+  return Page(ModelOf(std::move(snap), std::move(alerts)));
 }
 
-// The msids of the node rows, top to bottom.
-std::vector<std::string> RowOrder(const std::string& page) {
-  std::vector<std::string> msids;
-  const std::regex row("<tr class=\"node\" data-msid=\"([0-9]+)\"");
-  for (auto it = std::sregex_iterator(page.begin(), page.end(), row);
-       it != std::sregex_iterator(); ++it) {
-    msids.push_back((*it)[1]);
+constexpr char kInitialStatusOpen[] =
+    "<script id=\"initial-status\" type=\"application/json\">";
+
+std::string Lower(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  return msids;
+  return text;
 }
 
-// The markup of one node's row.
-std::string RowOf(const std::string& page, const std::string& msid) {
-  const size_t start = page.find("data-msid=\"" + msid + "\"");
-  if (start == std::string::npos) return "";
-  return page.substr(start, page.find("</tr>", start) - start);
+// The text of the embedded status JSON, as the HTML parser sees it: up to the first
+// "</script" (in any case) after the opening tag.
+std::string EmbeddedJson(const std::string& page) {
+  const size_t open = page.find(kInitialStatusOpen);
+  if (open == std::string::npos) return "";
+  const size_t start = open + std::string(kInitialStatusOpen).size();
+  const size_t end = Lower(page).find("</script", start);
+  return page.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// Undoes exactly the page's five escapes (\u003c \u003e \u0026 \u2028 \u2029). A
+// backslash pair is copied whole, so "\\u003c" (a backslash and "u003c" in the data)
+// stays as it is.
+std::string UnescapeEmbedded(const std::string& text) {
+  static const std::pair<const char*, const char*> kEscapes[] = {
+      {"\\u003c", "<"},
+      {"\\u003e", ">"},
+      {"\\u0026", "&"},
+      {"\\u2028", "\xE2\x80\xA8"},
+      {"\\u2029", "\xE2\x80\xA9"}};
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    bool unescaped = false;
+    for (const auto& [escape, character] : kEscapes) {
+      if (text.compare(i, 6, escape) == 0) {
+        out += character;
+        i += 5;
+        unescaped = true;
+        break;
+      }
+    }
+    if (!unescaped) {
+      out += text.substr(i, 2);
+      ++i;
+    }
+  }
+  return out;
 }
 
 size_t Count(const std::string& text, const std::string& what) {
@@ -87,15 +127,86 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
-TEST(StatusPageTest, DatabaseStringsAreEscaped) {
+size_t CountIgnoringCase(const std::string& text, const std::string& lower_what) {
+  return Count(Lower(text), lower_what);
+}
+
+// A model with every part the page draws: nodes of several verdicts, NULL fields, an
+// alert, peers, a second target whose database is down.
+StatusModel RichModel() {
+  NodeStatus lying = Node(42, Verdict::kUpNotRunning);
+  lying.row.runid = 1699999000123;
+  lying.clock_offset_seconds = 30.25;
+  lying.probe = RefusedResult(0.0015);
+  lying.probe_address = "127.0.0.1:8250";
+  lying.probe_loopback = true;
+  lying.restarts = 3;
+  lying.row.alert_count = 2;
+  NodeStatus nulls = Node(7, Verdict::kUnknown, std::nullopt);
+  nulls.row.name.reset();
+  nulls.row.version.reset();
+  nulls.row.last_update_unix.reset();
+  nulls.probe.reset();
+  auto snap = UpSnapshot({Node(1, Verdict::kOk), nulls, lying});
+  snap->peers_available = true;
+  snap->peers = {{1, "ms1", 42, "ms42", "Down", 7}, {42, "ms42", 1, "ms1", "Up", 1}};
+  FiringAlert alert;
+  alert.alertname = "CloudStackMgmtServerUpNotRunning";
+  alert.severity = "critical";
+  alert.msid = "42";
+  alert.name = "ms42";
+  alert.labels = {{"target", "prod"}, {"msid", "42"}};
+  alert.annotations = {{"summary", "ms42 claims Up but is not running"}};
+  alert.active_since_unix = kNow - 125;
+
+  RunningTarget prod;
+  prod.name = "prod";
+  prod.is_default = true;
+  prod.snapshot = snap;
+  prod.db_up_since_unix = kNow - 3600;
+  prod.alerts = {alert};
+  auto down = std::make_shared<Snapshot>();
+  down->polled = true;
+  down->last_error = "Can't connect to server on '10.2.0.5' (111)";
+  down->db_down_since_unix = kNow - 90;
+  down->last_poll_unix = kNow - 1;
+  RunningTarget staging;
+  staging.name = "staging";
+  staging.snapshot = down;
+  StatusModel model = BuildStatus({prod, staging}, kNow);
+  model.config_reload_success_unix = kNow - 60;
+  return model;
+}
+
+TEST(StatusPageTest, EmbedsTheStatusJsonExactly) {
+  const StatusModel model = RichModel();
+  const std::string embedded = EmbeddedJson(Page(model));
+  ASSERT_FALSE(embedded.empty());
+  // Byte for byte the body of /api/v1/status once the five escapes are undone...
+  EXPECT_EQ(UnescapeEmbedded(embedded), StatusJsonText(model));
+  // ...and, as any JSON parser reads it, the same value.
+  EXPECT_EQ(nlohmann::json::parse(embedded), StatusJson(model));
+  // The NULL state "<NULL>" is data, so even it is escaped.
+  EXPECT_THAT(embedded, HasSubstr("\"state\":\"\\u003cNULL\\u003e\""));
+}
+
+TEST(StatusPageTest, DatabaseStringsCannotBreakOut) {
+  const std::string breakout = "</script><img src=x onerror=alert(1)>";
+  const std::string separators = "line\xE2\x80\xA8separator\xE2\x80\xA9paragraph";
   NodeStatus script = Node(1, Verdict::kOk);
-  script.row.name = "<script>alert(1)</script>";
-  NodeStatus quotes = Node(2, Verdict::kOk);
-  quotes.row.name = "a & \"b\" 'c'";
+  script.row.name = breakout;
+  NodeStatus lines = Node(2, Verdict::kOk);
+  lines.row.name = separators;
+  lines.row.version = "<!--";
+  NodeStatus quotes = Node(3, Verdict::kOk);
+  quotes.row.name = "a & \"b\" 'c' &lt; \\u003c";
   quotes.row.version = "<img src=x onerror=alert(2)>";
   quotes.row.state = "Up\"><b>";
-  auto snap = UpSnapshot({script, quotes});
-  snap->target = "prod";
+  NodeStatus shouting = Node(4, Verdict::kOk);
+  shouting.row.name = "</SCRIPT ><script>alert(4)</script>";
+  auto snap = UpSnapshot({script, lines, quotes, shouting});
+  snap->peers_available = true;
+  snap->peers = {{1, "ms1", 2, "<b>ms2</b>", "Down", 7}};
   RunningTarget input;
   input.name = "<i>prod</i>";
   input.snapshot = snap;
@@ -104,43 +215,67 @@ TEST(StatusPageTest, DatabaseStringsAreEscaped) {
   alert.severity = "critical\" onclick=\"x";
   alert.name = "</td><script>alert(3)</script>";
   input.alerts = {alert};
-  const std::string page = RenderStatusHtml(BuildStatus({input}, kNow), 2);
+  const StatusModel model = BuildStatus({input}, kNow);
+  const std::string page = Page(model);
 
-  EXPECT_THAT(page,
-              HasSubstr("<td class=\"name\">&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
-  EXPECT_THAT(page,
-              HasSubstr("<td class=\"name\">a &amp; &quot;b&quot; &#39;c&#39;</td>"));
-  EXPECT_THAT(page, HasSubstr("&lt;img src=x onerror=alert(2)&gt;"));
-  EXPECT_THAT(page, HasSubstr("<td class=\"state\">Up&quot;&gt;&lt;b&gt;</td>"));
-  EXPECT_THAT(page, HasSubstr("data-target=\"&lt;i&gt;prod&lt;/i&gt;\""));
-  EXPECT_THAT(page, HasSubstr("&lt;/td&gt;&lt;script&gt;alert(3)&lt;/script&gt;"));
-  EXPECT_THAT(page, HasSubstr("critical&quot; onclick=&quot;x"));
-  // An unknown severity never becomes a class name of its own.
-  EXPECT_THAT(page, HasSubstr("<tr class=\"sev-other\">"));
-  // The page's own script is the only one, and no markup came from the data.
-  EXPECT_EQ(Count(page, "<script"), 1u);
+  // The page's two script elements (the data and the renderer) are the only ones,
+  // and each ends once: nothing from the data ended the JSON's element early.
+  EXPECT_EQ(CountIgnoringCase(page, "<script"), 2u);
+  EXPECT_EQ(CountIgnoringCase(page, "</script"), 2u);
   EXPECT_THAT(page, Not(HasSubstr("<img")));
   EXPECT_THAT(page, Not(HasSubstr("<i>")));
   EXPECT_THAT(page, Not(HasSubstr("<b>")));
+  EXPECT_THAT(page, Not(HasSubstr("<!--")));
+  EXPECT_THAT(page, Not(HasSubstr("\xE2\x80\xA8")));
+  EXPECT_THAT(page, Not(HasSubstr("\xE2\x80\xA9")));
+  const std::string embedded = EmbeddedJson(page);
+  EXPECT_EQ(embedded.find_first_of("<>&"), std::string::npos) << embedded;
+  EXPECT_THAT(embedded, HasSubstr("\\u003c/script\\u003e\\u003cimg src=x "
+                                  "onerror=alert(1)\\u003e"));
+  EXPECT_THAT(embedded, HasSubstr("line\\u2028separator\\u2029paragraph"));
+
+  // And every string still arrives whole, exactly as the database holds it.
+  EXPECT_EQ(UnescapeEmbedded(embedded), StatusJsonText(model));
+  const nlohmann::json json = nlohmann::json::parse(embedded);
+  const nlohmann::json& target = json["targets"][0];
+  EXPECT_EQ(target["name"], "<i>prod</i>");
+  EXPECT_EQ(target["nodes"][0]["name"], breakout);
+  EXPECT_EQ(target["nodes"][1]["name"], separators);
+  EXPECT_EQ(target["nodes"][1]["version"], "<!--");
+  EXPECT_EQ(target["nodes"][2]["name"], "a & \"b\" 'c' &lt; \\u003c");
+  EXPECT_EQ(target["nodes"][2]["state"], "Up\"><b>");
+  EXPECT_EQ(target["nodes"][3]["name"], "</SCRIPT ><script>alert(4)</script>");
+  EXPECT_EQ(target["alerts"][0]["severity"], "critical\" onclick=\"x");
+  EXPECT_EQ(target["peers"][0]["peer_name"], "<b>ms2</b>");
 }
 
-TEST(StatusPageTest, WorstVerdictFirstAndMsidOrderAmongEquals) {
-  const std::string page = Page(UpSnapshot({
-      Node(1, Verdict::kOk),
-      Node(2, Verdict::kUpUnreachable),
-      Node(3, Verdict::kUpNotRunning),
-      Node(4, Verdict::kOk),
-      Node(5, Verdict::kDownButRunning, "Down"),
-      Node(6, Verdict::kUpHeartbeatStale),
-      Node(7, Verdict::kUnknown),
-      Node(8, Verdict::kUpNotRunning),
-  }));
-  EXPECT_THAT(RowOrder(page), ElementsAre("3", "8", "6", "2", "5", "7", "1", "4"));
-  EXPECT_THAT(RowOf(page, "3"), HasSubstr("data-verdict=\"up_not_running\""));
-  // Colour and word: the class colours the cell, the text says it.
-  EXPECT_THAT(RowOf(page, "3"),
-              HasSubstr("<td class=\"verdict v-up_not_running\">up_not_running</td>"));
-  EXPECT_THAT(RowOf(page, "1"), HasSubstr("<td class=\"verdict v-ok\">ok</td>"));
+TEST(StatusPageTest, InvalidUtf8IsReplacedAsInTheApi) {
+  NodeStatus node = Node(1, Verdict::kOk);
+  node.row.name = std::string("ms\xFF\xE2\x80");
+  const StatusModel model = ModelOf(UpSnapshot({node}));
+  const std::string embedded = EmbeddedJson(Page(model));
+  EXPECT_EQ(UnescapeEmbedded(embedded), StatusJsonText(model));
+  EXPECT_EQ(nlohmann::json::parse(embedded)["targets"][0]["nodes"][0]["name"],
+            "ms\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(StatusPageTest, TheServerDrawsNoData) {
+  // One renderer: the exporter serves the shell and the JSON, the script draws rows.
+  const std::string page = Page(RichModel());
+  for (const char* drawn : {"<section", "<table", "<tr", "<td", "<th", "<h2"}) {
+    EXPECT_THAT(page, Not(HasSubstr(drawn))) << drawn;
+  }
+  EXPECT_THAT(page, HasSubstr("<main id=\"targets\"></main>"));
+  for (const char* slot : {"<span id=\"version\"></span>", "<span id=\"reload\"></span>",
+                           "<span id=\"generated\"></span>"}) {
+    EXPECT_THAT(page, HasSubstr(slot));
+  }
+  // The data is in the page once, in its JSON.
+  EXPECT_EQ(Count(page, "ms42"), Count(StatusJsonText(RichModel()), "ms42"));
+  // Without JavaScript nothing draws the data, and the page says so.
+  EXPECT_THAT(page, HasSubstr("<span id=\"live\" class=\"bad\">static: JavaScript is "
+                              "off, and this page draws itself with it; the same data "
+                              "is at api/v1/status</span>"));
 }
 
 TEST(StatusPageTest, ScriptSortsWithTheSameRanks) {
@@ -152,146 +287,10 @@ TEST(StatusPageTest, ScriptSortsWithTheSameRanks) {
   }
 }
 
-TEST(StatusPageTest, NullFieldsAreShownAsSuch) {
-  NodeStatus node = Node(1, Verdict::kUpNotRunning, std::nullopt);
-  node.row.name.reset();
-  node.row.version.reset();
-  node.row.last_update_unix.reset();
-  node.raw_age_seconds = 0;
-  node.silence_seconds = 0;
-  node.probe.reset();  // probing off
-  node.row.runid = 0;
-  const std::string row = RowOf(Page(UpSnapshot({node})), "1");
-  EXPECT_THAT(row, HasSubstr("<td class=\"name\"></td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"state\">&lt;NULL&gt;</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"age\">never</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"silence\">never</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"offset\">-</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"probe\">off</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"address\">-</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"version\"></td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"started\">-</td>"));
-}
-
-TEST(StatusPageTest, NodeColumns) {
-  NodeStatus node = Node(42, Verdict::kUpNotRunning);
-  node.row.runid = 1699999000123;  // the JVM started 1000 s before kNow
-  node.raw_age_seconds = 125.5;
-  node.silence_seconds = 95.25;
-  node.clock_offset_seconds = 30.25;
-  node.probe = RefusedResult(0.0015);
-  node.probe_address = "127.0.0.1:8250";
-  node.probe_loopback = true;
-  node.restarts = 3;
-  node.row.alert_count = 2;
-  const std::string row = RowOf(Page(UpSnapshot({node})), "42");
-  EXPECT_THAT(row, HasSubstr("<td class=\"name\">ms42</td><td class=\"msid\">42</td>"
-                             "<td class=\"state\">Up</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"age\">2m 05s</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"silence\">1m 35s</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"offset\">+30s</td>"));
-  EXPECT_THAT(
-      row,
-      HasSubstr("<td class=\"probe p-failed\">failed 1.5 ms: connection refused</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"address\">127.0.0.1:8250 (loopback)</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"version\">4.20.0.0</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"started\">2023-11-14 21:56:40 UTC</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"restarts\">3</td>"));
-  EXPECT_THAT(row, HasSubstr("<td class=\"alert_count\">2</td>"));
-
-  NodeStatus fast = Node(43, Verdict::kOk);
-  fast.clock_offset_seconds = -0.3;
-  const std::string ok_row = RowOf(Page(UpSnapshot({fast})), "43");
-  EXPECT_THAT(ok_row, HasSubstr("<td class=\"age\">2.0s</td>"));
-  EXPECT_THAT(ok_row, HasSubstr("<td class=\"offset\">-0.3s</td>"));
-  EXPECT_THAT(ok_row, HasSubstr("<td class=\"probe p-ok\">ok 0.4 ms</td>"));
-}
-
-TEST(StatusPageTest, DatabaseReachableAndLastPoll) {
-  const std::string page =
-      Page(UpSnapshot({Node(1, Verdict::kOk), Node(2, Verdict::kOk)}));
-  EXPECT_THAT(page, HasSubstr("<p class=\"db up\">Database reachable since "
-                              "2023-11-14 21:13:20 UTC (1h 00m).</p>"));
-  EXPECT_THAT(page,
-              HasSubstr("Last poll 2023-11-14 22:13:19 UTC (1.0s ago), took 0.012 s. "
-                        "2 of 2 nodes claim running and are ok."));
-  EXPECT_THAT(page, HasSubstr("<small class=\"default\"> (default target)</small>"));
-}
-
-TEST(StatusPageTest, DatabaseDownShowsSinceWhenAndFrozenNodes) {
-  auto snap = UpSnapshot({Node(1, Verdict::kOk)});
-  snap->up = false;
-  snap->last_error = "Can't connect to server on '127.0.0.1' (111)";
-  snap->db_down_since_unix = kNow - 90;
-  snap->last_success_unix = kNow - 91;
-  const std::string page = Page(snap);
-  EXPECT_THAT(page,
-              HasSubstr("<p class=\"db down\">Database UNREACHABLE since "
-                        "2023-11-14 22:11:50 UTC (1m 30s). Error: Can&#39;t connect "
-                        "to server on &#39;127.0.0.1&#39; (111)</p>"));
-  EXPECT_THAT(page, HasSubstr("frozen as of the last successful poll, "
-                              "2023-11-14 22:11:49 UTC (1m 31s ago)"));
-  EXPECT_THAT(RowOrder(page), ElementsAre("1"));
-}
-
-TEST(StatusPageTest, NeverReadAndNotPolledTargets) {
-  auto never = std::make_shared<Snapshot>();
-  never->polled = true;
-  never->last_error = "connection refused";
-  never->last_poll_unix = kNow - 1;
-  std::string page = Page(never);
-  EXPECT_THAT(page, HasSubstr("Database UNREACHABLE. Error: connection refused"));
-  EXPECT_THAT(page, HasSubstr("Never read since the exporter started: no verdicts."));
-  EXPECT_THAT(RowOrder(page), ElementsAre());
-
-  page = Page(nullptr);
-  EXPECT_THAT(page, HasSubstr("Database not read yet"));
-  EXPECT_THAT(page, HasSubstr("No poll finished yet."));
-}
-
-TEST(StatusPageTest, NoWorkingNodeIsFlagged) {
-  const std::string page = Page(UpSnapshot({Node(1, Verdict::kUpNotRunning)}));
-  EXPECT_THAT(page, HasSubstr("<p class=\"poll bad\">"));
-  EXPECT_THAT(page, HasSubstr("0 of 1 nodes claim running and are ok."));
-}
-
-TEST(StatusPageTest, FiringAlertsWithTheirAge) {
-  FiringAlert alert;
-  alert.alertname = "CloudStackMgmtServerUpNotRunning";
-  alert.severity = "critical";
-  alert.msid = "3";
-  alert.name = "ms3";
-  alert.active_since_unix = kNow - 125;
-  std::string page = Page(UpSnapshot({Node(3, Verdict::kUpNotRunning)}), {alert});
-  EXPECT_THAT(page,
-              HasSubstr("<tr class=\"sev-critical\"><td class=\"alertname\">"
-                        "CloudStackMgmtServerUpNotRunning</td><td class=\"severity\">"
-                        "critical</td><td class=\"name\">ms3</td><td class=\"msid\">3"
-                        "</td><td class=\"since\">2023-11-14 22:11:15 UTC</td>"
-                        "<td class=\"for\">2m 05s</td></tr>"));
-  EXPECT_THAT(page, Not(HasSubstr("<p class=\"none\">No alert firing.")));
-
-  page = Page(UpSnapshot({Node(3, Verdict::kOk)}));
-  EXPECT_THAT(page, HasSubstr("<p class=\"none\">No alert firing.</p>"));
-  EXPECT_THAT(page, Not(HasSubstr("<table class=\"alerts\">")));
-}
-
-TEST(StatusPageTest, HowNodesSeeTheirPeers) {
+TEST(StatusPageTest, HowNodesSeeTheirPeersInTheJson) {
   auto snap = UpSnapshot({Node(1, Verdict::kOk), Node(2, Verdict::kUpNotRunning)});
-  std::string page = Page(snap);
-  EXPECT_THAT(page, HasSubstr("Not available: mshost_peer was not read."));
-
   snap->peers_available = true;
-  EXPECT_THAT(Page(snap), HasSubstr("No peer rows."));
-
   snap->peers = {{1, "ms1", 2, "<b>ms2</b>", "Down", 7}, {2, "ms2", 1, "ms1", "Up", 1}};
-  page = Page(snap);
-  EXPECT_THAT(page, HasSubstr("<tr class=\"peer bad\"><td class=\"name\">ms1</td>"
-                              "<td class=\"msid\">1</td><td class=\"peer-name\">"
-                              "&lt;b&gt;ms2&lt;/b&gt;</td><td class=\"peer-msid\">2</td>"
-                              "<td class=\"state\">Down</td></tr>"));
-  EXPECT_THAT(page, HasSubstr("<tr class=\"peer\"><td class=\"name\">ms2</td>"));
-
   nlohmann::json json = StatusJson(ModelOf(snap));
   const nlohmann::json& target = json["targets"][0];
   EXPECT_EQ(target["peers_available"], true);
@@ -304,21 +303,14 @@ TEST(StatusPageTest, HowNodesSeeTheirPeers) {
                                                 {"state", "Down"}}));
 }
 
-TEST(StatusPageTest, ConfigReloadStatus) {
+TEST(StatusPageTest, ConfigReloadStatusInTheJson) {
   StatusModel model = ModelOf(UpSnapshot({}));
   model.config_reload_success_unix = kNow - 60;
-  EXPECT_THAT(RenderStatusHtml(model, 2),
-              HasSubstr("<span id=\"reload\" class=\"\">configuration loaded "
-                        "2023-11-14 22:12:20 UTC</span>"));
   nlohmann::json json = StatusJson(model);
   EXPECT_EQ(json["config"]["last_reload_successful"], true);
   EXPECT_EQ(json["config"]["last_reload_success"], kNow - 60);
 
   model.config_reload_ok = false;
-  EXPECT_THAT(
-      RenderStatusHtml(model, 2),
-      HasSubstr("<span id=\"reload\" class=\"bad\">last reload FAILED (see the "
-                "log): running the configuration loaded 2023-11-14 22:12:20 UTC"));
   EXPECT_EQ(StatusJson(model)["config"]["last_reload_successful"], false);
 }
 
@@ -335,7 +327,10 @@ TEST(StatusPageTest, SelfContainedAndUpdatesInPlace) {
        {"http://", "https://", "src=", "href=", "\"//", "'//", "url(", "@import"}) {
     EXPECT_THAT(page, Not(HasSubstr(external))) << external;
   }
-  // Refreshes by fetching the JSON, not by reloading the page.
+  // Draws the embedded JSON at once, then refreshes by fetching the JSON, not by
+  // reloading the page.
+  EXPECT_THAT(page, HasSubstr("JSON.parse(document.getElementById(\"initial-status\")"
+                              ".textContent)"));
   EXPECT_THAT(page, Not(HasSubstr("http-equiv")));
   EXPECT_THAT(page, Not(HasSubstr("location.reload")));
   EXPECT_THAT(page, HasSubstr("fetch(\"api/v1/status\""));
@@ -345,12 +340,7 @@ TEST(StatusPageTest, SelfContainedAndUpdatesInPlace) {
   EXPECT_THAT(page, Not(HasSubstr("outerHTML")));
   EXPECT_THAT(page, Not(HasSubstr("insertAdjacentHTML")));
   EXPECT_THAT(page, Not(HasSubstr("document.write")));
-}
-
-TEST(StatusPageTest, ShowsExporterVersionAndDataTime) {
-  const std::string page = Page(UpSnapshot({}));
-  EXPECT_THAT(page, HasSubstr("<span id=\"version\">" MSX_VERSION "</span>"));
-  EXPECT_THAT(page, HasSubstr("<span id=\"generated\">2023-11-14 22:13:20 UTC</span>"));
+  EXPECT_THAT(page, Not(HasSubstr("eval(")));
 }
 
 }  // namespace
