@@ -28,16 +28,14 @@ int Rank(CheckCode code) {
 }
 
 CheckCode CodeOf(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kOk:
+  switch (LevelOf(verdict)) {
+    case VerdictLevel::kOk:
       return CheckCode::kOk;
-    case Verdict::kUpHeartbeatStale:
-    case Verdict::kUpUnreachable:
-    case Verdict::kDownButRunning:
+    case VerdictLevel::kWarning:
       return CheckCode::kWarning;
-    case Verdict::kUpNotRunning:
+    case VerdictLevel::kCritical:
       return CheckCode::kCritical;
-    case Verdict::kUnknown:
+    case VerdictLevel::kUnknown:
       return CheckCode::kUnknown;
   }
   return CheckCode::kUnknown;

@@ -1,30 +1,39 @@
 #include "model/verdict.h"
 
 namespace msx {
+namespace {
 
-const char* VerdictName(Verdict v) {
-  switch (v) {
-    case Verdict::kOk: return "ok";
-    case Verdict::kUpNotRunning: return "up_not_running";
-    case Verdict::kUpHeartbeatStale: return "up_heartbeat_stale";
-    case Verdict::kUpUnreachable: return "up_unreachable";
-    case Verdict::kDownButRunning: return "down_but_running";
-    case Verdict::kUnknown: return "unknown";
+// Everything there is to know about a verdict outside judge/, in one row each.
+struct VerdictFacts {
+  Verdict verdict;
+  const char* name;
+  int severity_rank;  // 0 = worst
+  VerdictLevel level;
+};
+
+constexpr VerdictFacts kVerdicts[] = {
+    {Verdict::kUpNotRunning, "up_not_running", 0, VerdictLevel::kCritical},
+    {Verdict::kUpHeartbeatStale, "up_heartbeat_stale", 1, VerdictLevel::kWarning},
+    {Verdict::kUpUnreachable, "up_unreachable", 2, VerdictLevel::kWarning},
+    {Verdict::kDownButRunning, "down_but_running", 3, VerdictLevel::kWarning},
+    {Verdict::kUnknown, "unknown", 4, VerdictLevel::kUnknown},
+    {Verdict::kOk, "ok", 5, VerdictLevel::kOk},
+};
+
+const VerdictFacts& FactsOf(Verdict v) {
+  for (const VerdictFacts& facts : kVerdicts) {
+    if (facts.verdict == v) return facts;
   }
-  return "unknown";
+  return kVerdicts[4];  // unknown
 }
 
-int VerdictSeverityRank(Verdict v) {
-  switch (v) {
-    case Verdict::kUpNotRunning: return 0;
-    case Verdict::kUpHeartbeatStale: return 1;
-    case Verdict::kUpUnreachable: return 2;
-    case Verdict::kDownButRunning: return 3;
-    case Verdict::kUnknown: return 4;
-    case Verdict::kOk: return 5;
-  }
-  return 4;
-}
+}  // namespace
+
+const char* VerdictName(Verdict v) { return FactsOf(v).name; }
+
+int VerdictSeverityRank(Verdict v) { return FactsOf(v).severity_rank; }
+
+VerdictLevel LevelOf(Verdict v) { return FactsOf(v).level; }
 
 bool ClaimsRunning(const std::optional<std::string>& state) {
   return !state.has_value() || *state != "Down";

@@ -24,10 +24,14 @@ inline constexpr Verdict kAllVerdicts[] = {
     Verdict::kOk,          Verdict::kUpNotRunning,   Verdict::kUpHeartbeatStale,
     Verdict::kUpUnreachable, Verdict::kDownButRunning, Verdict::kUnknown};
 
+// How bad a verdict is for a person on call (`check` maps it to Nagios codes).
+enum class VerdictLevel { kOk, kWarning, kCritical, kUnknown };
+
 // The public name: "ok", "up_not_running", ...
 const char* VerdictName(Verdict v);
 // Worst first, for sorting pages: up_not_running is the worst.
 int VerdictSeverityRank(Verdict v);
+VerdictLevel LevelOf(Verdict v);
 
 // "claims running": every state but exactly "Down", NULL and unknown states included.
 bool ClaimsRunning(const std::optional<std::string>& state);
