@@ -4,7 +4,6 @@
 // character but '=', ':', '{', space and newline after an option name's first one.
 #include <malloc.h>
 #include <pthread.h>
-#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -49,8 +48,9 @@ int Serve(const Flags& flags) {
 
   std::optional<msx::Config> config = msx::LoadServerConfig(flags.config_file, std::cerr);
   if (!config) return msx::kExitBadConfig;
-  spdlog::info("starting mshost_exporter version={} revision={} config={}", MSX_VERSION,
-               msx::BuildRevision(), msx::LogQuote(flags.config_file));
+  msx::LogInfo("starting mshost_exporter", {{"version", MSX_VERSION},
+                                            {"revision", msx::BuildRevision()},
+                                            {"config", flags.config_file}});
 
   msx::SystemClock clock;
   msx::App app(std::move(*config),
@@ -67,13 +67,13 @@ int Serve(const Flags& flags) {
     int received = 0;
     sigwait(&signals, &received);
     if (received != SIGHUP) break;
-    spdlog::info("reloading configuration signal=SIGHUP");
+    msx::LogInfo("reloading configuration", {{"signal", "SIGHUP"}});
     app.Reload();
   }
-  spdlog::info("stopping");
+  msx::LogInfo("stopping");
   // A poll stuck in a database call must not hold the exit past 2 s.
   if (!app.Stop(1.5)) {
-    spdlog::warn("a poll is still running; exiting without waiting for it");
+    msx::LogWarn("a poll is still running; exiting without waiting for it");
     std::_Exit(0);
   }
   return 0;

@@ -1,7 +1,5 @@
 #include "app/app.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <future>
 #include <thread>
@@ -168,13 +166,15 @@ void App::WarnLoopbackProbes(const std::string& target, const Snapshot& snapshot
     std::lock_guard<std::mutex> lock(warned_mu_);
     if (!warned_loopback_.insert(target).second) return;
   }
-  spdlog::warn(
+  LogWarn(
       "nodes are probed at a loopback address: from another host that probes the wrong "
       "machine; set probe.address or probe.overrides (the /metrics series "
-      "cloudstack_mshost_probe_target_info{{loopback=\"true\"}} lists them all) "
-      "target={} nodes={} first_msid={} first_name={} first_address={}",
-      LogQuote(target), count, first->row.msid, LogQuote(first->row.name.value_or("")),
-      LogQuote(first->probe_address));
+      "cloudstack_mshost_probe_target_info{loopback=\"true\"} lists them all)",
+      {{"target", target},
+       {"nodes", count},
+       {"first_msid", first->row.msid},
+       {"first_name", first->row.name.value_or("")},
+       {"first_address", first->probe_address}});
 }
 
 // The built-in evaluator's firing alerts of one target.
@@ -204,13 +204,14 @@ bool App::Serve(std::string* error) {
   options.log_error = [this](const std::string& message) {
     uint64_t held_back = 0;
     if (!http_error_throttle_.Allow(&held_back)) return;
-    spdlog::warn("http server error error={} similar_errors_not_logged={}",
-                 LogQuote(message), held_back);
+    LogWarn("http server error",
+            {{"error", message}, {"similar_errors_not_logged", held_back}});
   };
   std::shared_ptr<HttpServer> server = StartHttpServer(options, router_, error);
   if (!server) return false;
-  spdlog::info("listening address={} port={} tls={}", LogQuote(options.listen_address),
-               server->port(), server->tls());
+  LogInfo("listening", {{"address", options.listen_address},
+                        {"port", server->port()},
+                        {"tls", server->tls()}});
   std::lock_guard<std::mutex> lock(mu_);
   server_ = std::move(server);
   return true;
@@ -226,13 +227,13 @@ ReloadResult App::Reload() {
   if (stopped_) return {false, "the exporter is stopping"};
   ConfigResult loaded = LoadConfig(options_.config_file);
   for (const std::string& warning : loaded.warnings) {
-    spdlog::warn("configuration warning detail={}", LogQuote(warning));
+    LogWarn("configuration warning", {{"detail", warning}});
   }
   if (!loaded.config) {
     std::string message;
     for (const ConfigError& e : loaded.errors) {
-      spdlog::error("reload failed, keeping the running configuration error={}",
-                    LogQuote(e.ToString()));
+      LogError("reload failed, keeping the running configuration",
+               {{"error", e.ToString()}});
       message += e.ToString() + "\n";
     }
     std::lock_guard<std::mutex> state_lock(mu_);
@@ -260,7 +261,7 @@ ReloadResult App::Reload() {
     fresh->targets.push_back(std::move(kept));
   }
   if (ListenAddressOf(options_, config) != ListenAddressOf(options_, old->config)) {
-    spdlog::warn("web.listen_address changed; restart the exporter to apply it");
+    LogWarn("web.listen_address changed; restart the exporter to apply it");
   }
   fresh->config = std::move(config);
   {
@@ -279,8 +280,9 @@ ReloadResult App::Reload() {
     if (fresh->Find(run->config.name) != run.get()) retired.push_back(run);
   }
   StopPollers(retired);
-  spdlog::info("configuration reloaded file={} targets={} replaced={}",
-               LogQuote(options_.config_file), fresh->targets.size(), retired.size());
+  LogInfo("configuration reloaded", {{"file", options_.config_file},
+                                     {"targets", fresh->targets.size()},
+                                     {"replaced", retired.size()}});
   return {true, "configuration reloaded"};
 }
 
