@@ -5,7 +5,6 @@
 // character but '=', ':', '{', space and newline after an option name's first one.
 #include <malloc.h>
 #include <pthread.h>
-#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -51,8 +50,9 @@ int Serve(const Flags& flags) {
 
   std::optional<msx::Config> config = msx::LoadServerConfig(flags.config_file, std::cerr);
   if (!config) return msx::kExitBadConfig;
-  spdlog::info("starting mshost_exporter version={} revision={} config={}", MSX_VERSION,
-               msx::BuildRevision(), msx::LogQuote(flags.config_file));
+  msx::LogInfo("starting mshost_exporter", {{"version", MSX_VERSION},
+                                            {"revision", msx::BuildRevision()},
+                                            {"config", flags.config_file}});
 
   msx::WebOptions web_options;
   web_options.listen_address =
@@ -74,15 +74,15 @@ int Serve(const Flags& flags) {
     int received = 0;
     sigwait(&signals, &received);
     if (received != SIGHUP) break;
-    spdlog::info("reloading configuration signal=SIGHUP");
+    msx::LogInfo("reloading configuration", {{"signal", "SIGHUP"}});
     system.Reload();
   }
-  spdlog::info("stopping");
+  msx::LogInfo("stopping");
   // The server first: no handler may run while the pollers go away. A poll stuck in
   // a database call must not hold the exit past 2 s.
   web.Stop();
   if (!system.Stop(1.5)) {
-    spdlog::warn("a poll is still running; exiting without waiting for it");
+    msx::LogWarn("a poll is still running; exiting without waiting for it");
     std::_Exit(0);
   }
   return 0;

@@ -1,10 +1,9 @@
 #include "alerting/alertmanager_api.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
+
+#include "common/time_format.h"
 
 namespace msx {
 namespace {
@@ -90,23 +89,6 @@ AlertmanagerUrl ParseAlertmanagerUrl(const std::string& base_url) {
   return url;
 }
 
-std::string FormatRfc3339(double unix_seconds) {
-  double whole = std::floor(unix_seconds);
-  int millis = static_cast<int>(std::lround((unix_seconds - whole) * 1000));
-  if (millis == 1000) {
-    whole += 1;
-    millis = 0;
-  }
-  const std::time_t t = static_cast<std::time_t>(whole);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[96];  // room for any int the format could see
-  std::snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                tm.tm_sec, millis);
-  return text;
-}
-
 std::string EncodeAlerts(const std::vector<AlertNotification>& alerts) {
   nlohmann::json body = nlohmann::json::array();
   for (const AlertNotification& alert : alerts) {
@@ -117,8 +99,8 @@ std::string EncodeAlerts(const std::vector<AlertNotification>& alerts) {
     nlohmann::json item = {
         {"labels", labels},
         {"annotations", alert.annotations},
-        {"startsAt", FormatRfc3339(alert.starts_at_unix)},
-        {"endsAt", FormatRfc3339(alert.ends_at_unix)},
+        {"startsAt", FormatRfc3339Utc(alert.starts_at_unix, 3)},
+        {"endsAt", FormatRfc3339Utc(alert.ends_at_unix, 3)},
     };
     if (!alert.generator_url.empty()) item["generatorURL"] = alert.generator_url;
     body.push_back(std::move(item));

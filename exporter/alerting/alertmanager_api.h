@@ -23,9 +23,6 @@ struct AlertmanagerUrl {
 
 AlertmanagerUrl ParseAlertmanagerUrl(const std::string& base_url);
 
-// "2023-11-14T22:13:20.123Z": RFC 3339 in UTC with milliseconds.
-std::string FormatRfc3339(double unix_seconds);
-
 // The body of POST /api/v2/alerts: a JSON array of {labels, annotations, startsAt,
 // endsAt, generatorURL}. Labels with an empty value are left out (Prometheus treats
 // them as absent); invalid UTF-8 from the database becomes U+FFFD.

@@ -1,7 +1,6 @@
 #include "alerting/notifier.h"
 
 #include <curl/curl.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <deque>
@@ -55,10 +54,8 @@ class AlertmanagerNotifier::Sender {
          std::atomic<uint64_t>* dropped)
       : options_(options), url_(std::move(url)), dropped_(dropped) {
     if (!url_.ok) {
-      spdlog::error(
-          "Alertmanager URL unusable, alerts to it count as errors alertmanager={} "
-          "error={}",
-          url_.label, url_.error);
+      LogError("Alertmanager URL unusable, alerts to it count as errors",
+               {{"alertmanager", url_.label}, {"error", url_.error}});
       return;
     }
     thread_ = std::thread([this] { Run(); });
@@ -89,10 +86,8 @@ class AlertmanagerNotifier::Sender {
     }
     if (dropped > 0) {
       *dropped_ += dropped;
-      spdlog::warn(
-          "Alertmanager queue full, dropped the oldest alerts alertmanager={} "
-          "dropped={}",
-          url_.label, dropped);
+      LogWarn("Alertmanager queue full, dropped the oldest alerts",
+              {{"alertmanager", url_.label}, {"dropped", dropped}});
     }
     work_cv_.notify_one();
   }
@@ -158,7 +153,7 @@ class AlertmanagerNotifier::Sender {
   void NoteResult(const PostResult& result, size_t alerts) {
     if (result.ok) {
       if (!logged_problem_.empty()) {
-        spdlog::info("Alertmanager reachable again alertmanager={}", url_.label);
+        LogInfo("Alertmanager reachable again", {{"alertmanager", url_.label}});
       }
       logged_problem_.clear();
       return;
@@ -166,15 +161,16 @@ class AlertmanagerNotifier::Sender {
     const bool known = result.problem == logged_problem_;
     logged_problem_ = result.problem;
     if (known) {
-      spdlog::debug(
-          "cannot send alerts to Alertmanager alertmanager={} alerts={} error={}",
-          url_.label, alerts, LogQuote(result.error));
+      LogDebug(
+          "cannot send alerts to Alertmanager",
+          {{"alertmanager", url_.label}, {"alerts", alerts}, {"error", result.error}});
       return;
     }
-    spdlog::warn(
-        "cannot send alerts to Alertmanager alertmanager={} alerts={} retried={} "
-        "error={}",
-        url_.label, alerts, result.retryable ? "yes" : "no", LogQuote(result.error));
+    LogWarn("cannot send alerts to Alertmanager",
+            {{"alertmanager", url_.label},
+             {"alerts", alerts},
+             {"retried", result.retryable ? "yes" : "no"},
+             {"error", result.error}});
   }
 
   PostResult Post(CURL* curl, const std::string& body) {
@@ -260,8 +256,8 @@ AlertmanagerNotifier::AlertmanagerNotifier(AlertmanagerOptions options)
   // libcurl's global state must be set up once, before any thread uses it.
   static const CURLcode kCurlInit = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (kCurlInit != CURLE_OK) {
-    spdlog::error("libcurl failed to initialize, alerts cannot be sent error={}",
-                  curl_easy_strerror(kCurlInit));
+    LogError("libcurl failed to initialize, alerts cannot be sent",
+             {{"error", curl_easy_strerror(kCurlInit)}});
   }
   for (const std::string& url : options_.urls) {
     senders_.push_back(

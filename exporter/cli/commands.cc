@@ -1,7 +1,5 @@
 #include "cli/commands.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <thread>
 
@@ -29,7 +27,7 @@ ConfigResult LoadAndReport(const std::string& path, std::ostream& err) {
 std::optional<Config> LoadServerConfig(const std::string& path, std::ostream& err) {
   ConfigResult result = LoadConfig(path);
   for (const std::string& warning : result.warnings) {
-    spdlog::warn("configuration warning detail={}", LogQuote(warning));
+    LogWarn("configuration warning", {{"detail", warning}});
   }
   ReportErrors(result, err);
   return std::move(result.config);

@@ -1,91 +1,74 @@
 #include "common/log.h"
 
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
-#include <ctime>
+#include <mutex>
 #include <utility>
-#include <vector>
 
+#include "common/time_format.h"
 #include "common/utf8.h"
 
 namespace msx {
-namespace {
 
-struct SplitMessage {
-  std::string msg;
-  std::vector<std::pair<std::string, std::string>> fields;
+// The format travels with the logger: a body encoded for one format must never get
+// the other format's ts and level in front.
+struct LogDestination {
+  LogFormat format;
+  std::shared_ptr<spdlog::logger> logger;
 };
 
-bool IsKeyChar(char c, bool first) {
-  if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') return true;
-  return !first && (std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-');
-}
+namespace {
 
-// Length of "key" when text[pos..] starts with key=, else 0.
-size_t KeyLength(std::string_view text, size_t pos) {
-  size_t end = pos;
-  while (end < text.size() && IsKeyChar(text[end], end == pos)) ++end;
-  if (end == pos || end >= text.size() || text[end] != '=') return 0;
-  return end - pos;
-}
-
-// Reads a value at text[*pos..]: a quoted string (logfmt escapes) or a word.
-std::string ReadValue(std::string_view text, size_t* pos) {
-  std::string value;
-  size_t i = *pos;
-  if (i < text.size() && text[i] == '"') {
-    for (++i; i < text.size() && text[i] != '"'; ++i) {
-      if (text[i] == '\\' && i + 1 < text.size()) {
-        char e = text[++i];
-        value += e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
-      } else {
-        value += text[i];
-      }
-    }
-    if (i < text.size()) ++i;  // closing quote
-  } else {
-    while (i < text.size() && text[i] != ' ') value += text[i++];
-  }
-  *pos = i;
-  return value;
-}
-
-// The sentence ends where the first " key=" begins.
-SplitMessage Split(std::string_view payload) {
-  SplitMessage out;
-  size_t start = std::string_view::npos;
-  for (size_t i = 0; i < payload.size(); ++i) {
-    if ((i == 0 || payload[i - 1] == ' ') && KeyLength(payload, i) > 0) {
-      start = i;
+spdlog::level::level_enum SpdlogLevel(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
       break;
-    }
   }
-  std::string_view sentence = payload.substr(0, start);
-  while (!sentence.empty() && sentence.back() == ' ') sentence.remove_suffix(1);
-  out.msg = std::string(sentence);
-  size_t pos = start;
-  while (pos < payload.size()) {
-    if (payload[pos] == ' ') {
-      ++pos;
-      continue;
-    }
-    size_t key_len = KeyLength(payload, pos);
-    if (key_len > 0) {
-      std::string key(payload.substr(pos, key_len));
-      pos += key_len + 1;
-      out.fields.emplace_back(std::move(key), ReadValue(payload, &pos));
-    } else {
-      // A stray word: part of the previous value (an unquoted text with spaces).
-      out.fields.back().second += ' ' + ReadValue(payload, &pos);
-    }
-  }
-  return out;
+  return spdlog::level::err;
 }
 
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      break;
+  }
+  return "error";
+}
+
+// Only Log writes to the loggers, so only the four levels above arrive here.
+LogLevel FromSpdlog(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      return LogLevel::kDebug;
+    case spdlog::level::info:
+      return LogLevel::kInfo;
+    case spdlog::level::warn:
+      return LogLevel::kWarn;
+    default:
+      return LogLevel::kError;
+  }
+}
+
+// JSON's escapes, which logfmt values share. `text` is valid UTF-8 already.
 void AppendEscaped(std::string_view text, std::string* out) {
   for (char c : text) {
     switch (c) {
@@ -116,36 +99,79 @@ void AppendEscaped(std::string_view text, std::string* out) {
   }
 }
 
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  AppendEscaped(text, &out);
-  out += '"';
-  return out;
+void AppendQuoted(std::string_view text, std::string* out) {
+  *out += '"';
+  AppendEscaped(text, out);
+  *out += '"';
 }
 
-std::string FormatTimestamp(int64_t unix_ms) {
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
+// A key stays one logfmt token, reads the same in both formats and is ASCII.
+void AppendKey(std::string_view key, std::string* out) {
+  if (key.empty()) {
+    *out += '_';
+    return;
+  }
+  for (char c : key) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    *out += keep ? c : '_';
+  }
 }
 
-// Prometheus' levels: spdlog's trace and critical fold into their neighbours.
-const char* LevelName(spdlog::level::level_enum level) {
-  switch (level) {
-    case spdlog::level::trace:
-    case spdlog::level::debug:
-      return "debug";
-    case spdlog::level::info:
-      return "info";
-    case spdlog::level::warn:
-      return "warn";
-    default:
-      return "error";
+std::string DoubleText(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  char buf[32];
+  const std::to_chars_result result = std::to_chars(buf, buf + sizeof(buf), value);
+  std::string text(buf, result.ptr);
+  // "10" would read as an integer: a double shows that it is one.
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
+}
+
+// A value as text, valid UTF-8.
+std::string ValueText(const LogField::Value& value) {
+  struct Visitor {
+    std::string operator()(std::string_view text) const { return SanitizeUtf8(text); }
+    std::string operator()(int64_t number) const { return std::to_string(number); }
+    std::string operator()(uint64_t number) const { return std::to_string(number); }
+    std::string operator()(double number) const { return DoubleText(number); }
+    std::string operator()(bool flag) const { return flag ? "true" : "false"; }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+// What Log hands to spdlog: the line from msg on. Its ts and level come from
+// AppendHead, which the formatter runs.
+std::string EncodeBody(LogFormat format, std::string_view msg,
+                       std::initializer_list<LogField> fields) {
+  const bool json = format == LogFormat::kJson;
+  std::string body = json ? "\"msg\":" : "msg=";
+  AppendQuoted(SanitizeUtf8(msg), &body);
+  for (const LogField& field : fields) {
+    const std::string value = ValueText(field.value());
+    if (json) {
+      body += ",\"";
+      AppendKey(field.key(), &body);
+      body += "\":";
+      AppendQuoted(value, &body);
+    } else {
+      body += ' ';
+      AppendKey(field.key(), &body);
+      body += '=';
+      body += LogQuote(value);
+    }
+  }
+  if (json) body += '}';
+  return body;
+}
+
+void AppendHead(LogFormat format, int64_t unix_ms, LogLevel level, std::string* out) {
+  const std::string ts = FormatRfc3339Utc(static_cast<double>(unix_ms) / 1000, 3);
+  if (format == LogFormat::kJson) {
+    *out += "{\"ts\":\"" + ts + "\",\"level\":\"" + LevelName(level) + "\",";
+  } else {
+    *out += "ts=" + ts + " level=" + LevelName(level) + " ";
   }
 }
 
@@ -154,12 +180,12 @@ class LineFormatter : public spdlog::formatter {
   explicit LineFormatter(LogFormat format) : format_(format) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    int64_t unix_ms =
+    const int64_t unix_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch())
             .count();
-    std::string line =
-        FormatLogLine(format_, unix_ms, LevelName(msg.level),
-                      std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string line;
+    AppendHead(format_, unix_ms, FromSpdlog(msg.level), &line);
+    line.append(msg.payload.data(), msg.payload.size());
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }
@@ -170,6 +196,70 @@ class LineFormatter : public spdlog::formatter {
 
  private:
   const LogFormat format_;
+};
+
+// Hands each formatted line to a LogLineSink; base_sink's mutex makes it one at a time.
+class CallbackSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit CallbackSink(LogLineSink sink) : sink_(std::move(sink)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    std::string_view line(formatted.data(), formatted.size());
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    sink_(line);
+  }
+  void flush_() override {}
+
+ private:
+  const LogLineSink sink_;
+};
+
+std::shared_ptr<const LogDestination> MakeDestination(LogFormat format, LogLevel level,
+                                                      spdlog::sink_ptr sink) {
+  auto logger = std::make_shared<spdlog::logger>("mshost_exporter", std::move(sink));
+  logger->set_formatter(std::make_unique<LineFormatter>(format));
+  logger->set_level(SpdlogLevel(level));
+  return std::make_shared<const LogDestination>(
+      LogDestination{format, std::move(logger)});
+}
+
+std::shared_ptr<const LogDestination> StderrDestination(LogFormat format,
+                                                        LogLevel level) {
+  return MakeDestination(format, level,
+                         std::make_shared<spdlog::sinks::stderr_sink_mt>());
+}
+
+// The current destination. Log takes its own reference, so a destination replaced
+// while a line is on its way stays alive until that line is written.
+class CurrentDestination {
+ public:
+  static CurrentDestination& Get() {
+    // Never destroyed: threads may still log while static destructors run at exit.
+    static CurrentDestination* const current = new CurrentDestination();
+    return *current;
+  }
+
+  std::shared_ptr<const LogDestination> Load() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return destination_;
+  }
+
+  std::shared_ptr<const LogDestination> Exchange(
+      std::shared_ptr<const LogDestination> destination) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::swap(destination_, destination);
+    return destination;
+  }
+
+ private:
+  CurrentDestination()
+      : destination_(StderrDestination(LogFormat::kLogfmt, LogLevel::kInfo)) {}
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const LogDestination> destination_;  // guarded by mu_
 };
 
 }  // namespace
@@ -183,45 +273,41 @@ std::string LogQuote(std::string_view value) {
       break;
     }
   }
-  return plain ? std::string(value) : Quoted(value);
+  if (plain) return std::string(value);
+  std::string quoted;
+  AppendQuoted(value, &quoted);
+  return quoted;
 }
 
-std::string FormatLogLine(LogFormat format, int64_t unix_ms, std::string_view level,
-                          std::string_view payload) {
-  // Database text (node names, error messages) can hold any bytes; a log line must
-  // stay valid UTF-8, or a JSON log pipeline rejects it.
-  const std::string clean = SanitizeUtf8(payload);
-  SplitMessage split = Split(clean);
-  std::string ts = FormatTimestamp(unix_ms);
+void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
+  const std::shared_ptr<const LogDestination> destination =
+      CurrentDestination::Get().Load();
+  const spdlog::level::level_enum spdlog_level = SpdlogLevel(level);
+  if (!destination->logger->should_log(spdlog_level)) return;
+  const std::string body = EncodeBody(destination->format, msg, fields);
+  // The string_view overload: the body is finished text, not a format string.
+  destination->logger->log(spdlog_level, spdlog::string_view_t(body.data(), body.size()));
+}
+
+bool LogEnabled(LogLevel level) {
+  return CurrentDestination::Get().Load()->logger->should_log(SpdlogLevel(level));
+}
+
+std::string FormatLogLine(LogFormat format, int64_t unix_ms, LogLevel level,
+                          std::string_view msg, std::initializer_list<LogField> fields) {
   std::string line;
-  if (format == LogFormat::kJson) {
-    line = "{\"ts\":" + Quoted(ts) + ",\"level\":" + Quoted(level) +
-           ",\"msg\":" + Quoted(split.msg);
-    for (const auto& [key, value] : split.fields) {
-      line += ',' + Quoted(key) + ':' + Quoted(value);
-    }
-    line += '}';
-  } else {
-    line = "ts=" + ts + " level=" + std::string(level) + " msg=" + Quoted(split.msg);
-    for (const auto& [key, value] : split.fields) {
-      line += ' ' + key + '=' + LogQuote(value);
-    }
-  }
+  AppendHead(format, unix_ms, level, &line);
+  line += EncodeBody(format, msg, fields);
   return line;
-}
-
-std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format) {
-  return std::make_unique<LineFormatter>(format);
 }
 
 bool SetupLogging(const std::string& level, const std::string& format,
                   std::string* error) {
-  static const std::pair<const char*, spdlog::level::level_enum> kLevels[] = {
-      {"debug", spdlog::level::debug},
-      {"info", spdlog::level::info},
-      {"warn", spdlog::level::warn},
-      {"error", spdlog::level::err}};
-  const spdlog::level::level_enum* chosen = nullptr;
+  static const std::pair<const char*, LogLevel> kLevels[] = {{"debug", LogLevel::kDebug},
+                                                             {"info", LogLevel::kInfo},
+                                                             {"warn", LogLevel::kWarn},
+                                                             {"error", LogLevel::kError}};
+  const LogLevel* chosen = nullptr;
   for (const auto& [name, value] : kLevels) {
     if (level == name) chosen = &value;
   }
@@ -238,12 +324,14 @@ bool SetupLogging(const std::string& level, const std::string& format,
     *error = "unknown log format \"" + format + "\" (want logfmt or json)";
     return false;
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      "mshost_exporter", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_formatter(MakeLogFormatter(log_format));
-  logger->set_level(*chosen);
-  spdlog::set_default_logger(std::move(logger));
+  CurrentDestination::Get().Exchange(StderrDestination(log_format, *chosen));
   return true;
 }
+
+ScopedLogRedirect::ScopedLogRedirect(LogFormat format, LogLevel level, LogLineSink sink)
+    : previous_(CurrentDestination::Get().Exchange(MakeDestination(
+          format, level, std::make_shared<CallbackSink>(std::move(sink))))) {}
+
+ScopedLogRedirect::~ScopedLogRedirect() { CurrentDestination::Get().Exchange(previous_); }
 
 }  // namespace msx

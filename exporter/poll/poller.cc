@@ -1,9 +1,8 @@
 #include "poll/poller.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -144,18 +143,21 @@ void TargetPoller::NoteProbeResult(const NodeStatus& node) {
   std::string& noted = probe_failures_[node.row.msid];
   if (node.probe->success) {
     if (!noted.empty()) {
-      spdlog::info("probe succeeding again target={} msid={} name={} address={}",
-                   target_.name, node.row.msid, LogQuote(NameOf(node.row)),
-                   LogQuote(node.probe_address));
+      LogInfo("probe succeeding again", {{"target", target_.name},
+                                         {"msid", node.row.msid},
+                                         {"name", NameOf(node.row)},
+                                         {"address", node.probe_address}});
     }
     noted.clear();
     return;
   }
   const std::string problem = node.probe_address + " " + node.probe->error;
   if (problem == noted || !ClaimsRunning(node.row.state)) return;
-  spdlog::info("probe failing target={} msid={} name={} address={} error={}",
-               target_.name, node.row.msid, LogQuote(NameOf(node.row)),
-               LogQuote(node.probe_address), LogQuote(node.probe->error));
+  LogInfo("probe failing", {{"target", target_.name},
+                            {"msid", node.row.msid},
+                            {"name", NameOf(node.row)},
+                            {"address", node.probe_address},
+                            {"error", node.probe->error}});
   noted = problem;
 }
 
@@ -164,8 +166,10 @@ void TargetPoller::NoteProbeAddress(const NodeStatus& node, const std::string& p
   if (problem == noted) return;
   noted = problem;
   if (!problem.empty()) {
-    spdlog::warn("cannot probe node target={} msid={} name={} error={}", target_.name,
-                 node.row.msid, LogQuote(NameOf(node.row)), LogQuote(problem));
+    LogWarn("cannot probe node", {{"target", target_.name},
+                                  {"msid", node.row.msid},
+                                  {"name", NameOf(node.row)},
+                                  {"error", problem}});
   }
 }
 
@@ -180,8 +184,10 @@ uint64_t TargetPoller::CountRestart(const MshostRow& row) {
   if (!first_sight && it->second != row.runid) {
     it->second = row.runid;
     ++restarts;
-    spdlog::info("node restarted target={} msid={} name={} runid={}", target_.name,
-                 row.msid, LogQuote(NameOf(row)), row.runid);
+    LogInfo("node restarted", {{"target", target_.name},
+                               {"msid", row.msid},
+                               {"name", NameOf(row)},
+                               {"runid", row.runid}});
   }
   return restarts;
 }
@@ -241,32 +247,33 @@ void TargetPoller::LogReadOutcome(const SourceRead& read, const Snapshot& previo
   const bool was_failing = previous.polled && !previous.up;
   if (!read.ok) {
     if (!was_failing) {
-      spdlog::warn("database unreachable target={} error={}", target_.name,
-                   LogQuote(read.error));
+      LogWarn("database unreachable", {{"target", target_.name}, {"error", read.error}});
     }
     return;
   }
   if (was_failing) {
-    spdlog::info("database reachable again target={} down_seconds={:.1f}", target_.name,
-                 now_unix - previous.db_down_since_unix);
+    // Tenths are enough for an outage (docs/operations.md: down_seconds=42.0).
+    const double down_seconds =
+        std::round((now_unix - previous.db_down_since_unix) * 10) / 10;
+    LogInfo("database reachable again",
+            {{"target", target_.name}, {"down_seconds", down_seconds}});
   } else if (!previous.polled) {
-    spdlog::info("first read target={} nodes={}", target_.name, read.rows.size());
+    LogInfo("first read", {{"target", target_.name}, {"nodes", read.rows.size()}});
   }
   // An older schema has no mshost_peer; the rest of the read is good, so this is
   // not an outage, but the missing peer metrics deserve a reason.
   if (!read.peers_available && !logged_peers_missing_) {
-    spdlog::info("mshost_peer not readable, peer metrics left out target={} error={}",
-                 target_.name, LogQuote(read.peers_error));
+    LogInfo("mshost_peer not readable, peer metrics left out",
+            {{"target", target_.name}, {"error", read.peers_error}});
   } else if (read.peers_available && logged_peers_missing_) {
-    spdlog::info("mshost_peer readable again target={}", target_.name);
+    LogInfo("mshost_peer readable again", {{"target", target_.name}});
   }
   logged_peers_missing_ = !read.peers_available;
   if (read.row_errors != logged_row_errors_) {
     for (const std::string& error : read.row_errors) {
       if (std::find(logged_row_errors_.begin(), logged_row_errors_.end(), error) ==
           logged_row_errors_.end()) {
-        spdlog::warn("mshost row skipped target={} error={}", target_.name,
-                     LogQuote(error));
+        LogWarn("mshost row skipped", {{"target", target_.name}, {"error", error}});
       }
     }
     logged_row_errors_ = read.row_errors;

@@ -1,7 +1,5 @@
 #include "runtime/system.h"
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <future>
 #include <thread>
@@ -125,13 +123,15 @@ void System::WarnLoopbackProbes(const std::string& target, const Snapshot& snaps
     std::lock_guard<std::mutex> lock(warned_mu_);
     if (!warned_loopback_.insert(target).second) return;
   }
-  spdlog::warn(
+  LogWarn(
       "nodes are probed at a loopback address: from another host that probes the wrong "
       "machine; set probe.address or probe.overrides (the /metrics series "
-      "cloudstack_mshost_probe_target_info{{loopback=\"true\"}} lists them all) "
-      "target={} nodes={} first_msid={} first_name={} first_address={}",
-      LogQuote(target), count, first->row.msid, LogQuote(first->row.name.value_or("")),
-      LogQuote(first->probe_address));
+      "cloudstack_mshost_probe_target_info{loopback=\"true\"} lists them all)",
+      {{"target", target},
+       {"nodes", count},
+       {"first_msid", first->row.msid},
+       {"first_name", first->row.name.value_or("")},
+       {"first_address", first->probe_address}});
 }
 
 std::shared_ptr<const System::Running> System::running() const {
@@ -151,13 +151,13 @@ ReloadResult System::Reload() {
   if (stopped_) return {false, "the exporter is stopping"};
   ConfigResult loaded = LoadConfig(config_file_);
   for (const std::string& warning : loaded.warnings) {
-    spdlog::warn("configuration warning detail={}", LogQuote(warning));
+    LogWarn("configuration warning", {{"detail", warning}});
   }
   if (!loaded.config) {
     std::string message;
     for (const ConfigError& e : loaded.errors) {
-      spdlog::error("reload failed, keeping the running configuration error={}",
-                    LogQuote(e.ToString()));
+      LogError("reload failed, keeping the running configuration",
+               {{"error", e.ToString()}});
       message += e.ToString() + "\n";
     }
     std::lock_guard<std::mutex> state_lock(mu_);
@@ -185,7 +185,7 @@ ReloadResult System::Reload() {
     fresh->targets.push_back(std::move(kept));
   }
   if (config.listen_address != old->config.listen_address) {
-    spdlog::warn("web.listen_address changed; restart the exporter to apply it");
+    LogWarn("web.listen_address changed; restart the exporter to apply it");
   }
   fresh->config = std::move(config);
   {
@@ -204,8 +204,9 @@ ReloadResult System::Reload() {
     if (fresh->Find(run->config.name) != run.get()) retired.push_back(run);
   }
   StopPollers(retired);
-  spdlog::info("configuration reloaded file={} targets={} replaced={}",
-               LogQuote(config_file_), fresh->targets.size(), retired.size());
+  LogInfo("configuration reloaded", {{"file", config_file_},
+                                     {"targets", fresh->targets.size()},
+                                     {"replaced", retired.size()}});
   return {true, "configuration reloaded"};
 }
 

@@ -1,7 +1,5 @@
 #include "web/web_face.h"
 
-#include <spdlog/spdlog.h>
-
 #include <utility>
 
 #include "common/log.h"
@@ -65,13 +63,14 @@ bool WebFace::Serve(const WebOptions& web, std::string* error) {
   options.log_error = [this](const std::string& message) {
     uint64_t held_back = 0;
     if (!http_error_throttle_.Allow(&held_back)) return;
-    spdlog::warn("http server error error={} similar_errors_not_logged={}",
-                 LogQuote(message), held_back);
+    LogWarn("http server error",
+            {{"error", message}, {"similar_errors_not_logged", held_back}});
   };
   std::shared_ptr<HttpServer> server = StartHttpServer(options, router_, error);
   if (!server) return false;
-  spdlog::info("listening address={} port={} tls={}", LogQuote(options.listen_address),
-               server->port(), server->tls());
+  LogInfo("listening", {{"address", options.listen_address},
+                        {"port", server->port()},
+                        {"tls", server->tls()}});
   std::lock_guard<std::mutex> lock(mu_);
   server_ = std::move(server);
   return true;

@@ -2,8 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <map>
@@ -14,6 +12,7 @@
 #include "cli/check.h"
 #include "cli/commands.h"
 #include "common/log.h"
+#include "log_capture.h"
 #include "test_util.h"
 #include "web/status.h"
 #include "web/web_face.h"
@@ -303,12 +302,7 @@ TEST_F(ExporterTest, ReloadDropsRemovedTargets) {
 }
 
 TEST_F(ExporterTest, LoopbackProbeAddressesAreWarnedOncePerTargetWithTheirCount) {
-  std::ostringstream log;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-  sink->set_formatter(MakeLogFormatter(LogFormat::kLogfmt));
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
-
+  test::LogCapture log;
   MshostRow local = MakeRow(4);
   local.service_ip = "127.0.0.1";
   MshostRow also_local = MakeRow(6);
@@ -317,9 +311,7 @@ TEST_F(ExporterTest, LoopbackProbeAddressesAreWarnedOncePerTargetWithTheirCount)
   auto app = MakeApp();
   app->PollAllOnce();
   app->PollAllOnce();
-  spdlog::set_default_logger(previous);
-
-  std::string text = log.str();
+  const std::string text = log.Text();
   size_t first = text.find("probed at a loopback");
   ASSERT_NE(first, std::string::npos) << text;
   EXPECT_EQ(text.find("probed at a loopback", first + 1), std::string::npos) << text;
@@ -533,19 +525,14 @@ TEST(CommandsTest, InlinePasswordIsWarnedWithoutTheSecret) {
   EXPECT_THAT(err.str(), HasSubstr("warning: " + kAppData + "inline_password.yml:6:"));
   EXPECT_THAT(err.str(), Not(HasSubstr("secret-in-file")));
 
-  std::ostringstream log;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
-  sink->set_formatter(MakeLogFormatter(LogFormat::kLogfmt));
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  test::LogCapture log;
   std::ostringstream server_err;
   std::optional<Config> config =
       LoadServerConfig(kAppData + "inline_password.yml", server_err);
-  spdlog::set_default_logger(previous);
   ASSERT_TRUE(config.has_value());
   EXPECT_EQ(server_err.str(), "");
-  EXPECT_THAT(log.str(), AllOf(HasSubstr("level=warn"), HasSubstr("password"),
-                               Not(HasSubstr("secret-in-file"))));
+  EXPECT_THAT(log.Text(), AllOf(HasSubstr("level=warn"), HasSubstr("password"),
+                                Not(HasSubstr("secret-in-file"))));
 }
 
 TEST(CommandsTest, CheckWithBadConfigIsUnknown) {
