@@ -4,7 +4,7 @@
 // alert through pending -> firing (once its condition has held for the rule's `for`)
 // -> resolved, like a Prometheus rule, and says which alerts are due for Alertmanager:
 // every transition at once, and each firing or recently resolved alert again every
-// resend_interval. The rules (CONTRACT.md, "Alerts"):
+// resend_interval. The rules (docs/alerting.md, "The rules"):
 //   - node alerts, from each node's verdict: up_not_running, up_heartbeat_stale,
 //     up_unreachable and down_but_running; and Flapping, more than 3 runid changes of
 //     one node within 15 minutes (from the snapshot's restart counters);

@@ -1,6 +1,6 @@
 // The `check` subcommand: a Nagios-style plugin that watches the configured
 // target(s) for a few polls, prints one line per node and answers with an exit code
-// (CONTRACT.md, "Program").
+// (docs/operations.md, "The check subcommand").
 //
 // Silence is judged by heartbeat progress, so RunCheck polls at least twice,
 // poll_interval apart, before it judges (a node with a skewed clock needs one

@@ -1,6 +1,6 @@
-// The schema of CONTRACT.md's configuration file: which keys exist, their defaults
-// and what makes a value valid. The mechanics of walking YAML and placing errors
-// live in yaml_reader.h.
+// The schema of the configuration file (docs/configuration.md): which keys exist,
+// their defaults and what makes a value valid. The mechanics of walking YAML and
+// placing errors live in yaml_reader.h.
 #include "config/config.h"
 
 #include <yaml-cpp/eventhandler.h>

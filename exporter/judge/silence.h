@@ -9,7 +9,7 @@
 // a node already dead), silence = max(0, raw age). A dead node makes no changes, so
 // its silence grows at the speed of the database clock. A node clock stepped
 // backwards (last_update goes back) restarts the window, so the old offset cannot
-// hide it. (CONTRACT.md, "Heartbeat silence".)
+// hide it. (docs/verdicts.md, "Silence: robust to node clocks".)
 //
 // Not thread-safe: one tracker per target, used by that target's poller only.
 #pragma once

@@ -1,5 +1,5 @@
 // Metrics: a Snapshot (and the exporter's own counters) turned into Prometheus
-// metric families and exposition text (CONTRACT.md, "Target metrics").
+// metric families and exposition text (docs/http.md, "Metrics").
 //
 // Families are built with prometheus-cpp's types and written by its TextSerializer.
 // Everything but ExpositionCache is a pure function of its arguments: families are
@@ -29,8 +29,10 @@ namespace msx {
 inline constexpr char kExpositionContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
 
-// The states CloudStack knows (CLOUDSTACK.md), in the order the state set lists
-// them. Any other string, and NULL, becomes a series of its own.
+// The states of CloudStack 4.19 and 4.20 plus PreparingForMaintenance and Maintenance
+// (docs/verdicts.md, "States, by version"), in the order the state set lists them. Any
+// other string (4.21's PreparingForShutDown included) and NULL become a series of
+// their own.
 inline constexpr const char* kKnownStates[] = {"Up",
                                                "Down",
                                                "PreparingToShutDown",
@@ -46,8 +48,9 @@ struct ExporterStats {
   std::string revision;
   bool config_last_reload_successful = true;
   double config_last_reload_success_timestamp_seconds = 0;
-  // (alertmanager URL, result) -> notifications sent; result is "success" or
-  // "failure" (whatever the notifier counts).
+  // (alertmanager URL without credentials, result) -> alerts handed to that
+  // Alertmanager; result is "success" or "error" (after the retries), as
+  // NotifierStats counts them.
   std::map<std::pair<std::string, std::string>, uint64_t> notifications;
   uint64_t notifications_dropped = 0;
   // HTTP status code -> responses sent (HttpServer::RequestsByCode()); may be empty.

@@ -174,7 +174,7 @@ void TargetPoller::NoteProbeAddress(const NodeStatus& node, const std::string& p
 }
 
 // A restart is a change of runid (the JVM start time). runid 0 means CloudStack
-// invalidated the session of a node it took for dead (CLOUDSTACK.md), not a new JVM,
+// invalidated the node's session (docs/verdicts.md, "Who writes Down"), not a new JVM,
 // so 0 is ignored: Up(A) -> 0 -> Up(B) is one restart, not two. The first sight of a
 // node is not a restart.
 uint64_t TargetPoller::CountRestart(const MshostRow& row) {
@@ -192,9 +192,10 @@ uint64_t TargetPoller::CountRestart(const MshostRow& row) {
   return restarts;
 }
 
-// Only peers where both ends are current nodes (CONTRACT.md). Older schemas keep one
-// row per peer run (unique owner, peer, runid); the view of the peer's current run is
-// the one that matters, else its latest run, so each owner/peer pair appears once.
+// Only peers where both ends are current nodes. Schemas before 4.20.1 keep one row per
+// peer run (unique owner, peer, runid); the view of the peer's current run is the one
+// that matters, else its latest run, so each owner/peer pair appears once
+// (docs/databases.md, "CloudStack's tables").
 void TargetPoller::KeepPeers(const SourceRead& read, Snapshot* snapshot) const {
   snapshot->peers_available = read.peers_available;
   std::map<uint64_t, const MshostRow*> by_id;

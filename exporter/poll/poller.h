@@ -11,7 +11,7 @@
 //
 // A cycle: read the source; on success judge every node (silence, restarts, probe,
 // verdict) and publish; on failure publish the last good nodes frozen with up=false,
-// without probing (CONTRACT.md, "During a database outage"). State changes (database
+// without probing (docs/operations.md, "The database"). State changes (database
 // lost and back, mshost_peer unreadable and back, a restart, a node without a usable
 // probe address, the probe of a node that claims running failing or failing
 // differently, and succeeding again, unparsable rows) are logged once when they happen,

@@ -1,3 +1,7 @@
+// The probe-kind table (prober.h): tcp and http are built on ProbeSockets
+// (tcp_prober.h, http_prober.cc); none has no prober, which turns probing off.
+// FindProbeKind and ProbeKindNames serve the configuration loader, MakeProber the
+// parts factory (runtime/parts.h).
 #include "probe/prober.h"
 #include "probe/tcp_prober.h"
 

@@ -1,9 +1,20 @@
-// Prober: is anything listening where a management server should be? With the
-// target's `probe:` settings and the probe-kind table.
+// Prober: does a node's process answer where the target's `probe:` settings say it
+// runs? This header holds those settings (ProbeConfig), the Prober interface and the
+// probe-kind table's lookups (docs/configuration.md, "targets[N].probe").
 //
-// ProbeAll probes every target of one poll in parallel and returns when all have
-// answered or timed out, so one dead node never delays the others' verdicts. Called
-// from one poller thread at a time; implementations keep no shared state.
+// Kinds: tcp succeeds when a connection completes; http when the port answers a plain
+// HTTP request with anything that starts like an HTTP reply, whatever its status;
+// none has no Prober (MakeProber returns nullptr) and the verdicts rest on the
+// heartbeat alone. CloudStack's cluster port speaks TLS and wants client
+// certificates, so tcp is its probe; http suits the API port (docs/configuration.md,
+// "Which port to probe").
+//
+// ProbeAll probes all of one poll's targets at once, on non-blocking sockets in one
+// poll() loop (tcp_prober.h), under one deadline (start + timeout) shared by all: it
+// returns when each has answered, failed or timed out, so N dead nodes cost one
+// timeout and never delay the others' verdicts. Each target's poller owns its own
+// Prober and calls it from its thread only; the implementations keep no state between
+// calls.
 //
 // Adding a probe kind: one file with its factory and one line in kProbeKinds
 // (probe.cc). The configuration loader asks FindProbeKind(), so there is no second

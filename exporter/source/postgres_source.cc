@@ -1,6 +1,7 @@
-// The PostgreSQL driver (libpqxx 6.4), for the mirror of CloudStack's tables that
-// CLOUDSTACK.md describes: msid is numeric(20,0) because an unsigned 64-bit value
-// does not fit bigint, last_update is timestamp without time zone holding UTC.
+// The PostgreSQL driver (libpqxx 6.4), for the project's mirror of CloudStack's tables
+// (docs/databases.md, "The PostgreSQL mirror"): msid is numeric(20,0) because an
+// unsigned 64-bit value does not fit bigint, last_update is timestamp without time
+// zone holding UTC.
 //
 // libpqxx reports every failure by throwing; Connect() and Query() catch everything
 // and turn it into an error string, so nothing escapes Read().

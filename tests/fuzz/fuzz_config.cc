@@ -5,7 +5,7 @@
 // loading must return (no crash, exception, hang or leak) and keep config.h's
 // promises: a Config only when there are no errors, every error naming the file and
 // sorted by place, and a returned Config complete and valid (the checks below restate
-// CONTRACT.md's rules independently of the loader's code).
+// docs/configuration.md's rules independently of the loader's code).
 #include <unistd.h>
 
 #include <algorithm>

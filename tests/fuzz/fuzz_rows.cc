@@ -9,7 +9,7 @@
 // exporter's code:
 //   - /metrics and /probe are valid exposition text: valid UTF-8, every line a
 //     comment or `name{labels} value`, no series twice (Prometheus drops such a scrape);
-//   - each verdict follows CONTRACT.md's table, silence follows "Heartbeat silence";
+//   - each verdict follows docs/verdicts.md's table, silence its "Silence" section;
 //   - /api/v1/status is JSON that parses back, ids as exact decimal strings;
 //   - the status page renders, and database text never appears in it as markup;
 //   - every log record is one line of valid UTF-8, and a JSON record parses (the
@@ -343,7 +343,7 @@ void CheckParsed(const RawRead& raw, const SourceRead& read) {
   }
 }
 
-// CONTRACT.md "Verdicts", restated.
+// docs/verdicts.md, "The table", restated.
 Verdict ExpectedVerdict(const NodeStatus& node, const HeartbeatConfig& heartbeat) {
   const bool claims_running = !(node.row.state && *node.row.state == "Down");
   const bool stale =

@@ -1,5 +1,6 @@
-"""The alerts as CONTRACT.md names them and as alerts/cloudstack-mshost.rules.yml defines
-them, as plain dicts, for tests that compare alert lists.
+"""The alerts as the exporter's contract names them (docs/alerting.md, "The rules") and
+as alerts/cloudstack-mshost.rules.yml defines them, as plain dicts, for tests that
+compare alert lists.
 
     contract_alerts()   -> {"CloudStackMgmtServerUpNotRunning": {"severity": "critical",
                                                                  "for_seconds": 0.0}, ...}
@@ -9,8 +10,10 @@ them, as plain dicts, for tests that compare alert lists.
 The built-in evaluator's list (the "alerting" engineer's test) should equal
 contract_alerts() in names, severities and for_seconds; so must
 rule_alerts() minus PROMETHEUS_ONLY (tests/promside/test_rules.py checks that).
-CONTRACT.md is read from ../shared/ beside the repository when it is there (the
-project's shared folder); otherwise the copy of its table below is used.
+The contract's lists are the copies below (_CONTRACT_COPY, _CONTRACT_METRICS_COPY),
+which docs/alerting.md and docs/http.md publish. When a folder ../shared/ with
+CONTRACT.md sits beside the repository (the developers' shared folder, not part of the
+repository), that file is parsed instead.
 """
 import os
 import re
@@ -24,7 +27,8 @@ RUNBOOK_BASE_URL = "https://github.com/example-org/mshost_exporter/blob/main/doc
 
 PROMETHEUS_ONLY = {"CloudStackMshostExporterDown": {"severity": "critical", "for_seconds": 60.0}}
 
-# CONTRACT.md's "Alerts" table and default `for` values, for when shared/ is absent.
+# The contract's alerts with their default severity and `for` (docs/alerting.md, "The
+# rules"); used when ../shared/CONTRACT.md is absent.
 _CONTRACT_COPY = {
     "CloudStackMgmtServerUpNotRunning": {"severity": "critical", "for_seconds": 0.0},
     "CloudStackMgmtServerHeartbeatStale": {"severity": "warning", "for_seconds": 60.0},
@@ -110,7 +114,8 @@ def recording_rules(path=RULES_FILE):
     return {r["record"]: r["expr"] for g in rule_groups(path) for r in g["rules"] if "record" in r}
 
 
-# CONTRACT.md's metric names, for when shared/ is absent.
+# The contract's metric names (docs/http.md, "Metrics", without "Additions to the
+# contract"); used when ../shared/CONTRACT.md is absent.
 _CONTRACT_METRICS_COPY = {
     "cloudstack_mshost_up", "cloudstack_mshost_poll_duration_seconds",
     "cloudstack_mshost_last_poll_success_timestamp_seconds",

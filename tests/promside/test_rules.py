@@ -83,7 +83,8 @@ def test_alerts_equal_the_contract_plus_prometheus_only_ones():
 
 
 def test_contract_copy_matches_contract_when_shared_is_present():
-    # The fallback list must not drift from CONTRACT.md.
+    # The copies in alert_catalog.py must not drift from ../shared/CONTRACT.md, when a
+    # checkout has that folder beside it.
     if catalog.contract_file() is None:
         return
     assert catalog.contract_alerts() == catalog._CONTRACT_COPY

@@ -2,7 +2,7 @@
 """mssim: simulated CloudStack management servers, for the demo and end-to-end tests.
 
 Each simulated node behaves toward the database and the network like CloudStack's
-ClusterManagerImpl (see /work/shared/CLOUDSTACK.md and docs/simulator.md):
+ClusterManagerImpl (docs/simulator.md; docs/verdicts.md, "What CloudStack writes"):
   - on start it inserts or updates its mshost row: state Up, a new runid (its start
     time in ms), service_ip 127.0.0.1, service_port = its own TCP listener, which
     stands for the cluster servlet;

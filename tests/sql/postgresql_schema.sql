@@ -1,5 +1,5 @@
--- The PostgreSQL mirror of CloudStack's mshost tables (CLOUDSTACK.md, "The same
--- tables in PostgreSQL"). CloudStack itself never runs on PostgreSQL; this is the
+-- The PostgreSQL mirror of CloudStack's mshost tables (docs/databases.md, "The
+-- PostgreSQL mirror"). CloudStack itself never runs on PostgreSQL; this is the
 -- project's convention for the postgresql driver. Same names, keys and indexes as
 -- tests/sql/mysql_schema.sql, with the nearest types:
 --   bigint unsigned msid -> numeric(20,0) (2^64-1 does not fit bigint)
