@@ -11,9 +11,8 @@ The built-in evaluator's list (the "alerting" engineer's test) should equal
 contract_alerts() in names, severities and for_seconds; so must
 rule_alerts() minus PROMETHEUS_ONLY (tests/promside/test_rules.py checks that).
 The contract's lists are the copies below (_CONTRACT_COPY, _CONTRACT_METRICS_COPY),
-which docs/alerting.md and docs/http.md publish. When a folder ../shared/ with
-CONTRACT.md sits beside the repository (the developers' shared folder, not part of the
-repository), that file is parsed instead.
+which docs/alerting.md and docs/http.md publish: the repository stands on its own, so
+nothing outside it is read.
 """
 import os
 import re
@@ -22,13 +21,12 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RULES_FILE = os.path.join(REPO, "alerts", "cloudstack-mshost.rules.yml")
-CONTRACT_FILE = os.path.join(os.path.dirname(REPO), "shared", "CONTRACT.md")
 RUNBOOK_BASE_URL = "https://github.com/example-org/mshost_exporter/blob/main/docs/runbooks/"
 
 PROMETHEUS_ONLY = {"CloudStackMshostExporterDown": {"severity": "critical", "for_seconds": 60.0}}
 
 # The contract's alerts with their default severity and `for` (docs/alerting.md, "The
-# rules"); used when ../shared/CONTRACT.md is absent.
+# rules").
 _CONTRACT_COPY = {
     "CloudStackMgmtServerUpNotRunning": {"severity": "critical", "for_seconds": 0.0},
     "CloudStackMgmtServerHeartbeatStale": {"severity": "warning", "for_seconds": 60.0},
@@ -53,34 +51,8 @@ def parse_duration(text):
     return sum(float(n) * _UNITS[u] for n, u in parts)
 
 
-def contract_file():
-    """The path of CONTRACT.md, or None when shared/ is not beside the repository."""
-    return CONTRACT_FILE if os.path.isfile(CONTRACT_FILE) else None
-
-
-def parse_contract(text):
-    """{alertname: {"severity", "for_seconds"}} from CONTRACT.md's text: the rows of the
-    "## Alerts" table and the "`for` per alert:" defaults (names there are short:
-    "UpNotRunning" stands for the alert whose name ends with it)."""
-    section = text.split("## Alerts", 1)[1]
-    alerts = {}
-    for name, severity in re.findall(r"^\|\s*`(\w+)`\s*\|\s*(\w+)\s*\|", section, re.M):
-        alerts[name] = {"severity": severity, "for_seconds": None}
-    defaults = re.search(r"`for` per alert:(.*?)\.\s*$", text, re.S | re.M)
-    if defaults:
-        for short, duration in re.findall(r"(\w+)\s+(\d+[smh])", defaults.group(1)):
-            matches = [n for n in alerts if n.endswith(short)]
-            if len(matches) == 1:
-                alerts[matches[0]]["for_seconds"] = parse_duration(duration)
-    return alerts
-
-
 def contract_alerts():
-    path = contract_file()
-    if path is None:
-        return {k: dict(v) for k, v in _CONTRACT_COPY.items()}
-    with open(path, encoding="utf-8") as f:
-        return parse_contract(f.read())
+    return {k: dict(v) for k, v in _CONTRACT_COPY.items()}
 
 
 def rule_groups(path=RULES_FILE):
@@ -115,7 +87,7 @@ def recording_rules(path=RULES_FILE):
 
 
 # The contract's metric names (docs/http.md, "Metrics", without "Additions to the
-# contract"); used when ../shared/CONTRACT.md is absent.
+# contract").
 _CONTRACT_METRICS_COPY = {
     "cloudstack_mshost_up", "cloudstack_mshost_poll_duration_seconds",
     "cloudstack_mshost_last_poll_success_timestamp_seconds",
@@ -132,19 +104,5 @@ _CONTRACT_METRICS_COPY = {
 }
 
 
-def parse_contract_metrics(text):
-    """Metric names of CONTRACT.md: the target metrics table (`cloudstack_mshost_*`) and
-    the exporter metrics line (names given without their `mshost_exporter_` prefix)."""
-    names = set(re.findall(r"`(cloudstack_mshost_[a-z_]+)", text))
-    line = re.search(r"Exporter metrics \(prefix `mshost_exporter_`.*?:(.*?)\.\s*$", text, re.S | re.M)
-    if line:
-        names |= {"mshost_exporter_" + n for n in re.findall(r"`([a-z_]+)", line.group(1))}
-    return names
-
-
 def contract_metrics():
-    path = contract_file()
-    if path is None:
-        return set(_CONTRACT_METRICS_COPY)
-    with open(path, encoding="utf-8") as f:
-        return parse_contract_metrics(f.read())
+    return set(_CONTRACT_METRICS_COPY)

@@ -82,15 +82,6 @@ def test_alerts_equal_the_contract_plus_prometheus_only_ones():
     assert got == want
 
 
-def test_contract_copy_matches_contract_when_shared_is_present():
-    # The copies in alert_catalog.py must not drift from ../shared/CONTRACT.md, when a
-    # checkout has that folder beside it.
-    if catalog.contract_file() is None:
-        return
-    assert catalog.contract_alerts() == catalog._CONTRACT_COPY
-    assert catalog.contract_metrics() == catalog._CONTRACT_METRICS_COPY
-
-
 def test_every_alert_has_summary_description_and_its_runbook():
     for name, alert in catalog.rule_alerts().items():
         ann = alert["annotations"]
