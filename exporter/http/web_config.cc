@@ -6,7 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
-#include <cstdint>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -196,34 +196,32 @@ std::string Sha256(const std::string& data) {
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 
-// Standard base64 (RFC 4648), padding optional. False on any other character.
+// Standard base64 (RFC 4648), padding optional; what follows the first '=' is ignored.
+// False on any other character, whitespace included.
 bool DecodeBase64(std::string_view in, std::string* out) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   out->clear();
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    int value;
-    if (c >= 'A' && c <= 'Z')
-      value = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      value = c - '0' + 52;
-    else if (c == '+')
-      value = 62;
-    else if (c == '/')
-      value = 63;
-    else if (c == '=')
-      break;
-    else
-      return false;
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
+  in = in.substr(0, in.find('='));
+  // EVP_DecodeBlock would skip leading and trailing whitespace and read '=' anywhere
+  // as zero bits: check the characters here so that only the alphabet gets through.
+  if (in.find_first_not_of(kAlphabet) != std::string_view::npos) return false;
+  if (in.size() > static_cast<size_t>(std::numeric_limits<int>::max()) - 3) return false;
+  // It takes whole 4-character blocks only, and counts the bytes it decodes from the
+  // padding: pad the last block, then drop one byte for each '=' added.
+  std::string padded(in);
+  const size_t padding = (4 - padded.size() % 4) % 4;
+  padded.append(padding, '=');
+  out->resize(padded.size() / 4 * 3);
+  const int length =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
+                      reinterpret_cast<const unsigned char*>(padded.data()),
+                      static_cast<int>(padded.size()));
+  if (length < 0) {
+    out->clear();
+    return false;
   }
+  out->resize(static_cast<size_t>(length) - padding);
   return true;
 }
 

@@ -227,6 +227,23 @@ TEST(BasicAuthenticatorTest, ChecksAuthorizationHeader) {
   EXPECT_FALSE(auth.Check("Basic Y2Fyb2w="));  // "carol": no colon
 }
 
+TEST(BasicAuthenticatorTest, DecodesBase64WithOrWithoutPadding) {
+  const BasicAuthenticator auth({{"carol", kCarolHash}, {"bo", Bcrypt("$2b$", "pw12")}});
+  // carol:carol123 (one '=' of padding) and bo:pw12 (two), with and without it; what
+  // follows the first '=' is not read.
+  for (const char* accepted : {"Basic Y2Fyb2w6Y2Fyb2wxMjM", "Basic Ym86cHcxMg==",
+                               "Basic Ym86cHcxMg", "Basic Y2Fyb2w6Y2Fyb2wxMjM=ignored"}) {
+    EXPECT_TRUE(auth.Check(accepted)) << accepted;
+  }
+  // bo:pw13, then whitespace and characters outside the alphabet, also at either end.
+  for (const char* refused :
+       {"Basic Ym86cHcxMw", "Basic  Y2Fyb2w6Y2Fyb2wxMjM=", "Basic Y2Fyb2w6Y2Fyb2wxMjM\n",
+        "Basic Y2Fyb2w6Y2Fyb2wxMjM-",
+        "Basic Y2Fyb2w6Y2Fy b2wxMjM=", "Basic Y2Fyb2w6Y2Fyb2wxMjM\xc3\xa9"}) {
+    EXPECT_FALSE(auth.Check(refused)) << refused;
+  }
+}
+
 TEST(BasicAuthenticatorTest, NoUsersMeansDisabled) {
   EXPECT_FALSE(BasicAuthenticator({}).enabled());
 }
