@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/paths.h"
 #include "common/read_file.h"
 
 namespace msx {
@@ -22,18 +23,6 @@ struct WebConfigError : std::runtime_error {
   YAML::Mark mark;
   std::string key;
 };
-
-std::string Folder(const std::string& file) {
-  const size_t slash = file.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return file.substr(0, slash);
-}
-
-std::string Resolve(const std::string& base, const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  return base + "/" + path;
-}
 
 std::string Scalar(const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar()) throw WebConfigError(node.Mark(), key, "must be a string");
@@ -66,7 +55,8 @@ bool IsUnsupportedTlsKey(const std::string& key) {
                        "prefer_server_cipher_suites", "client_allowed_sans"});
 }
 
-void ParseTls(const YAML::Node& node, const std::string& base, WebConfig* out) {
+// `file` is the web config's own path: relative paths in it resolve next to it.
+void ParseTls(const YAML::Node& node, const std::string& file, WebConfig* out) {
   const std::string prefix = "tls_server_config";
   if (node.IsNull()) return;
   RequireMap(node, prefix);
@@ -76,11 +66,11 @@ void ParseTls(const YAML::Node& node, const std::string& base, WebConfig* out) {
     const std::string path = prefix + "." + key;
     const YAML::Node& value = entry.second;
     if (key == "cert_file") {
-      tls.cert_file = Resolve(base, Scalar(value, path));
+      tls.cert_file = ResolveNextToFile(file, Scalar(value, path));
     } else if (key == "key_file") {
-      tls.key_file = Resolve(base, Scalar(value, path));
+      tls.key_file = ResolveNextToFile(file, Scalar(value, path));
     } else if (key == "client_ca_file") {
-      tls.client_ca_file = Resolve(base, Scalar(value, path));
+      tls.client_ca_file = ResolveNextToFile(file, Scalar(value, path));
     } else if (key == "client_auth_type") {
       tls.client_auth_type = Scalar(value, path);
       if (!IsOneOf(tls.client_auth_type,
@@ -236,7 +226,6 @@ bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig*
                     std::string* error) {
   *out = WebConfig{};
   out->file = file;
-  const std::string base = Folder(file);
   try {
     const YAML::Node root = YAML::Load(text);
     if (root.IsNull()) return true;  // an empty file: no TLS, no auth
@@ -244,7 +233,7 @@ bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig*
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       if (key == "tls_server_config") {
-        ParseTls(entry.second, base, out);
+        ParseTls(entry.second, file, out);
       } else if (key == "basic_auth_users") {
         ParseUsers(entry.second, out);
       } else if (key == "http_server_config") {

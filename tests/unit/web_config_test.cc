@@ -82,7 +82,7 @@ TEST(WebConfigTest, RelativePathsOfAFileInTheWorkingDirectory) {
   ASSERT_TRUE(ParseWebConfig("tls_server_config: {cert_file: a.pem, key_file: a.key}\n",
                              "web.yml", &config, &error))
       << error;
-  EXPECT_EQ(config.tls.cert_file, "./a.pem");
+  EXPECT_EQ(config.tls.cert_file, "a.pem");
 }
 
 TEST(WebConfigTest, EveryClientAuthTypeIsAccepted) {
