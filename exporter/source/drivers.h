@@ -4,12 +4,17 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "common/clock.h"
 #include "config/config.h"
 #include "source/source.h"
 
 namespace msx {
+
+// Where a driver connects, for its messages ("connect to db:3306: ..."): the socket
+// when one is set, otherwise host:port.
+std::string ServerAddress(const DatabaseConfig& db);
 
 // MySQL and MariaDB through libmariadb (mysql_source.cc).
 std::unique_ptr<MshostSource> NewMysqlSource(const DatabaseConfig& db,

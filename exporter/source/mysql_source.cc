@@ -63,7 +63,7 @@ class MysqlSource : public ReconnectingSource {
                            static_cast<unsigned>(db_.port),
                            use_socket ? db_.socket.c_str() : nullptr,
                            CLIENT_MULTI_STATEMENTS) == nullptr) {
-      *error = "connect to " + Where() + ": " + LastError();
+      *error = "connect to " + ServerAddress(db_) + ": " + LastError();
       return false;
     }
     // libmariadb 3.3 falls back to plain text when the server offers no TLS, even
@@ -71,8 +71,8 @@ class MysqlSource : public ReconnectingSource {
     const std::string& mode = db_.tls.mode;
     if (mode != "disabled" && mode != "preferred" &&
         mysql_get_ssl_cipher(conn_) == nullptr) {
-      *error = "connect to " + Where() + ": the server does not offer TLS (tls.mode " +
-               mode + ")";
+      *error = "connect to " + ServerAddress(db_) +
+               ": the server does not offer TLS (tls.mode " + mode + ")";
       return false;
     }
     SetServerTimeouts();
@@ -204,10 +204,6 @@ class MysqlSource : public ReconnectingSource {
   std::string LastError() const {
     return std::string(mysql_error(conn_)) + " (" + std::to_string(mysql_errno(conn_)) +
            ")";
-  }
-
-  std::string Where() const {
-    return db_.socket.empty() ? db_.host + ":" + std::to_string(db_.port) : db_.socket;
   }
 
   const DatabaseConfig db_;

@@ -120,9 +120,9 @@ class PostgresSource : public ReconnectingSource {
       conn_ = std::make_unique<pqxx::connection>(ConnectionString());
       return true;
     } catch (const std::exception& e) {
-      *error = "connect to " + Where() + ": " + e.what();
+      *error = "connect to " + ServerAddress(db_) + ": " + e.what();
     } catch (...) {
-      *error = "connect to " + Where() + ": unknown error";
+      *error = "connect to " + ServerAddress(db_) + ": unknown error";
     }
     return false;
   }
@@ -159,7 +159,7 @@ class PostgresSource : public ReconnectingSource {
     } catch (const pqxx::broken_connection& e) {
       // libpqxx's own text ("Connection to database failed") names neither the
       // server nor what happened.
-      *error = "query: lost the connection to " + Where() + ": " + e.what();
+      *error = "query: lost the connection to " + ServerAddress(db_) + ": " + e.what();
     } catch (const std::exception& e) {
       *error = std::string("query: ") + e.what();
     } catch (...) {
@@ -168,7 +168,7 @@ class PostgresSource : public ReconnectingSource {
     if (deadline && deadline->Finish()) {
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%.1fs", limit_seconds);
-      *error = "query: no answer from " + Where() + " within " + seconds;
+      *error = "query: no answer from " + ServerAddress(db_) + " within " + seconds;
     }
     return error->empty();
   }
@@ -200,10 +200,6 @@ class PostgresSource : public ReconnectingSource {
     if (!tls.cert_file.empty()) s += " sslcert=" + Quoted(tls.cert_file);
     if (!tls.key_file.empty()) s += " sslkey=" + Quoted(tls.key_file);
     return s;
-  }
-
-  std::string Where() const {
-    return db_.socket.empty() ? db_.host + ":" + std::to_string(db_.port) : db_.socket;
   }
 
   const DatabaseConfig db_;

@@ -17,6 +17,10 @@ constexpr Driver kDrivers[] = {
 
 }  // namespace
 
+std::string ServerAddress(const DatabaseConfig& db) {
+  return db.socket.empty() ? db.host + ":" + std::to_string(db.port) : db.socket;
+}
+
 std::unique_ptr<MshostSource> MakeSource(const DatabaseConfig& db, const Clock& clock) {
   for (const Driver& driver : kDrivers) {
     if (db.driver == driver.name) return driver.make(db, clock);
