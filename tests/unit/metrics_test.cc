@@ -38,6 +38,15 @@ std::vector<std::string> Samples(const std::string& text, const std::string& nam
   return out;
 }
 
+// Every sample line, without the HELP and TYPE comments.
+std::vector<std::string> AllSamples(const std::string& text) {
+  std::vector<std::string> out;
+  for (const std::string& line : Lines(text)) {
+    if (line[0] != '#') out.push_back(line);
+  }
+  return out;
+}
+
 // A node whose service_ip ends in its msid, so expected texts can be read off it.
 NodeStatus Node(uint64_t msid, std::optional<std::string> name,
                 std::optional<std::string> state) {
@@ -167,10 +176,7 @@ TEST(MetricsTest, BeforeAnySuccessfulReadOnlyTargetWideSeries) {
   source_down.alertname = "CloudStackMshostSourceDown";
   source_down.severity = "critical";
   const std::string text = RenderProbe(snapshot, {source_down});
-  std::vector<std::string> samples;
-  for (const std::string& line : Lines(text)) {
-    if (line[0] != '#') samples.push_back(line);
-  }
+  const std::vector<std::string> samples = AllSamples(text);
   EXPECT_EQ(samples,
             (std::vector<std::string>{
                 "cloudstack_mshost_up 0",
@@ -356,10 +362,7 @@ TEST(MetricsTest, ExporterMetrics) {
   stats.http_requests_by_code[200] = 10;
   stats.http_requests_by_code[401] = 3;
   const std::string text = RenderMetrics(stats, nullptr, {});
-  std::vector<std::string> samples;
-  for (const std::string& line : Lines(text)) {
-    if (line[0] != '#') samples.push_back(line);
-  }
+  const std::vector<std::string> samples = AllSamples(text);
   EXPECT_EQ(samples,
             (std::vector<std::string>{
                 "mshost_exporter_build_info{version=\"0.1.0\",revision=\"abc123\"} 1",
