@@ -1,9 +1,10 @@
-"""Small tools every benchmark in bench/ shares: child processes stopped by PID and
-measured from /proc, wrk, percentiles, perf and smaps profiles, tool versions.
+"""Small tools every benchmark in bench/ shares: processes measured from /proc, wrk,
+percentiles, perf and smaps profiles, tool versions.
 
 Importing this module puts tests/ on sys.path, so the benchmarks use the test
-library (tests/lib: private databases, the simulator, Prometheus, Alertmanager and
-the exporter binary) exactly as the test suites do. Nothing here is thread-safe
+library (tests/lib: private databases, the simulator, Prometheus, Alertmanager, the
+exporter binary and any other server as procs.Process, free and closed ports,
+prom_servers.wait_until) exactly as the test suites do. Nothing here is thread-safe
 unless it says so.
 """
 import math
@@ -11,12 +12,8 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
-
-import requests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -37,57 +34,6 @@ def summary(values):
     median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
     return {"n": n, "min": ordered[0], "median": median, "p95": percentile(ordered, 0.95),
             "max": ordered[-1]}
-
-
-def wait_until(condition, timeout, interval=0.05):
-    """condition()'s first truthy result, or None after `timeout` seconds. Errors
-    from a server that is still starting count as "not yet"."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = condition()
-            if result:
-                return result
-        except (requests.RequestException, OSError, ValueError):
-            pass
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(interval)
-
-
-class Process:
-    """A child process with its output in workdir/<name>.log, in a session of its
-    own, stopped by PID (SIGTERM, then SIGKILL)."""
-
-    def __init__(self, name, args, workdir, env=None):
-        os.makedirs(workdir, exist_ok=True)
-        self.name = name
-        self.args = list(args)
-        self.log_path = os.path.join(workdir, name + ".log")
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=workdir, env=env,
-                                         start_new_session=True)
-        self.pid = self.proc.pid
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def stop(self, timeout=10.0):
-        if self.proc.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.proc.wait()
-
-    def log_tail(self, lines=20):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 def peak_rss_kib(pid):

@@ -24,7 +24,7 @@ import threading
 import time
 
 import benchlib
-from lib import procs
+from lib import procs, prom_servers
 
 OURS_ALERT = "CloudStackMgmtServerUpNotRunning"
 HEARTBEAT_SECONDS = 1.5  # the simulator's, CloudStack's default
@@ -73,9 +73,9 @@ class OursSetup:
         return {"alertname": OURS_ALERT, "target": self.target, "msid": msid}
 
     def prepare(self, kill_number, msid):
-        if benchlib.wait_until(lambda: not self.am.alerts(**self.alert_labels(msid)),
-                               60) is None:
-            raise RuntimeError("%s: the alert about %s did not resolve" % (self.label, msid))
+        prom_servers.wait_until(lambda: not self.am.alerts(**self.alert_labels(msid)), 60,
+                                "%s: the alert about %s to resolve" % (self.label, msid),
+                                interval=0.05)
         # After a restart the exporter needs a few heartbeats to estimate the node's
         # clock; the random part lands kills at every phase of poll and heartbeat.
         time.sleep(self.threshold + random.uniform(0, self.poll + HEARTBEAT_SECONDS))
@@ -136,9 +136,12 @@ class Chain(threading.Thread):
                 offset = self.setup.clock_offset(msid)
                 killed_at, heartbeat = self.cluster.kill(self.node)
                 labels = self.setup.alert_labels(msid)
-                seen = benchlib.wait_until(
-                    lambda: self.am.alerts(**labels) and time.time(), timeout,
-                    interval=ALERT_POLL_SECONDS)
+                try:
+                    seen = prom_servers.wait_until(
+                        lambda: self.am.alerts(**labels) and time.time(), timeout,
+                        "the alert", interval=ALERT_POLL_SECONDS)
+                except AssertionError:  # recorded below as this kill's error
+                    seen = None
                 if seen is None:
                     self.errors.append("kill %d: no alert within %.0f s" % (number + 1,
                                                                             timeout))

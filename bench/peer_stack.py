@@ -25,7 +25,7 @@ import requests
 import yaml
 
 import benchlib
-from lib import prom_servers
+from lib import procs, prom_servers
 from lib.ports import free_port
 
 SQL_EXPORTER = "/usr/bin/prometheus-sql-exporter"
@@ -109,15 +109,14 @@ class PeerStack:
         self.sql_port = free_port()
         self._start_sql_exporter()
         self.blackbox_port = free_port()
-        self.blackbox = benchlib.Process(
+        self.blackbox = procs.Process(
             "blackbox_exporter",
             [BLACKBOX, "--config.file=" + blackbox_config,
              "--web.listen-address=127.0.0.1:%d" % self.blackbox_port, "--log.level=warn"],
             self.workdir)
-        if not benchlib.wait_until(lambda: requests.get(self.blackbox_url + "/metrics",
-                                                        timeout=1).ok, 30):
-            raise RuntimeError("blackbox exporter did not start:\n" +
-                               self.blackbox.log_tail())
+        _wait_started(self.blackbox, lambda: requests.get(self.blackbox_url + "/metrics",
+                                                          timeout=1).ok,
+                      "the blackbox exporter to start")
         self.prometheus = prom_servers.start_prometheus(
             os.path.join(self.workdir, "prometheus"), [], scrape_interval=INTERVAL,
             rule_files=[self.rules_path], alertmanager_url=alertmanager_url,
@@ -132,14 +131,13 @@ class PeerStack:
         return "http://127.0.0.1:%d" % self.blackbox_port
 
     def _start_sql_exporter(self):
-        self.sql = benchlib.Process(
+        self.sql = procs.Process(
             "sql_exporter", [SQL_EXPORTER, "-config.file=" + self.sql_config,
                              "-web.listen-address=127.0.0.1:%d" % self.sql_port],
             self.workdir, env=dict(os.environ, LOGLEVEL="warn"))
-        if not benchlib.wait_until(lambda: "sql_mshost_heartbeat_age_seconds" in requests.get(
-                self.sql_url + "/metrics", timeout=1).text, 30):
-            raise RuntimeError("prometheus-sql-exporter did not export the query:\n" +
-                               self.sql.log_tail())
+        _wait_started(self.sql, lambda: "sql_mshost_heartbeat_age_seconds" in requests.get(
+            self.sql_url + "/metrics", timeout=1).text,
+                      "prometheus-sql-exporter to export the query")
 
     def _scrape_configs(self):
         return scrape_configs("127.0.0.1:%d" % self.sql_port,
@@ -169,10 +167,9 @@ class PeerStack:
         healthy = ('sql_mshost_heartbeat_age_seconds{round="%s",msid="%s"} <= %d and '
                    'on(msid) probe_success{round="%s"} == 1'
                    % (self.round, msid, THRESHOLD_SECONDS, self.round))
-        if not benchlib.wait_until(lambda: self.prometheus.query(healthy), 60,
-                                   interval=0.25):
-            raise RuntimeError("peer stack: round %s never saw node %s healthy"
-                               % (self.round, msid))
+        prom_servers.wait_until(lambda: self.prometheus.query(healthy), 60,
+                                "peer stack round %s to see node %s healthy"
+                                % (self.round, msid), interval=0.25)
 
     def alert_labels(self, msid):
         """The Alertmanager filter for this round's alert about node `msid`."""
@@ -186,3 +183,11 @@ class PeerStack:
         for part in (self.prometheus, self.sql, self.blackbox):
             if part is not None:
                 part.stop()
+
+
+def _wait_started(process, condition, what):
+    """Waits up to 30 s for condition(); fails with the process's log tail."""
+    try:
+        prom_servers.wait_until(condition, 30, what, interval=0.05)
+    except AssertionError as e:
+        raise RuntimeError("%s\n%s" % (e, process.log_tail()))

@@ -75,19 +75,6 @@ class Listeners:
             sock.close()
 
 
-def refused_ports(count):
-    """Ports nothing listens on: bound together (so they are distinct), then freed."""
-    held = []
-    for _ in range(count):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        held.append(sock)
-    ports = [s.getsockname()[1] for s in held]
-    for sock in held:
-        sock.close()
-    return ports
-
-
 def create_targets(db, live_ports, dead_ports):
     """Creates the 20 databases, their rows and a SELECT-only user; returns the
     database names."""
@@ -160,7 +147,7 @@ def run(db, workdir, window_seconds, log=print):
     """Runs the scale benchmark against `db` (a running db_servers.Database) and
     returns its figures."""
     live = Listeners(TARGETS * NODES_PER_TARGET // 2)
-    dead = refused_ports(TARGETS * NODES_PER_TARGET // 2)
+    dead = procs.closed_ports(TARGETS * NODES_PER_TARGET // 2)
     names = create_targets(db, live.ports, dead)
     password_file = os.path.join(workdir, "scale.password")
     os.makedirs(workdir, exist_ok=True)

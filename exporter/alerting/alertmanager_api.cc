@@ -1,5 +1,7 @@
 #include "alerting/alertmanager_api.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -8,28 +10,19 @@
 namespace msx {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // "%40" -> "@"; a malformed escape stays as written.
 std::string PercentDecode(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int high = HexValue(text[i + 1]);
-      const int low = HexValue(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
+  // curl reads a length of 0 as "up to the NUL", and takes an int.
+  if (text.empty() || text.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    return text;
+  // With no handle curl_easy_unescape neither needs curl_global_init nor fails but for
+  // want of memory.
+  int length = 0;
+  char* decoded =
+      curl_easy_unescape(nullptr, text.data(), static_cast<int>(text.size()), &length);
+  if (decoded == nullptr) return text;
+  std::string out(decoded, static_cast<size_t>(length));
+  curl_free(decoded);
   return out;
 }
 

@@ -13,12 +13,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <sstream>
 
 #include "common/duration.h"
+#include "common/paths.h"
 #include "common/read_file.h"
 #include "config/yaml_reader.h"
 
@@ -121,10 +121,7 @@ std::optional<YAML::Mark> SecondDocument(const std::string& text) {
 // Reads one configuration text. One Loader per file; not reusable.
 class Loader {
  public:
-  explicit Loader(const std::string& file)
-      : file_(file),
-        problems_(file),
-        base_dir_(std::filesystem::path(file).parent_path()) {}
+  explicit Loader(const std::string& file) : file_(file), problems_(file) {}
 
   ConfigResult Parse(const std::string& text) {
     Config config;
@@ -193,12 +190,6 @@ class Loader {
       return MapReader(YAML::Node(), parent.place(), parent.PathOf(key), &problems_);
     }
     return MapReader(entry->value, entry->value_mark, parent.PathOf(key), &problems_);
-  }
-
-  std::string ResolvePath(const std::string& path) const {
-    std::filesystem::path p(path);
-    if (p.is_absolute() || base_dir_.empty()) return path;
-    return (base_dir_ / p).lexically_normal().string();
   }
 
   void ReadTop(const YAML::Node& root, Config* config) {
@@ -330,7 +321,7 @@ class Loader {
     for (auto [key, field] : {std::make_pair("ca_file", &out->tls.ca_file),
                               std::make_pair("cert_file", &out->tls.cert_file),
                               std::make_pair("key_file", &out->tls.key_file)}) {
-      if (tls.NonEmptyString(key, field)) *field = ResolvePath(*field);
+      if (tls.NonEmptyString(key, field)) *field = ResolveNextToFile(file_, *field);
     }
     if (tls.Has("cert_file") != tls.Has("key_file")) {
       tls.Fail(tls.Has("cert_file") ? "key_file" : "cert_file",
@@ -360,7 +351,7 @@ class Loader {
 
     if (first->key == "password_file") {
       if (!db.NonEmptyString("password_file", &out->password_file)) return;
-      out->password_file = ResolvePath(out->password_file);
+      out->password_file = ResolveNextToFile(file_, out->password_file);
       std::string content, error;
       if (!ReadFileAtMost(out->password_file, kMaxPasswordFileBytes, &content, &error)) {
         db.Fail("password_file",
@@ -532,7 +523,6 @@ class Loader {
 
   const std::string file_;
   Problems problems_;
-  const std::filesystem::path base_dir_;
 };
 
 }  // namespace

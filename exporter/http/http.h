@@ -1,9 +1,10 @@
 // The HTTP boundary: plain request/response values, an exact-path router, and a
 // server that runs CivetWeb behind them.
 //
-// Only http_server.cc includes CivetWeb. Handlers are plain functions from
-// HttpRequest to HttpResponse, so every route is unit-tested without sockets. The
-// server calls handlers from CivetWeb's worker threads: handlers must be thread-safe.
+// Only exporter/http/ includes CivetWeb: http_server.cc runs it, router.cc uses its URL
+// decoder. Handlers are plain functions from HttpRequest to HttpResponse, so every
+// route is unit-tested without sockets. The server calls handlers from CivetWeb's
+// worker threads: handlers must be thread-safe.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,6 @@
-// The only file that includes CivetWeb: it turns CivetWeb's connections into
-// HttpRequest values for the Router and writes HttpResponse values back.
+// The file that runs CivetWeb (router.cc only borrows its URL decoder): it turns its
+// connections into HttpRequest values for the Router and writes HttpResponse values
+// back.
 #include <CivetServer.h>
 #include <arpa/inet.h>
 #include <dlfcn.h>

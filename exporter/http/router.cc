@@ -1,3 +1,6 @@
+#include <civetweb.h>
+
+#include <limits>
 #include <string_view>
 
 #include "http/http.h"
@@ -5,29 +8,15 @@
 namespace msx {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte. A '%' not
-// followed by two hex digits is kept as it is, as browsers do.
+// followed by two hex digits is kept as it is, as browsers do (so does CivetWeb).
 std::string UrlDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out.push_back(' ');
-    } else if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
-               HexValue(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
+  if (in.size() >= static_cast<size_t>(std::numeric_limits<int>::max())) return "";
+  // Decoding never lengthens; CivetWeb also writes a terminating NUL.
+  std::string out(in.size() + 1, '\0');
+  const int length = mg_url_decode(in.data(), static_cast<int>(in.size()), out.data(),
+                                   static_cast<int>(out.size()), 1);
+  out.resize(length < 0 ? 0 : static_cast<size_t>(length));
   return out;
 }
 

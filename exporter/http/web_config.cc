@@ -6,10 +6,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
-#include <cstdint>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
+#include "common/paths.h"
 #include "common/read_file.h"
 
 namespace msx {
@@ -22,18 +23,6 @@ struct WebConfigError : std::runtime_error {
   YAML::Mark mark;
   std::string key;
 };
-
-std::string Folder(const std::string& file) {
-  const size_t slash = file.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return file.substr(0, slash);
-}
-
-std::string Resolve(const std::string& base, const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  return base + "/" + path;
-}
 
 std::string Scalar(const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar()) throw WebConfigError(node.Mark(), key, "must be a string");
@@ -66,7 +55,8 @@ bool IsUnsupportedTlsKey(const std::string& key) {
                        "prefer_server_cipher_suites", "client_allowed_sans"});
 }
 
-void ParseTls(const YAML::Node& node, const std::string& base, WebConfig* out) {
+// `file` is the web config's own path: relative paths in it resolve next to it.
+void ParseTls(const YAML::Node& node, const std::string& file, WebConfig* out) {
   const std::string prefix = "tls_server_config";
   if (node.IsNull()) return;
   RequireMap(node, prefix);
@@ -76,11 +66,11 @@ void ParseTls(const YAML::Node& node, const std::string& base, WebConfig* out) {
     const std::string path = prefix + "." + key;
     const YAML::Node& value = entry.second;
     if (key == "cert_file") {
-      tls.cert_file = Resolve(base, Scalar(value, path));
+      tls.cert_file = ResolveNextToFile(file, Scalar(value, path));
     } else if (key == "key_file") {
-      tls.key_file = Resolve(base, Scalar(value, path));
+      tls.key_file = ResolveNextToFile(file, Scalar(value, path));
     } else if (key == "client_ca_file") {
-      tls.client_ca_file = Resolve(base, Scalar(value, path));
+      tls.client_ca_file = ResolveNextToFile(file, Scalar(value, path));
     } else if (key == "client_auth_type") {
       tls.client_auth_type = Scalar(value, path);
       if (!IsOneOf(tls.client_auth_type,
@@ -196,34 +186,32 @@ std::string Sha256(const std::string& data) {
   return std::string(reinterpret_cast<char*>(digest), length);
 }
 
-// Standard base64 (RFC 4648), padding optional. False on any other character.
+// Standard base64 (RFC 4648), padding optional; what follows the first '=' is ignored.
+// False on any other character, whitespace included.
 bool DecodeBase64(std::string_view in, std::string* out) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   out->clear();
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    int value;
-    if (c >= 'A' && c <= 'Z')
-      value = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      value = c - '0' + 52;
-    else if (c == '+')
-      value = 62;
-    else if (c == '/')
-      value = 63;
-    else if (c == '=')
-      break;
-    else
-      return false;
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
+  in = in.substr(0, in.find('='));
+  // EVP_DecodeBlock would skip leading and trailing whitespace and read '=' anywhere
+  // as zero bits: check the characters here so that only the alphabet gets through.
+  if (in.find_first_not_of(kAlphabet) != std::string_view::npos) return false;
+  if (in.size() > static_cast<size_t>(std::numeric_limits<int>::max()) - 3) return false;
+  // It takes whole 4-character blocks only, and counts the bytes it decodes from the
+  // padding: pad the last block, then drop one byte for each '=' added.
+  std::string padded(in);
+  const size_t padding = (4 - padded.size() % 4) % 4;
+  padded.append(padding, '=');
+  out->resize(padded.size() / 4 * 3);
+  const int length =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out->data()),
+                      reinterpret_cast<const unsigned char*>(padded.data()),
+                      static_cast<int>(padded.size()));
+  if (length < 0) {
+    out->clear();
+    return false;
   }
+  out->resize(static_cast<size_t>(length) - padding);
   return true;
 }
 
@@ -238,7 +226,6 @@ bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig*
                     std::string* error) {
   *out = WebConfig{};
   out->file = file;
-  const std::string base = Folder(file);
   try {
     const YAML::Node root = YAML::Load(text);
     if (root.IsNull()) return true;  // an empty file: no TLS, no auth
@@ -246,7 +233,7 @@ bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig*
     for (const auto& entry : root) {
       const std::string key = entry.first.Scalar();
       if (key == "tls_server_config") {
-        ParseTls(entry.second, base, out);
+        ParseTls(entry.second, file, out);
       } else if (key == "basic_auth_users") {
         ParseUsers(entry.second, out);
       } else if (key == "http_server_config") {

@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -48,8 +49,7 @@ Labels With(Labels labels, std::string name, std::string value) {
   return labels;
 }
 
-void AddStateSet(MetricFamily* family, const NodeStatus& node) {
-  const Labels labels = NodeLabels(node);
+void AddStateSet(MetricFamily* family, const NodeStatus& node, const Labels& labels) {
   const std::optional<std::string>& state = node.row.state;
   bool known = false;
   for (const char* candidate : kKnownStates) {
@@ -62,102 +62,123 @@ void AddStateSet(MetricFamily* family, const NodeStatus& node) {
   }
 }
 
-// The families of the per-node metrics, in the order the output lists them.
-std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
-  MetricFamily info = Family(
-      "cloudstack_mshost_info",
-      "A current management server (a row of cloud.mshost with removed NULL); always 1.",
-      MetricType::Gauge);
-  MetricFamily state = Family(
-      "cloudstack_mshost_state",
-      "The state column as a state set: 1 for the row's state, 0 for the other known "
-      "states; an unknown or NULL (\"<NULL>\") state is a series of its own.",
-      MetricType::Gauge);
-  MetricFamily heartbeat =
-      Family("cloudstack_mshost_heartbeat_timestamp_seconds",
-             "last_update of the row as Unix time (read as UTC); absent when NULL.",
-             MetricType::Gauge);
-  MetricFamily age = Family(
-      "cloudstack_mshost_heartbeat_age_seconds",
-      "The database clock minus last_update (raw, not corrected for the node's clock).",
-      MetricType::Gauge);
-  MetricFamily offset = Family(
-      "cloudstack_mshost_clock_offset_seconds",
-      "Estimated offset of the node's clock from the database clock (positive: the "
-      "node is behind); absent until estimated.",
-      MetricType::Gauge);
-  MetricFamily silence = Family(
-      "cloudstack_mshost_heartbeat_silence_seconds",
-      "Time since the node's last heartbeat, corrected by the clock offset estimate; "
-      "what the verdicts use.",
-      MetricType::Gauge);
-  MetricFamily probe_success = Family(
-      "cloudstack_mshost_probe_success",
-      "1 if the last liveness probe of the node succeeded, 0 otherwise; absent when "
-      "probing is off.",
-      MetricType::Gauge);
-  MetricFamily probe_duration =
-      Family("cloudstack_mshost_probe_duration_seconds",
-             "Duration of the last liveness probe of the node.", MetricType::Gauge);
-  MetricFamily probe_target = Family(
-      "cloudstack_mshost_probe_target_info",
-      "Where the node is probed; loopback=\"true\" when that is a loopback address "
-      "taken from service_ip (probes this host, not the node).",
-      MetricType::Gauge);
-  MetricFamily verdict =
-      Family("cloudstack_mshost_verdict",
-             "The exporter's verdict on the node's row as a state set over all verdicts.",
-             MetricType::Gauge);
-  MetricFamily peer_alerts =
-      Family("cloudstack_mshost_peer_alerts",
-             "The row's alert_count: peers that reported the node as gone since its last "
-             "heartbeat.",
-             MetricType::Gauge);
-  MetricFamily restarts =
-      Family("cloudstack_mshost_restarts_total",
-             "Changes of the node's runid (restarts) seen since the exporter started.",
-             MetricType::Counter);
+// A per-node family: what it is, and the series one node adds to it (`labels` are
+// the node's msid and name).
+struct NodeFamily {
+  const char* name;
+  const char* help;
+  MetricType type;
+  void (*add)(MetricFamily* family, const NodeStatus& node, const Labels& labels);
+};
 
+// The per-node families, in the order the output lists them.
+constexpr NodeFamily kNodeFamilies[] = {
+    {"cloudstack_mshost_info",
+     "A current management server (a row of cloud.mshost with removed NULL); always 1.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       const MshostRow& row = node.row;
+       Add(family,
+           With(With(With(With(With(labels, "uuid", row.uuid.value_or("")), "version",
+                               row.version.value_or("")),
+                          "service_ip", row.service_ip),
+                     "service_port", std::to_string(row.service_port)),
+                "runid", std::to_string(row.runid)),
+           1);
+     }},
+    {"cloudstack_mshost_state",
+     "The state column as a state set: 1 for the row's state, 0 for the other known "
+     "states; an unknown or NULL (\"<NULL>\") state is a series of its own.",
+     MetricType::Gauge, AddStateSet},
+    {"cloudstack_mshost_heartbeat_timestamp_seconds",
+     "last_update of the row as Unix time (read as UTC); absent when NULL.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.has_heartbeat()) Add(family, labels, *node.row.last_update_unix);
+     }},
+    {"cloudstack_mshost_heartbeat_age_seconds",
+     "The database clock minus last_update (raw, not corrected for the node's clock).",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.has_heartbeat()) Add(family, labels, node.raw_age_seconds);
+     }},
+    {"cloudstack_mshost_clock_offset_seconds",
+     "Estimated offset of the node's clock from the database clock (positive: the "
+     "node is behind); absent until estimated.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.clock_offset_seconds.has_value()) {
+         Add(family, labels, *node.clock_offset_seconds);
+       }
+     }},
+    {"cloudstack_mshost_heartbeat_silence_seconds",
+     "Time since the node's last heartbeat, corrected by the clock offset estimate; "
+     "what the verdicts use.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.has_heartbeat()) Add(family, labels, node.silence_seconds);
+     }},
+    {"cloudstack_mshost_probe_success",
+     "1 if the last liveness probe of the node succeeded, 0 otherwise; absent when "
+     "probing is off.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.probe.has_value()) Add(family, labels, node.probe->success ? 1 : 0);
+     }},
+    {"cloudstack_mshost_probe_duration_seconds",
+     "Duration of the last liveness probe of the node.", MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.probe.has_value()) Add(family, labels, node.probe->duration_seconds);
+     }},
+    {"cloudstack_mshost_probe_target_info",
+     "Where the node is probed; loopback=\"true\" when that is a loopback address "
+     "taken from service_ip (probes this host, not the node).",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (!node.probe.has_value()) return;
+       Add(family,
+           With(With(labels, "address", node.probe_address), "loopback",
+                node.probe_loopback ? "true" : "false"),
+           1);
+     }},
+    {"cloudstack_mshost_verdict",
+     "The exporter's verdict on the node's row as a state set over all verdicts.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       for (Verdict v : kAllVerdicts) {
+         Add(family, With(labels, "verdict", VerdictName(v)), v == node.verdict ? 1 : 0);
+       }
+     }},
+    {"cloudstack_mshost_peer_alerts",
+     "The row's alert_count: peers that reported the node as gone since its last "
+     "heartbeat.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       Add(family, labels, static_cast<double>(node.row.alert_count));
+     }},
+    {"cloudstack_mshost_restarts_total",
+     "Changes of the node's runid (restarts) seen since the exporter started.",
+     MetricType::Counter,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       Add(family, labels, static_cast<double>(node.restarts));
+     }},
+};
+
+// The families of the per-node metrics, in the order the output lists them, then
+// the peer table's when it was read.
+std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
+  std::vector<MetricFamily> families;
+  families.reserve(std::size(kNodeFamilies) + 1);
+  for (const NodeFamily& spec : kNodeFamilies) {
+    families.push_back(Family(spec.name, spec.help, spec.type));
+  }
   for (const NodeStatus& node : snapshot.nodes) {
     const Labels labels = NodeLabels(node);
-    const MshostRow& row = node.row;
-    Add(&info,
-        With(With(With(With(With(labels, "uuid", row.uuid.value_or("")), "version",
-                            row.version.value_or("")),
-                       "service_ip", row.service_ip),
-                  "service_port", std::to_string(row.service_port)),
-             "runid", std::to_string(row.runid)),
-        1);
-    AddStateSet(&state, node);
-    if (node.has_heartbeat()) {
-      Add(&heartbeat, labels, *row.last_update_unix);
-      Add(&age, labels, node.raw_age_seconds);
-      Add(&silence, labels, node.silence_seconds);
+    for (size_t i = 0; i < std::size(kNodeFamilies); ++i) {
+      kNodeFamilies[i].add(&families[i], node, labels);
     }
-    if (node.clock_offset_seconds.has_value()) {
-      Add(&offset, labels, *node.clock_offset_seconds);
-    }
-    if (node.probe.has_value()) {
-      Add(&probe_success, labels, node.probe->success ? 1 : 0);
-      Add(&probe_duration, labels, node.probe->duration_seconds);
-      Add(&probe_target,
-          With(With(labels, "address", node.probe_address), "loopback",
-               node.probe_loopback ? "true" : "false"),
-          1);
-    }
-    for (Verdict v : kAllVerdicts) {
-      Add(&verdict, With(labels, "verdict", VerdictName(v)), v == node.verdict ? 1 : 0);
-    }
-    Add(&peer_alerts, labels, static_cast<double>(row.alert_count));
-    Add(&restarts, labels, static_cast<double>(node.restarts));
   }
 
-  std::vector<MetricFamily> families;
-  for (MetricFamily* family :
-       {&info, &state, &heartbeat, &age, &offset, &silence, &probe_success,
-        &probe_duration, &probe_target, &verdict, &peer_alerts, &restarts}) {
-    families.push_back(std::move(*family));
-  }
   if (snapshot.peers_available) {
     MetricFamily peers = Family(
         "cloudstack_mshost_peer_state",

@@ -114,7 +114,7 @@ def start_clustered_alertmanagers(workdir, webhook, count=2):
         if not server.wait_ready():
             for s in servers:
                 s.stop()
-            raise RuntimeError("clustered Alertmanager did not start:\n" + server.tail_log())
+            raise RuntimeError("clustered Alertmanager did not start:\n" + server.log_tail())
     wait_until(lambda: all(len(_am_status(s)["cluster"]["peers"]) == count for s in servers),
                20, "the Alertmanagers to see each other")
     return servers
@@ -127,7 +127,7 @@ def _am_status(am):
 def restart_alertmanager_on_same_port(am):
     """Starts Alertmanager again with the stopped one's arguments (same port)."""
     again = prom_servers.Alertmanager("alertmanager", am.proc.args, am.workdir, am.port)
-    assert again.wait_ready(), again.tail_log()
+    assert again.wait_ready(), again.log_tail()
     return again
 
 

@@ -1,4 +1,5 @@
-"""The built exporter as a child process, and small stand-ins for what it probes.
+"""The built exporter as a child process, any other server as a Process, and small
+stand-ins for what the exporter probes.
 
     exporter = start_exporter({"poll_interval": "500ms", "targets": [...]}, workdir)
     exporter.metrics()[("cloudstack_mshost_up", frozenset())]      # -> 1.0
@@ -12,7 +13,7 @@ dict is written as YAML into `workdir`; unless the caller chose an address, the
 exporter listens on 127.0.0.1 port 0 and the port it got is read from its log, so
 no two tests can race for a port. Its stderr (the log) goes to workdir/exporter.log
 and is shown in every failure to start. Objects are not thread-safe; each belongs
-to one fixture. Processes still running when Python exits are killed.
+to one fixture. Exporters still running when Python exits are killed.
 """
 import atexit
 import os
@@ -73,6 +74,42 @@ def start_exporter(config, workdir, args=(), wait_ready=True, timeout=START_TIME
         exporter.stop()
         raise
     return exporter
+
+
+class Process:
+    """A child process with its output in workdir/<name>.log, in a session of its
+    own, stopped by PID (SIGTERM, then SIGKILL): a server the suites or bench/ start
+    (Prometheus, Alertmanager, a peer exporter)."""
+
+    def __init__(self, name, args, workdir, env=None):
+        os.makedirs(workdir, exist_ok=True)
+        self.name = name
+        self.workdir = workdir
+        self.log_path = os.path.join(workdir, name + ".log")
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, cwd=workdir, env=env,
+                                         start_new_session=True)
+        self.pid = self.proc.pid
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def log_tail(self, lines=30):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
 
 class Exporter:
@@ -346,11 +383,24 @@ class HttpListener:
         self._server.server_close()
 
 
+def closed_ports(count, host="127.0.0.1"):
+    """`count` distinct ports nothing listens on (bound together, then released):
+    probes get refused."""
+    held = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(s)
+            s.bind((host, 0))
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for s in held:
+            s.close()
+
+
 def closed_port(host="127.0.0.1"):
     """A port nothing listens on (bound once, then released): probes get refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    return closed_ports(1, host)[0]
 
 
 @atexit.register

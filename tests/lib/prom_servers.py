@@ -13,14 +13,13 @@ Alertmanager runs without clustering (no port 9094) and with API v2 only, as the
 exporter speaks v2. The objects are not thread-safe; each belongs to one fixture.
 """
 import os
-import signal
-import subprocess
 import time
 
 import requests
 import yaml
 
 from lib.ports import free_port
+from lib.procs import Process
 
 PROMETHEUS = "/usr/bin/prometheus"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
@@ -46,20 +45,13 @@ def wait_until(condition, timeout, message="condition", interval=0.2):
         time.sleep(interval)
 
 
-class _Server:
-    """A child process with a log file, stopped by PID (SIGTERM, then SIGKILL)."""
+class _Server(Process):
+    """A Prometheus or Alertmanager on `port` of 127.0.0.1."""
 
     def __init__(self, name, args, workdir, port):
-        self.name = name
+        super().__init__(name, args, workdir)
         self.port = port
         self.url = "http://127.0.0.1:%d" % port
-        self.workdir = workdir
-        self.log_path = os.path.join(workdir, name + ".log")
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, cwd=workdir,
-                                         start_new_session=True)
-        self.pid = self.proc.pid
 
     def wait_ready(self, timeout=START_TIMEOUT):
         deadline = time.monotonic() + timeout
@@ -74,25 +66,6 @@ class _Server:
             time.sleep(0.1)
         return False
 
-    def tail_log(self, lines=30):
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def stop(self, timeout=10.0):
-        if self.proc.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.proc.wait()
-
 
 def _start(cls, name, make_args, workdir, attempts=3):
     """Starts a server on a fresh free port; retries when another process took the
@@ -104,9 +77,9 @@ def _start(cls, name, make_args, workdir, attempts=3):
         if server.wait_ready():
             return server
         server.stop()
-        if attempt == attempts - 1 or "address already in use" not in server.tail_log():
+        if attempt == attempts - 1 or "address already in use" not in server.log_tail():
             raise RuntimeError("%s did not become ready; log %s:\n%s"
-                               % (name, server.log_path, server.tail_log()))
+                               % (name, server.log_path, server.log_tail()))
     raise AssertionError("unreachable")
 
 

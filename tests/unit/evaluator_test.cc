@@ -27,27 +27,15 @@ AlertTarget Target() { return {"prod", {{"cloudstack", "prod-eu"}}}; }
 
 NodeStatus Node(uint64_t msid, Verdict verdict, std::optional<std::string> state = "Up",
                 uint64_t restarts = 0) {
-  NodeStatus node;
-  node.row = test::MakeRow(msid, std::move(state), 1'700'000'000.0);
-  node.verdict = verdict;
+  NodeStatus node = test::WithProbe(
+      test::MakeNode(test::MakeRow(msid, std::move(state), 1'700'000'000.0), verdict,
+                     12.5),
+      test::RefusedResult());
   node.restarts = restarts;
-  node.silence_seconds = 12.5;
-  node.stale_after_seconds = 10;
-  node.dead_after_seconds = 5;
-  node.probe = test::RefusedResult();
-  node.probe_address = node.row.service_ip + ":9090";
   return node;
 }
 
-Snapshot Up(std::vector<NodeStatus> nodes) {
-  Snapshot snapshot;
-  snapshot.target = "prod";
-  snapshot.polled = true;
-  snapshot.ever_ok = true;
-  snapshot.up = true;
-  snapshot.nodes = std::move(nodes);
-  return snapshot;
-}
+Snapshot Up(std::vector<NodeStatus> nodes) { return test::OkSnapshot(std::move(nodes)); }
 
 // The database stopped answering: the last good nodes, frozen, with up=false.
 Snapshot Down(std::vector<NodeStatus> frozen_nodes, bool ever_ok = true) {

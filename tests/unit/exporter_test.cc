@@ -330,19 +330,14 @@ TEST_F(ExporterTest, StopIsIdempotentAndReloadAfterStopIsRefused) {
 
 NodeStatus Node(uint64_t msid, std::optional<std::string> state, Verdict verdict,
                 std::optional<double> last_update = 100.0) {
-  NodeStatus node;
-  node.row = MakeRow(msid, std::move(state), last_update);
-  node.raw_age_seconds = 1.5;
+  NodeStatus node =
+      test::MakeNode(MakeRow(msid, std::move(state), last_update), verdict, 1.5);
   node.silence_seconds = 1.25;
-  node.verdict = verdict;
   return node;
 }
 
 std::shared_ptr<const Snapshot> UpSnapshot(std::vector<NodeStatus> nodes) {
-  auto snap = std::make_shared<Snapshot>();
-  snap->polled = snap->ever_ok = snap->up = true;
-  snap->nodes = std::move(nodes);
-  return snap;
+  return std::make_shared<Snapshot>(test::OkSnapshot(std::move(nodes)));
 }
 
 StatusModel ModelOf(std::shared_ptr<const Snapshot> snap,

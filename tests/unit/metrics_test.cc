@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace msx {
 namespace {
 
@@ -36,37 +38,27 @@ std::vector<std::string> Samples(const std::string& text, const std::string& nam
   return out;
 }
 
+// Every sample line, without the HELP and TYPE comments.
+std::vector<std::string> AllSamples(const std::string& text) {
+  std::vector<std::string> out;
+  for (const std::string& line : Lines(text)) {
+    if (line[0] != '#') out.push_back(line);
+  }
+  return out;
+}
+
+// A node whose service_ip ends in its msid, so expected texts can be read off it.
 NodeStatus Node(uint64_t msid, std::optional<std::string> name,
                 std::optional<std::string> state) {
-  NodeStatus node;
-  node.row.id = msid;
-  node.row.msid = msid;
-  node.row.runid = 1700000000123;
-  node.row.name = std::move(name);
-  node.row.uuid = "uuid-" + std::to_string(msid);
-  node.row.state = std::move(state);
-  node.row.version = "4.20.0.0";
-  node.row.service_ip = "10.0.0." + std::to_string(msid);
-  node.row.service_port = 9090;
-  node.row.last_update_unix = 1700000000.5;
-  node.row.alert_count = 0;
-  node.raw_age_seconds = 1.5;
-  node.silence_seconds = 1.5;
-  node.verdict = Verdict::kOk;
-  return node;
+  MshostRow row = test::MakeRow(msid, std::move(state), 1700000000.5, 1700000000123);
+  row.name = std::move(name);
+  row.service_ip = "10.0.0." + std::to_string(msid);
+  return test::MakeNode(std::move(row), Verdict::kOk, 1.5);
 }
 
 Snapshot GoodSnapshot(std::vector<NodeStatus> nodes) {
-  Snapshot s;
-  s.target = "prod";
-  s.polled = true;
-  s.ever_ok = true;
-  s.up = true;
+  Snapshot s = test::OkSnapshot(std::move(nodes), 1700000002);
   s.poll_duration_seconds = 0.25;
-  s.last_poll_unix = 1700000002;
-  s.last_success_unix = 1700000002;
-  s.db_now_unix = 1700000002;
-  s.nodes = std::move(nodes);
   s.polls_total = 7;
   s.poll_failures_total = 1;
   return s;
@@ -184,10 +176,7 @@ TEST(MetricsTest, BeforeAnySuccessfulReadOnlyTargetWideSeries) {
   source_down.alertname = "CloudStackMshostSourceDown";
   source_down.severity = "critical";
   const std::string text = RenderProbe(snapshot, {source_down});
-  std::vector<std::string> samples;
-  for (const std::string& line : Lines(text)) {
-    if (line[0] != '#') samples.push_back(line);
-  }
+  const std::vector<std::string> samples = AllSamples(text);
   EXPECT_EQ(samples,
             (std::vector<std::string>{
                 "cloudstack_mshost_up 0",
@@ -373,10 +362,7 @@ TEST(MetricsTest, ExporterMetrics) {
   stats.http_requests_by_code[200] = 10;
   stats.http_requests_by_code[401] = 3;
   const std::string text = RenderMetrics(stats, nullptr, {});
-  std::vector<std::string> samples;
-  for (const std::string& line : Lines(text)) {
-    if (line[0] != '#') samples.push_back(line);
-  }
+  const std::vector<std::string> samples = AllSamples(text);
   EXPECT_EQ(samples,
             (std::vector<std::string>{
                 "mshost_exporter_build_info{version=\"0.1.0\",revision=\"abc123\"} 1",

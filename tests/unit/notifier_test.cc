@@ -241,6 +241,14 @@ TEST(AlertmanagerApiTest, ParsesUrls) {
   EXPECT_EQ(bad_with_secret.label.find("secret"), std::string::npos);
 }
 
+TEST(AlertmanagerApiTest, KeepsMalformedEscapesInCredentials) {
+  AlertmanagerUrl url = ParseAlertmanagerUrl("http://b%zzob%4:%%40x%4@am.example:9093");
+  ASSERT_TRUE(url.ok) << url.error;
+  EXPECT_EQ(url.user, "b%zzob%4");
+  EXPECT_EQ(url.password, "%@x%4");
+  EXPECT_EQ(url.label, "http://am.example:9093");
+}
+
 TEST(AlertmanagerApiTest, EncodesTheApiV2Body) {
   AlertNotification alert = Alert("A");
   alert.labels["name"] = "";                  // a NULL name: left out

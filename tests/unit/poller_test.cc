@@ -13,6 +13,7 @@
 namespace msx {
 namespace {
 
+using test::AddressOf;
 using test::AliveResult;
 using test::FailedRead;
 using test::FakeProber;
@@ -22,11 +23,6 @@ using test::MakePeer;
 using test::MakeRow;
 using test::OkRead;
 using test::RefusedResult;
-
-// The probe address MakeRow gives a node (service_ip:service_port).
-std::string AddressOf(uint64_t msid) {
-  return "10.0.0." + std::to_string(msid % 250 + 1) + ":9090";
-}
 
 class PollerTest : public ::testing::Test {
  protected:

@@ -100,5 +100,12 @@ TEST(HttpRequestTest, QueryParamEdgeCases) {
   EXPECT_EQ(Request("GET", "/", "target=a=b").QueryParam("target"), "a=b");
 }
 
+TEST(HttpRequestTest, QueryParamKeepsMalformedEscapes) {
+  EXPECT_EQ(Request("GET", "/", "target=a%4").QueryParam("target"), "a%4");
+  EXPECT_EQ(Request("GET", "/", "target=%4g%g4").QueryParam("target"), "%4g%g4");
+  EXPECT_EQ(Request("GET", "/", "target=%%41%").QueryParam("target"), "%A%");
+  EXPECT_EQ(Request("GET", "/", "target=%e9+%E9").QueryParam("target"), "\xE9 \xE9");
+}
+
 }  // namespace
 }  // namespace msx

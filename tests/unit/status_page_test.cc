@@ -17,8 +17,12 @@ namespace msx {
 namespace {
 
 using test::AliveResult;
+using test::MakeNode;
 using test::MakeRow;
+using test::OkSnapshot;
 using test::RefusedResult;
+using test::WithProbe;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -26,22 +30,13 @@ using ::testing::StartsWith;
 constexpr double kNow = 1700000000;  // 2023-11-14 22:13:20 UTC
 
 NodeStatus Node(uint64_t msid, Verdict verdict, std::optional<std::string> state = "Up") {
-  NodeStatus node;
-  node.row = MakeRow(msid, std::move(state), kNow - 2);
-  node.raw_age_seconds = 2;
-  node.silence_seconds = 2;
-  node.probe = AliveResult(0.0004);
-  node.probe_address = node.row.service_ip + ":9090";
-  node.verdict = verdict;
-  return node;
+  return WithProbe(MakeNode(MakeRow(msid, std::move(state), kNow - 2), verdict, 2),
+                   AliveResult(0.0004));
 }
 
 std::shared_ptr<Snapshot> UpSnapshot(std::vector<NodeStatus> nodes) {
-  auto snap = std::make_shared<Snapshot>();
-  snap->polled = snap->ever_ok = snap->up = true;
-  snap->last_poll_unix = snap->last_success_unix = snap->db_now_unix = kNow - 1;
+  auto snap = std::make_shared<Snapshot>(OkSnapshot(std::move(nodes), kNow - 1));
   snap->poll_duration_seconds = 0.012;
-  snap->nodes = std::move(nodes);
   return snap;
 }
 

@@ -1,10 +1,12 @@
-// Shared helpers for unit tests: fakes for the outside world and row builders.
+// Shared helpers for unit tests: fakes for the outside world and builders of rows,
+// nodes and snapshots.
 //
 // FakeSource and FakeProber stand in for the database and the network; the poller
 // (or anything else) takes ownership of them while the test keeps a raw pointer to
 // script answers and count calls. Both are thread-safe, so a test may script them
 // while a poller thread reads. The builders return plain values with predictable
-// defaults derived from the msid, so tests state only what matters to them.
+// defaults derived from the msid, so tests state only what matters to them; a test
+// file that wants other defaults wraps them rather than writing its own.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "judge/verdict.h"
+#include "model/snapshot.h"
 #include "probe/prober.h"
 #include "source/source.h"
 
@@ -42,6 +46,14 @@ inline MshostRow MakeRow(uint64_t msid, std::optional<std::string> state = "Up",
   row.last_update_unix = last_update_unix;
   return row;
 }
+
+// "service_ip:service_port" of `row`: where the poller probes it.
+inline std::string AddressOf(const MshostRow& row) {
+  return row.service_ip + ":" + std::to_string(row.service_port);
+}
+
+// The probe address MakeRow gives node `msid`.
+inline std::string AddressOf(uint64_t msid) { return AddressOf(MakeRow(msid)); }
 
 // A mshost_peer row; owner and peer are mshost ids (MakeRow: msid + 1000).
 inline PeerRow MakePeer(uint64_t owner_id, uint64_t peer_id,
@@ -78,6 +90,38 @@ inline ProbeResult AliveResult(double duration_seconds = 0.001) {
 
 inline ProbeResult RefusedResult(double duration_seconds = 0.001) {
   return {false, duration_seconds, "connection refused"};
+}
+
+// A node as the poller publishes it for `row`: `verdict`, a raw heartbeat age and a
+// silence of `age_seconds` each, no clock offset estimate, not probed.
+inline NodeStatus MakeNode(MshostRow row, Verdict verdict = Verdict::kOk,
+                           double age_seconds = 0) {
+  NodeStatus node;
+  node.row = std::move(row);
+  node.verdict = verdict;
+  node.raw_age_seconds = age_seconds;
+  node.silence_seconds = age_seconds;
+  node.stale_after_seconds = 10;
+  node.dead_after_seconds = 5;
+  return node;
+}
+
+// `node` probed at its row's address with `result`.
+inline NodeStatus WithProbe(NodeStatus node, ProbeResult result) {
+  node.probe = std::move(result);
+  node.probe_address = AddressOf(node.row);
+  return node;
+}
+
+// A snapshot of target "prod" whose last read succeeded and found `nodes`: polled,
+// ever_ok and up, with the poll, the success and the database clock at `now_unix`.
+inline Snapshot OkSnapshot(std::vector<NodeStatus> nodes, double now_unix = 0) {
+  Snapshot snapshot;
+  snapshot.target = "prod";
+  snapshot.polled = snapshot.ever_ok = snapshot.up = true;
+  snapshot.last_poll_unix = snapshot.last_success_unix = snapshot.db_now_unix = now_unix;
+  snapshot.nodes = std::move(nodes);
+  return snapshot;
 }
 
 // Answers Read() with scripted values: queued one-shot reads first (in order), then

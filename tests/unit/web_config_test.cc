@@ -82,7 +82,7 @@ TEST(WebConfigTest, RelativePathsOfAFileInTheWorkingDirectory) {
   ASSERT_TRUE(ParseWebConfig("tls_server_config: {cert_file: a.pem, key_file: a.key}\n",
                              "web.yml", &config, &error))
       << error;
-  EXPECT_EQ(config.tls.cert_file, "./a.pem");
+  EXPECT_EQ(config.tls.cert_file, "a.pem");
 }
 
 TEST(WebConfigTest, EveryClientAuthTypeIsAccepted) {
@@ -225,6 +225,23 @@ TEST(BasicAuthenticatorTest, ChecksAuthorizationHeader) {
   EXPECT_FALSE(auth.Check("Bearer Y2Fyb2w6Y2Fyb2wxMjM="));
   EXPECT_FALSE(auth.Check("Basic !!!!"));
   EXPECT_FALSE(auth.Check("Basic Y2Fyb2w="));  // "carol": no colon
+}
+
+TEST(BasicAuthenticatorTest, DecodesBase64WithOrWithoutPadding) {
+  const BasicAuthenticator auth({{"carol", kCarolHash}, {"bo", Bcrypt("$2b$", "pw12")}});
+  // carol:carol123 (one '=' of padding) and bo:pw12 (two), with and without it; what
+  // follows the first '=' is not read.
+  for (const char* accepted : {"Basic Y2Fyb2w6Y2Fyb2wxMjM", "Basic Ym86cHcxMg==",
+                               "Basic Ym86cHcxMg", "Basic Y2Fyb2w6Y2Fyb2wxMjM=ignored"}) {
+    EXPECT_TRUE(auth.Check(accepted)) << accepted;
+  }
+  // bo:pw13, then whitespace and characters outside the alphabet, also at either end.
+  for (const char* refused :
+       {"Basic Ym86cHcxMw", "Basic  Y2Fyb2w6Y2Fyb2wxMjM=", "Basic Y2Fyb2w6Y2Fyb2wxMjM\n",
+        "Basic Y2Fyb2w6Y2Fyb2wxMjM-",
+        "Basic Y2Fyb2w6Y2Fy b2wxMjM=", "Basic Y2Fyb2w6Y2Fyb2wxMjM\xc3\xa9"}) {
+    EXPECT_FALSE(auth.Check(refused)) << refused;
+  }
 }
 
 TEST(BasicAuthenticatorTest, NoUsersMeansDisabled) {
