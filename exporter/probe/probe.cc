@@ -7,7 +7,7 @@ namespace {
 
 struct ProbeKind {
   const char* name;
-  std::unique_ptr<Prober> (*make)();
+  std::unique_ptr<Prober> (*make)(const Clock&);
 };
 
 constexpr ProbeKind kProbeKinds[] = {
@@ -17,9 +17,9 @@ constexpr ProbeKind kProbeKinds[] = {
 
 }  // namespace
 
-std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe) {
+std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe, const Clock& clock) {
   for (const ProbeKind& kind : kProbeKinds) {
-    if (probe.kind == kind.name) return kind.make();
+    if (probe.kind == kind.name) return kind.make(clock);
   }
   return nullptr;  // "none"; the config loader rejects any other kind
 }

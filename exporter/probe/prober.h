@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "config/config.h"
 
 namespace msx {
@@ -32,7 +33,8 @@ class Prober {
                                             double timeout_seconds) = 0;
 };
 
-// The probe-kind table. Returns nullptr for kind "none".
-std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe);
+// The probe-kind table. Returns nullptr for kind "none". The prober measures its
+// deadline and durations on `clock`, which must outlive it.
+std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe, const Clock& clock);
 
 }  // namespace msx
