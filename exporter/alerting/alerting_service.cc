@@ -46,7 +46,7 @@ AlertingService::AlertingService(const Config& config, NotifierFactory make_noti
       generator_url_(std::move(generator_url)) {
   std::lock_guard<std::mutex> lock(mu_);
   alerting_ = config.alerting;
-  notifier_ = make_notifier_(alerting_);
+  notifier_ = make_notifier_(alerting_, clock_);
   Build(config, {});
 }
 
@@ -77,7 +77,7 @@ void AlertingService::Reconfigure(const Config& config) {
       }
       retired_stats_.dropped += stats.dropped;
     }
-    retired = std::exchange(notifier_, make_notifier_(config.alerting));
+    retired = std::exchange(notifier_, make_notifier_(config.alerting, clock_));
   }
   alerting_ = config.alerting;
   Build(config, same_rules ? std::move(targets_)
