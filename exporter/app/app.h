@@ -12,7 +12,7 @@
 #pragma once
 
 #include <atomic>
-#include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -67,9 +67,9 @@ class App {
   ReloadResult Reload();
 
   // Stops the server and then the pollers. Returns false when that takes longer
-  // than `deadline_seconds` (a poll stuck in a database call): the caller should then
-  // exit without destroying the App. Safe to call twice.
-  bool Stop(double deadline_seconds = 1e9);
+  // than `deadline_seconds` on the App's Clock (a poll stuck in a database call):
+  // the caller should then exit without destroying the App. Safe to call twice.
+  bool Stop(double deadline_seconds = std::numeric_limits<double>::infinity());
 
   // Every route: exact paths, thread-safe handlers.
   const Router& router() const { return router_; }
@@ -118,7 +118,9 @@ class App {
   std::shared_ptr<HttpServer> server_;      // guarded by mu_ (set once)
 
   std::mutex stop_mu_;
-  std::shared_future<void> stop_done_;  // guarded by stop_mu_; valid once stopping
+  bool stop_started_ = false;  // guarded by stop_mu_
+  // Signaled when StopAll() has finished; shared with the thread that runs it.
+  const std::shared_ptr<Interrupt> stop_finished_ = std::make_shared<Interrupt>();
 
   LogThrottle http_error_throttle_{clock_, 10};
 
