@@ -40,7 +40,7 @@ AlertingService::AlertingService(const AlertingConfig& alerting,
       generator_url_(std::move(generator_url)) {
   std::lock_guard<std::mutex> lock(mu_);
   alerting_ = alerting;
-  notifier_ = make_notifier_(alerting_);
+  notifier_ = make_notifier_(alerting_, clock_);
   Build(targets, {});
 }
 
@@ -72,7 +72,7 @@ void AlertingService::Reconfigure(const AlertingConfig& alerting,
       }
       retired_stats_.dropped += stats.dropped;
     }
-    retired = std::exchange(notifier_, make_notifier_(alerting));
+    retired = std::exchange(notifier_, make_notifier_(alerting, clock_));
   }
   alerting_ = alerting;
   Build(targets, same_rules ? std::move(targets_)

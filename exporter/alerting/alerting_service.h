@@ -25,9 +25,11 @@
 
 namespace msx {
 
-// Makes the notifier for a configuration; may return null (no Alertmanager: alerts
-// are still evaluated for cloudstack_mshost_alert_firing and the pages).
-using NotifierFactory = std::function<std::unique_ptr<Notifier>(const AlertingConfig&)>;
+// Makes the notifier for a configuration, on the service's clock; may return null
+// (no Alertmanager: alerts are still evaluated for cloudstack_mshost_alert_firing and
+// the pages).
+using NotifierFactory =
+    std::function<std::unique_ptr<Notifier>(const AlertingConfig&, const Clock&)>;
 
 class AlertingService {
  public:

@@ -34,7 +34,7 @@ size_t CollectResponse(char* data, size_t size, size_t count, void* user) {
 
 // Aborts a transfer in flight when the notifier stops.
 int AbortOnStop(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<std::atomic<bool>*>(user)->load() ? 1 : 0;
+  return static_cast<const Interrupt*>(user)->signaled() ? 1 : 0;
 }
 
 std::string OneLine(std::string text) {
@@ -50,9 +50,9 @@ std::string OneLine(std::string text) {
 // One Alertmanager: its queue, its thread and its counters.
 class AlertmanagerNotifier::Sender {
  public:
-  Sender(const AlertmanagerOptions& options, AlertmanagerUrl url,
+  Sender(const AlertmanagerOptions& options, AlertmanagerUrl url, const Clock& clock,
          std::atomic<uint64_t>* dropped)
-      : options_(options), url_(std::move(url)), dropped_(dropped) {
+      : options_(options), url_(std::move(url)), clock_(clock), dropped_(dropped) {
     if (!url_.ok) {
       LogError("Alertmanager URL unusable, alerts to it count as errors",
                {{"alertmanager", url_.label}, {"error", url_.error}});
@@ -63,8 +63,9 @@ class AlertmanagerNotifier::Sender {
 
   ~Sender() {
     {
+      // Under mu_, so that Run() cannot miss it between its check and its wait.
       std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
+      stop_.Signal();
     }
     work_cv_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -109,8 +110,8 @@ class AlertmanagerNotifier::Sender {
     CURL* curl = curl_easy_init();
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
-      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) break;
+      work_cv_.wait(lock, [this] { return stop_.signaled() || !queue_.empty(); });
+      if (stop_.signaled()) break;
       std::vector<AlertNotification> batch;
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
@@ -128,20 +129,17 @@ class AlertmanagerNotifier::Sender {
     if (curl != nullptr) curl_easy_cleanup(curl);
   }
 
-  // Tries up to max_attempts times (once for a 4xx).
+  // Tries up to max_attempts times (once for a 4xx), waiting the backoff on the
+  // Clock between tries; stopping ends the wait and abandons the batch.
   bool Deliver(CURL* curl, const std::string& body, size_t alerts) {
-    double backoff = options_.initial_backoff_seconds;
+    double backoff_seconds = options_.initial_backoff_seconds;
     PostResult result;
     for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
       result = Post(curl, body);
       NoteResult(result, alerts);
       if (result.ok || !result.retryable || attempt == options_.max_attempts) break;
-      std::unique_lock<std::mutex> lock(mu_);
-      if (work_cv_.wait_for(lock, std::chrono::duration<double>(backoff),
-                            [this] { return stopping_.load(); })) {
-        break;
-      }
-      backoff *= 2;
+      if (!clock_.SleepUntil(clock_.MonotonicSeconds() + backoff_seconds, stop_)) break;
+      backoff_seconds *= 2;
     }
     return result.ok;
   }
@@ -198,7 +196,7 @@ class AlertmanagerNotifier::Sender {
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortOnStop);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stopping_);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &stop_);
     if (url_.has_credentials) {
       curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
       curl_easy_setopt(curl, CURLOPT_USERNAME, url_.user.c_str());
@@ -237,21 +235,23 @@ class AlertmanagerNotifier::Sender {
 
   const AlertmanagerOptions& options_;
   const AlertmanagerUrl url_;
+  const Clock& clock_;
   std::atomic<uint64_t>* const dropped_;
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;  // queue_ or stopping_ changed
+  std::condition_variable work_cv_;  // queue_ changed or stop_ signaled
   std::condition_variable idle_cv_;  // queue_ empty and not busy_
   std::deque<AlertNotification> queue_;
   bool busy_ = false;
-  std::atomic<bool> stopping_{false};
+  Interrupt stop_;        // signaled under mu_; ends a backoff and a transfer in flight
   uint64_t success_ = 0;  // alerts, guarded by mu_
   uint64_t error_ = 0;
   std::string logged_problem_;  // PostResult::problem last logged; sender thread only
   std::thread thread_;
 };
 
-AlertmanagerNotifier::AlertmanagerNotifier(AlertmanagerOptions options)
+AlertmanagerNotifier::AlertmanagerNotifier(AlertmanagerOptions options,
+                                           const Clock& clock)
     : options_(std::move(options)) {
   // libcurl's global state must be set up once, before any thread uses it.
   static const CURLcode kCurlInit = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -261,7 +261,7 @@ AlertmanagerNotifier::AlertmanagerNotifier(AlertmanagerOptions options)
   }
   for (const std::string& url : options_.urls) {
     senders_.push_back(
-        std::make_unique<Sender>(options_, ParseAlertmanagerUrl(url), &dropped_));
+        std::make_unique<Sender>(options_, ParseAlertmanagerUrl(url), clock, &dropped_));
   }
 }
 
@@ -286,12 +286,13 @@ bool AlertmanagerNotifier::WaitIdle(double timeout_seconds) {
   return true;
 }
 
-std::unique_ptr<Notifier> MakeAlertmanagerNotifier(const AlertingConfig& config) {
+std::unique_ptr<Notifier> MakeAlertmanagerNotifier(const AlertingConfig& config,
+                                                   const Clock& clock) {
   if (config.alertmanagers.empty()) return nullptr;
   AlertmanagerOptions options;
   options.urls = config.alertmanagers;
   options.user_agent = std::string("mshost_exporter/") + MSX_VERSION;
-  return std::make_unique<AlertmanagerNotifier>(std::move(options));
+  return std::make_unique<AlertmanagerNotifier>(std::move(options), clock);
 }
 
 }  // namespace msx

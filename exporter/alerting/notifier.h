@@ -6,11 +6,12 @@
 // from its own sender thread and bounded queue: when a queue is full the oldest
 // alerts are dropped and counted (the evaluator re-sends every firing alert each
 // resend_interval, so the newest state is the one worth keeping). A failed POST
-// (network error, timeout, 5xx, 429) is retried with exponential backoff; a 4xx is
-// not (the same body would fail again). Counters are per Alertmanager and per alert.
-// The log gets one line when sending starts failing for a reason (an HTTP status, a
-// transport error such as a timeout), at the first failed try, and one when it works
-// again: never a line per try or per batch.
+// (network error, timeout, 5xx, 429) is retried with exponential backoff, waited on
+// the injected Clock; a 4xx is not (the same body would fail again). The request
+// timeout is libcurl's and runs on real time. Counters are per Alertmanager and per
+// alert. The log gets one line when sending starts failing for a reason (an HTTP
+// status, a transport error such as a timeout), at the first failed try, and one when
+// it works again: never a line per try or per batch.
 //
 // TLS: https URLs are verified against the system's CAs, or ca_file. Basic auth comes
 // from the URL's userinfo (https://user:pass@am.example:9093, percent-encoded); the
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "alerting/rules.h"
+#include "common/clock.h"
 #include "model/alert.h"
 
 namespace msx {
@@ -71,7 +73,8 @@ struct AlertmanagerOptions {
 
 class AlertmanagerNotifier : public Notifier {
  public:
-  explicit AlertmanagerNotifier(AlertmanagerOptions options);
+  // `clock` times the backoff between tries and must outlive the notifier.
+  AlertmanagerNotifier(AlertmanagerOptions options, const Clock& clock);
   ~AlertmanagerNotifier() override;
 
   AlertmanagerNotifier(const AlertmanagerNotifier&) = delete;
@@ -81,7 +84,8 @@ class AlertmanagerNotifier : public Notifier {
   NotifierStats Stats() const override;
 
   // Waits until every queue is empty and no request is in flight; false after
-  // timeout_seconds (per Alertmanager). For tests and an orderly shutdown.
+  // timeout_seconds (per Alertmanager) of real time, not of the Clock: a bound for
+  // tests (the batch it waits for may itself wait on a FakeClock), not program time.
   bool WaitIdle(double timeout_seconds);
 
  private:
@@ -94,6 +98,7 @@ class AlertmanagerNotifier : public Notifier {
 
 // An AlertmanagerNotifier for config.alertmanagers with the default options, or
 // nullptr when none is configured.
-std::unique_ptr<Notifier> MakeAlertmanagerNotifier(const AlertingConfig& config);
+std::unique_ptr<Notifier> MakeAlertmanagerNotifier(const AlertingConfig& config,
+                                                   const Clock& clock);
 
 }  // namespace msx

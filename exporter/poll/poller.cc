@@ -304,36 +304,21 @@ void TargetPoller::SetOnSnapshot(
 
 void TargetPoller::Start() {
   if (thread_.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(stop_mu_);
-    stopping_ = false;
-  }
+  stop_.Reset();
   thread_ = std::thread([this] { Run(); });
 }
 
 void TargetPoller::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(stop_mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
+  stop_.Signal();
   if (thread_.joinable()) thread_.join();
 }
 
 void TargetPoller::Run() {
-  std::unique_lock<std::mutex> lock(stop_mu_);
-  while (!stopping_) {
-    lock.unlock();
+  while (!stop_.signaled()) {
     const double cycle_start = clock_.MonotonicSeconds();
     PollOnce();
-    const double wait_seconds =
-        cycle_start + poll_interval_seconds_ - clock_.MonotonicSeconds();
-    lock.lock();
-    // The condition variable can only wait in real time; the Clock measured the cycle.
-    if (wait_seconds > 0) {
-      stop_cv_.wait_for(lock, std::chrono::duration<double>(wait_seconds),
-                        [this] { return stopping_; });
-    }
+    // From the start of the cycle, so a cycle that overran is followed at once.
+    if (!clock_.SleepUntil(cycle_start + poll_interval_seconds_, stop_)) return;
   }
 }
 

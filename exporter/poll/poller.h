@@ -4,8 +4,9 @@
 //
 // PollOnce() is the whole logic of one cycle and runs synchronously, so tests drive
 // it with a fake source, prober and clock. Start() runs PollOnce() on its own thread
-// every poll_interval, measured from the start of each cycle (a cycle that overruns
-// is followed at once by the next). Latest() may be called from any thread at any
+// every poll_interval, measured on the Clock from the start of each cycle (a cycle
+// that overruns is followed at once by the next); it waits with Clock::SleepUntil(),
+// so a FakeClock drives the loop as well. Latest() may be called from any thread at any
 // time and never waits for the database: it returns the last published Snapshot
 // (before the first poll, one with polled=false; never null).
 //
@@ -23,7 +24,6 @@
 // thread that ran PollOnce().
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -97,9 +97,7 @@ class TargetPoller {
   std::shared_ptr<const Snapshot> latest_;                            // guarded by mu_
   std::function<void(std::shared_ptr<const Snapshot>)> on_snapshot_;  // guarded by mu_
 
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // guarded by stop_mu_
+  Interrupt stop_;  // ends the wait between cycles
   std::thread thread_;
 };
 

@@ -43,6 +43,8 @@ std::optional<ReplyVerdict> JudgeHttpReply(const std::string& reply, bool eof) {
 
 class HttpProber : public Prober {
  public:
+  explicit HttpProber(const Clock& clock) : clock_(clock) {}
+
   std::vector<ProbeResult> ProbeAll(const std::vector<ProbeTarget>& targets,
                                     double timeout_seconds) override {
     static const Conversation kConversation{kRequest, JudgeHttpReply};
@@ -50,11 +52,13 @@ class HttpProber : public Prober {
   }
 
  private:
-  SystemClock clock_;
+  const Clock& clock_;
 };
 
 }  // namespace
 
-std::unique_ptr<Prober> NewHttpProber() { return std::make_unique<HttpProber>(); }
+std::unique_ptr<Prober> NewHttpProber(const Clock& clock) {
+  return std::make_unique<HttpProber>(clock);
+}
 
 }  // namespace msx

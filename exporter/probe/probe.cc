@@ -33,9 +33,9 @@ std::string ProbeKindNames() {
   return out;
 }
 
-std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe) {
+std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe, const Clock& clock) {
   const ProbeKind* kind = FindProbeKind(probe.kind);
-  return kind->make ? kind->make() : nullptr;
+  return kind->make ? kind->make(clock) : nullptr;
 }
 
 }  // namespace msx

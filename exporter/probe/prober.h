@@ -30,6 +30,7 @@
 #include <tuple>
 #include <vector>
 
+#include "common/clock.h"
 #include "model/probe_result.h"
 
 namespace msx {
@@ -74,7 +75,7 @@ class Prober {
 struct ProbeKind {
   const char* name;  // probe.kind
   // nullptr for kind "none" (probing off).
-  std::unique_ptr<Prober> (*make)();
+  std::unique_ptr<Prober> (*make)(const Clock&);
 };
 
 // The kind called `name`, or nullptr.
@@ -83,6 +84,7 @@ const ProbeKind* FindProbeKind(std::string_view name);
 std::string ProbeKindNames();
 
 // The prober of probe.kind; nullptr for "none". REQUIRES: FindProbeKind(probe.kind).
-std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe);
+// The prober measures its deadline and durations on `clock`, which must outlive it.
+std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe, const Clock& clock);
 
 }  // namespace msx

@@ -477,13 +477,15 @@ class Round {
 
 class TcpProber : public Prober {
  public:
+  explicit TcpProber(const Clock& clock) : clock_(clock) {}
+
   std::vector<ProbeResult> ProbeAll(const std::vector<ProbeTarget>& targets,
                                     double timeout_seconds) override {
     return ProbeSockets(targets, timeout_seconds, nullptr, clock_);
   }
 
  private:
-  SystemClock clock_;
+  const Clock& clock_;
 };
 
 }  // namespace
@@ -495,6 +497,8 @@ std::vector<ProbeResult> ProbeSockets(const std::vector<ProbeTarget>& targets,
   return Round(conversation, clock, max_open_sockets).Run(targets, timeout_seconds);
 }
 
-std::unique_ptr<Prober> NewTcpProber() { return std::make_unique<TcpProber>(); }
+std::unique_ptr<Prober> NewTcpProber(const Clock& clock) {
+  return std::make_unique<TcpProber>(clock);
+}
 
 }  // namespace msx

@@ -3,10 +3,11 @@
 //
 // ProbeSockets probes every target of one poll at once: non-blocking sockets, one
 // poll() loop and one deadline (start + timeout) shared by all targets, so N dead
-// nodes cost one timeout, not N. For kind tcp, success is a completed connect
-// (SO_ERROR 0). A Conversation adds a request written once connected and a judge of
-// the reply (kind http), run in the same loop so a slow node never eats a fast
-// node's time.
+// nodes cost one timeout, not N. The deadline and the durations are read on the
+// caller's Clock, and each poll() waits what remains of the deadline by that clock.
+// For kind tcp, success is a completed connect (SO_ERROR 0). A Conversation adds a
+// request written once connected and a judge of the reply (kind http), run in the
+// same loop so a slow node never eats a fast node's time.
 //
 // Name resolution: IP literals are parsed without DNS (AI_NUMERICHOST). Names go to
 // getaddrinfo, one detached thread per distinct name, because getaddrinfo can be
@@ -62,8 +63,8 @@ std::vector<ProbeResult> ProbeSockets(const std::vector<ProbeTarget>& targets,
 // the Alertmanager senders, files) while a probe round runs.
 constexpr size_t kReservedDescriptors = 128;
 
-// The kinds built on ProbeSockets.
-std::unique_ptr<Prober> NewTcpProber();
-std::unique_ptr<Prober> NewHttpProber();
+// The kinds built on ProbeSockets. `clock` must outlive the prober.
+std::unique_ptr<Prober> NewTcpProber(const Clock& clock);
+std::unique_ptr<Prober> NewHttpProber(const Clock& clock);
 
 }  // namespace msx

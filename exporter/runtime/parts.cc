@@ -4,7 +4,7 @@ namespace msx {
 
 PartsFactory RealParts(const Clock& clock) {
   return [&clock](const TargetConfig& target) {
-    return TargetParts{MakeSource(target.database, clock), MakeProber(target.probe)};
+    return TargetParts{MakeSource(target.database, clock), MakeProber(target.probe, clock)};
   };
 }
 

@@ -1,7 +1,5 @@
 #include "runtime/system.h"
 
-#include <chrono>
-#include <future>
 #include <thread>
 #include <tuple>
 
@@ -70,11 +68,7 @@ System::System(Config config, std::string config_file, const Clock& clock,
   last_reload_success_unix_ = clock_.UnixSeconds();
 }
 
-System::~System() {
-  Stop();
-  std::lock_guard<std::mutex> lock(stop_mu_);
-  stop_done_.wait();
-}
+System::~System() { Stop(); }
 
 std::shared_ptr<System::TargetRun> System::MakeRun(const TargetConfig& target,
                                              double poll_interval_seconds) {
@@ -211,23 +205,22 @@ ReloadResult System::Reload() {
 }
 
 bool System::Stop(double deadline_seconds) {
-  std::shared_future<void> done;
+  const double deadline = clock_.MonotonicSeconds() + deadline_seconds;
   {
     std::lock_guard<std::mutex> lock(stop_mu_);
-    if (!stop_done_.valid()) {
-      auto finished = std::make_shared<std::promise<void>>();
-      stop_done_ = finished->get_future().share();
+    if (!stop_started_) {
+      stop_started_ = true;
       // Detached so that the deadline holds even when a poll hangs; the destructor
-      // waits for it.
-      std::thread([this, finished] {
+      // waits for it. The thread holds its own reference to stop_finished_, which
+      // it still touches when the destructor may already have returned.
+      std::thread([this, finished = stop_finished_] {
         StopAll();
-        finished->set_value();
+        finished->Signal();
       }).detach();
     }
-    done = stop_done_;
   }
-  return done.wait_for(std::chrono::duration<double>(deadline_seconds)) ==
-         std::future_status::ready;
+  // stop_finished_ "interrupts" the wait for the deadline when stopping is done.
+  return !clock_.SleepUntil(deadline, *stop_finished_);
 }
 
 void System::StopAll() {

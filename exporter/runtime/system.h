@@ -12,7 +12,7 @@
 #pragma once
 
 #include <atomic>
-#include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,10 +64,10 @@ class System {
   // silence estimates and restart counters survive) and stops those removed.
   ReloadResult Reload();
 
-  // Stops the pollers. Returns false when that takes longer than
-  // `deadline_seconds` (a poll stuck in a database call): the caller should then
+  // Stops the pollers. Returns false when that takes longer than `deadline_seconds`
+  // on the System's Clock (a poll stuck in a database call): the caller should then
   // exit without destroying the System. Safe to call twice.
-  bool Stop(double deadline_seconds = 1e9);
+  bool Stop(double deadline_seconds = std::numeric_limits<double>::infinity());
 
   // Every target of the running configuration finished a poll attempt (/-/ready).
   bool Ready() const;
@@ -104,7 +104,9 @@ class System {
   double last_reload_success_unix_ = 0;     // guarded by mu_
 
   std::mutex stop_mu_;
-  std::shared_future<void> stop_done_;  // guarded by stop_mu_; valid once stopping
+  bool stop_started_ = false;  // guarded by stop_mu_
+  // Signaled when StopAll() has finished; shared with the thread that runs it.
+  const std::shared_ptr<Interrupt> stop_finished_ = std::make_shared<Interrupt>();
 
   std::mutex warned_mu_;
   std::set<std::string> warned_loopback_;  // targets warned about loopback probes

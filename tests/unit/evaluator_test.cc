@@ -557,7 +557,9 @@ class AlertingServiceTest : public ::testing::Test {
   }
 
   NotifierFactory Factory() {
-    return [this](const AlertingConfig& alerting) -> std::unique_ptr<Notifier> {
+    return [this](const AlertingConfig& alerting,
+                  const Clock& clock) -> std::unique_ptr<Notifier> {
+      EXPECT_EQ(&clock, &clock_) << "the notifier must wait on the service's clock";
       ++notifiers_made_;
       if (alerting.alertmanagers.empty()) return nullptr;
       return std::make_unique<RecordingNotifier>(&sent_, alerting.alertmanagers[0]);

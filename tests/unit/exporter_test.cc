@@ -3,8 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
+#include <future>
+#include <limits>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -32,6 +37,10 @@ using ::testing::StartsWith;
 
 const std::string kAppData = std::string(MSX_TESTDATA_DIR) + "/app/";
 
+// A bound on real time for what should take microseconds: only a broken App makes a
+// test wait this long.
+constexpr double kSafetyNetSeconds = 5;
+
 // Makes a FakeSource and a FakeProber per target, each answering with what the test
 // set for that target, including sources made later by a reload.
 class FakeWorld {
@@ -44,12 +53,38 @@ class FakeWorld {
   }
   void SetDown(const std::string& target) { down_.insert(target); }
 
+  // Until ReleaseReads(), every read blocks like a database that stopped answering.
+  void HoldReads() {
+    std::lock_guard<std::mutex> lock(hold_mu_);
+    held_ = true;
+  }
+  void ReleaseReads() {
+    {
+      std::lock_guard<std::mutex> lock(hold_mu_);
+      held_ = false;
+    }
+    hold_cv_.notify_all();
+  }
+  // Until `count` reads are blocked; false after kSafetyNetSeconds of real time.
+  bool WaitForHeldReads(int count) {
+    std::unique_lock<std::mutex> lock(hold_mu_);
+    return hold_cv_.wait_for(lock, std::chrono::duration<double>(kSafetyNetSeconds),
+                             [&] { return blocked_reads_ >= count; });
+  }
+
   PartsFactory Factory() {
     return [this](const TargetConfig& target) {
       ++made_[target.name];
       auto source = std::make_unique<test::FakeSource>();
       const std::string name = target.name;
       source->SetGenerator([this, name] {
+        {
+          std::unique_lock<std::mutex> lock(hold_mu_);
+          ++blocked_reads_;
+          hold_cv_.notify_all();
+          hold_cv_.wait(lock, [this] { return !held_; });
+          --blocked_reads_;
+        }
         if (down_.count(name)) return FailedRead("connection refused");
         std::vector<MshostRow> rows = rows_[name];
         for (MshostRow& row : rows) row.last_update_unix = clock_.UnixSeconds() - 1;
@@ -68,6 +103,10 @@ class FakeWorld {
   std::map<std::string, std::vector<MshostRow>> rows_;
   std::set<std::string> down_;
   std::map<std::string, int> made_;
+  std::mutex hold_mu_;
+  std::condition_variable hold_cv_;
+  bool held_ = false;      // guarded by hold_mu_
+  int blocked_reads_ = 0;  // guarded by hold_mu_
 };
 
 Config ParseOrDie(const std::string& yaml, const std::string& file) {
@@ -116,7 +155,9 @@ struct TestExporter {
   void PollAllOnce() { system.PollAllOnce(); }
   ReloadResult Reload() { return system.Reload(); }
   bool Ready() const { return system.Ready(); }
-  bool Stop(double deadline_seconds) { return system.Stop(deadline_seconds); }
+  bool Stop(double deadline_seconds = std::numeric_limits<double>::infinity()) {
+    return system.Stop(deadline_seconds);
+  }
 
   System system;
   WebFace web;
@@ -318,12 +359,39 @@ TEST_F(ExporterTest, LoopbackProbeAddressesAreWarnedOncePerTargetWithTheirCount)
   EXPECT_THAT(text, HasSubstr("nodes=2 first_msid=4"));
 }
 
+// The clock does not move here: Stop() returns when stopping is done, not at its
+// deadline.
 TEST_F(ExporterTest, StopIsIdempotentAndReloadAfterStopIsRefused) {
   auto app = MakeApp();
   app->Start();
   EXPECT_TRUE(app->Stop(10));
   EXPECT_TRUE(app->Stop(10));
   EXPECT_FALSE(app->Reload().ok);
+}
+
+// A poll stuck in the database holds the pollers; Stop() gives up when its deadline
+// passes on the App's clock, not before.
+TEST_F(ExporterTest, StopGivesUpAtItsDeadlineWhenAPollHangs) {
+  world_.HoldReads();
+  auto app = MakeApp();
+  // Before the App's destructor, which waits for the pollers, even if a check fails.
+  struct ReleaseAtExit {
+    FakeWorld& world;
+    ~ReleaseAtExit() { world.ReleaseReads(); }
+  } release_at_exit{world_};
+  app->Start();
+  ASSERT_TRUE(world_.WaitForHeldReads(2));  // both targets
+  std::future<bool> stopped =
+      std::async(std::launch::async, [&] { return app->Stop(5); });
+  ASSERT_TRUE(clock_.WaitForSleepers(1, kSafetyNetSeconds));  // Stop() waits
+  clock_.Advance(4.5);
+  EXPECT_EQ(clock_.sleepers(), 1u);
+  clock_.Advance(0.5);
+  ASSERT_EQ(stopped.wait_for(std::chrono::duration<double>(kSafetyNetSeconds)),
+            std::future_status::ready);
+  EXPECT_FALSE(stopped.get());
+  world_.ReleaseReads();
+  EXPECT_TRUE(app->Stop());  // the stop under way finishes
 }
 
 // --- status model and check ---

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "alerting/alertmanager_api.h"
+#include "common/clock.h"
 #include "log_capture.h"
 
 namespace msx {
@@ -192,11 +193,13 @@ AlertNotification Alert(const std::string& alertname, double starts = 1'700'000'
   return alert;
 }
 
+// No backoff: a retry follows at once, so tests that are not about the backoff need
+// not move their FakeClock (RetriesAfterTheBackoffOnTheClock is about it).
 AlertmanagerOptions Options(std::vector<std::string> urls) {
   AlertmanagerOptions options;
   options.urls = std::move(urls);
   options.timeout_seconds = 5;
-  options.initial_backoff_seconds = 0.001;
+  options.initial_backoff_seconds = 0;
   return options;
 }
 
@@ -271,8 +274,9 @@ TEST(AlertmanagerApiTest, EncodesTheApiV2Body) {
 }
 
 TEST(AlertmanagerNotifierTest, PostsAJsonArrayToApiV2) {
+  FakeClock clock;
   FakeAlertmanager am;
-  AlertmanagerNotifier notifier(Options({am.url()}));
+  AlertmanagerNotifier notifier(Options({am.url()}), clock);
   notifier.Notify({Alert("A"), Alert("B")});
   ASSERT_TRUE(notifier.WaitIdle(kWait));
 
@@ -298,10 +302,12 @@ TEST(AlertmanagerNotifierTest, PostsAJsonArrayToApiV2) {
 }
 
 TEST(AlertmanagerNotifierTest, BasicAuthFromUserinfoAndPathPrefix) {
+  FakeClock clock;
   FakeAlertmanager am;
   const std::string base = "http://127.0.0.1:" + std::to_string(am.port()) + "/am";
   AlertmanagerNotifier notifier(
-      Options({"http://user:p%40ss@127.0.0.1:" + std::to_string(am.port()) + "/am/"}));
+      Options({"http://user:p%40ss@127.0.0.1:" + std::to_string(am.port()) + "/am/"}),
+      clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(notifier.WaitIdle(kWait));
   std::vector<Request> requests = am.requests();
@@ -314,9 +320,10 @@ TEST(AlertmanagerNotifierTest, BasicAuthFromUserinfoAndPathPrefix) {
 }
 
 TEST(AlertmanagerNotifierTest, RetriesServerErrorsThenSucceeds) {
+  FakeClock clock;
   FakeAlertmanager am;
   am.Script({500, 503});
-  AlertmanagerNotifier notifier(Options({am.url()}));
+  AlertmanagerNotifier notifier(Options({am.url()}), clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(notifier.WaitIdle(kWait));
   std::vector<Request> requests = am.requests();
@@ -326,12 +333,59 @@ TEST(AlertmanagerNotifierTest, RetriesServerErrorsThenSucceeds) {
   EXPECT_EQ(Count(notifier.Stats(), am.url(), "error"), 0u);
 }
 
+// The backoff is waited on the notifier's clock: the retry comes when the clock
+// reaches it, not a moment before, and the backoff doubles. Advance() returns once
+// the sender has seen the new time, so "still asleep" is not a race.
+TEST(AlertmanagerNotifierTest, RetriesAfterTheBackoffOnTheClock) {
+  FakeClock clock;
+  FakeAlertmanager am;
+  am.Script({500, 503});
+  AlertmanagerOptions options = Options({am.url()});
+  options.max_attempts = 3;
+  options.initial_backoff_seconds = 4;
+  AlertmanagerNotifier notifier(options, clock);
+  notifier.Notify({Alert("A")});
+
+  ASSERT_TRUE(clock.WaitForSleepers(1, kWait));  // the first try failed
+  EXPECT_EQ(am.requests().size(), 1u);
+  clock.Advance(3.75);
+  EXPECT_EQ(clock.sleepers(), 1u);
+  EXPECT_EQ(am.requests().size(), 1u);
+  clock.Advance(0.25);
+  ASSERT_TRUE(am.WaitForRequests(2));
+
+  ASSERT_TRUE(clock.WaitForSleepers(1, kWait));  // the second try failed: 8 s now
+  clock.Advance(7.75);
+  EXPECT_EQ(clock.sleepers(), 1u);
+  EXPECT_EQ(am.requests().size(), 2u);
+  clock.Advance(0.25);
+  ASSERT_TRUE(notifier.WaitIdle(kWait));
+  EXPECT_EQ(am.requests().size(), 3u);
+  EXPECT_EQ(Count(notifier.Stats(), am.url(), "success"), 1u);
+}
+
+TEST(AlertmanagerNotifierTest, StoppingEndsTheBackoff) {
+  FakeClock clock;
+  FakeAlertmanager am;
+  am.Script({500});
+  AlertmanagerOptions options = Options({am.url()});
+  options.initial_backoff_seconds = 4;
+  {
+    AlertmanagerNotifier notifier(options, clock);
+    notifier.Notify({Alert("A")});
+    ASSERT_TRUE(clock.WaitForSleepers(1, kWait));
+  }  // joins the sender, which would wait for the clock forever if Stop were ignored
+  EXPECT_EQ(clock.sleepers(), 0u);
+  EXPECT_EQ(am.requests().size(), 1u);
+}
+
 TEST(AlertmanagerNotifierTest, GivesUpAfterMaxAttempts) {
+  FakeClock clock;
   FakeAlertmanager am;
   am.Script({500, 500, 500, 500});
   AlertmanagerOptions options = Options({am.url()});
   options.max_attempts = 3;
-  AlertmanagerNotifier notifier(options);
+  AlertmanagerNotifier notifier(options, clock);
   notifier.Notify({Alert("A"), Alert("B")});
   ASSERT_TRUE(notifier.WaitIdle(kWait));
   EXPECT_EQ(am.requests().size(), 3u);
@@ -345,9 +399,10 @@ TEST(AlertmanagerNotifierTest, GivesUpAfterMaxAttempts) {
 }
 
 TEST(AlertmanagerNotifierTest, ClientErrorIsNotRetried) {
+  FakeClock clock;
   FakeAlertmanager am;
   am.Script({400});
-  AlertmanagerNotifier notifier(Options({am.url()}));
+  AlertmanagerNotifier notifier(Options({am.url()}), clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(notifier.WaitIdle(kWait));
   EXPECT_EQ(am.requests().size(), 1u);
@@ -355,6 +410,7 @@ TEST(AlertmanagerNotifierTest, ClientErrorIsNotRetried) {
 }
 
 TEST(AlertmanagerNotifierTest, UnreachableAlertmanagerCountsErrors) {
+  FakeClock clock;
   int port;
   {
     FakeAlertmanager gone;  // a port that was free a moment ago and is closed now
@@ -363,7 +419,7 @@ TEST(AlertmanagerNotifierTest, UnreachableAlertmanagerCountsErrors) {
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
   AlertmanagerOptions options = Options({url});
   options.max_attempts = 2;
-  AlertmanagerNotifier notifier(options);
+  AlertmanagerNotifier notifier(options, clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(notifier.WaitIdle(kWait));
   EXPECT_EQ(Count(notifier.Stats(), url, "error"), 1u);
@@ -371,23 +427,25 @@ TEST(AlertmanagerNotifierTest, UnreachableAlertmanagerCountsErrors) {
 }
 
 TEST(AlertmanagerNotifierTest, SlowAlertmanagerTimesOut) {
+  FakeClock clock;
   FakeAlertmanager am;
   am.Hold();
   AlertmanagerOptions options = Options({am.url()});
   options.timeout_seconds = 0.2;
   options.max_attempts = 1;
-  AlertmanagerNotifier notifier(options);
+  AlertmanagerNotifier notifier(options, clock);
   notifier.Notify({Alert("A")});  // returns while the request hangs
   ASSERT_TRUE(notifier.WaitIdle(kWait));
   EXPECT_EQ(Count(notifier.Stats(), am.url(), "error"), 1u);
 }
 
 TEST(AlertmanagerNotifierTest, FullQueueDropsTheOldest) {
+  FakeClock clock;
   FakeAlertmanager am;
   am.Hold();
   AlertmanagerOptions options = Options({am.url()});
   options.queue_capacity = 2;
-  AlertmanagerNotifier notifier(options);
+  AlertmanagerNotifier notifier(options, clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(am.WaitForRequests(1));  // A is in flight; the queue is empty
   notifier.Notify({Alert("B"), Alert("C"), Alert("D")});
@@ -403,11 +461,12 @@ TEST(AlertmanagerNotifierTest, FullQueueDropsTheOldest) {
 }
 
 TEST(AlertmanagerNotifierTest, BatchesAreBounded) {
+  FakeClock clock;
   FakeAlertmanager am;
   am.Hold();
   AlertmanagerOptions options = Options({am.url()});
   options.max_batch = 2;
-  AlertmanagerNotifier notifier(options);
+  AlertmanagerNotifier notifier(options, clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(am.WaitForRequests(1));
   notifier.Notify({Alert("B"), Alert("C"), Alert("D")});
@@ -420,10 +479,11 @@ TEST(AlertmanagerNotifierTest, BatchesAreBounded) {
 }
 
 TEST(AlertmanagerNotifierTest, ASlowAlertmanagerDoesNotDelayTheOther) {
+  FakeClock clock;
   FakeAlertmanager slow;
   FakeAlertmanager fast;
   slow.Hold();
-  AlertmanagerNotifier notifier(Options({slow.url(), fast.url()}));
+  AlertmanagerNotifier notifier(Options({slow.url(), fast.url()}), clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(fast.WaitForRequests(1));
   EXPECT_TRUE(slow.WaitForRequests(1));
@@ -435,7 +495,8 @@ TEST(AlertmanagerNotifierTest, ASlowAlertmanagerDoesNotDelayTheOther) {
 }
 
 TEST(AlertmanagerNotifierTest, UnusableUrlCountsErrorsWithoutCredentials) {
-  AlertmanagerNotifier notifier(Options({"http://user:secret@"}));
+  FakeClock clock;
+  AlertmanagerNotifier notifier(Options({"http://user:secret@"}), clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(notifier.WaitIdle(kWait));
   NotifierStats stats = notifier.Stats();
@@ -448,19 +509,21 @@ TEST(AlertmanagerNotifierTest, UnusableUrlCountsErrorsWithoutCredentials) {
 }
 
 TEST(AlertmanagerNotifierTest, MakeAlertmanagerNotifierNeedsAnAlertmanager) {
+  FakeClock clock;
   AlertingConfig config;
-  EXPECT_EQ(MakeAlertmanagerNotifier(config), nullptr);
+  EXPECT_EQ(MakeAlertmanagerNotifier(config, clock), nullptr);
   config.alertmanagers = {"http://127.0.0.1:9"};
-  EXPECT_NE(MakeAlertmanagerNotifier(config), nullptr);
+  EXPECT_NE(MakeAlertmanagerNotifier(config, clock), nullptr);
 }
 
 TEST(AlertmanagerNotifierTest, LogsOncePerProblemNotPerTry) {
+  FakeClock clock;
   FakeAlertmanager am;
   // Two batches fail three tries each with 500, one is refused with 400, one works.
   am.Script({500, 500, 500, 500, 500, 500, 400, 200});
   test::LogCapture log;
   {
-    AlertmanagerNotifier notifier(Options({am.url()}));
+    AlertmanagerNotifier notifier(Options({am.url()}), clock);
     for (const char* name : {"A", "B", "C", "D"}) {
       notifier.Notify({Alert(name)});
       ASSERT_TRUE(notifier.WaitIdle(kWait));
@@ -483,14 +546,15 @@ TEST(AlertmanagerNotifierTest, LogsOncePerProblemNotPerTry) {
 }
 
 TEST(AlertmanagerNotifierTest, SlowAlertmanagerIsLoggedAtTheFirstTimeout) {
+  FakeClock clock;
   FakeAlertmanager am;
   am.Hold();
   test::LogCapture log;
   AlertmanagerOptions options = Options({am.url()});
   options.timeout_seconds = 0.2;
   options.max_attempts = 3;
-  options.initial_backoff_seconds = 3600;  // the second try would come in an hour
-  AlertmanagerNotifier notifier(options);
+  options.initial_backoff_seconds = 3600;  // of a clock that does not move
+  AlertmanagerNotifier notifier(options, clock);
   notifier.Notify({Alert("A")});
   ASSERT_TRUE(am.WaitForRequests(1));
   // Logged after one timeout, while the batch still waits for its next try.

@@ -411,17 +411,25 @@ TEST_F(PollerTest, CallbackGetsWhatWasPublished) {
   EXPECT_EQ(poller_->Latest(), s);
 }
 
-// Waits (on real time, generously) until the poller published `count` snapshots.
-class SnapshotCounter {
+// A bound on real time for what should take microseconds: only a broken poller
+// makes a test wait this long.
+constexpr double kSafetyNetSeconds = 5;
+
+// Counts events on the poller's thread (snapshots, reads) for the test's thread.
+class Counter {
  public:
-  void Count() {
+  // Returns the count with this event.
+  int Count() {
     std::lock_guard<std::mutex> lock(mu_);
     ++count_;
     cv_.notify_all();
+    return count_;
   }
+  // False when `count` events have not happened within the safety net.
   bool WaitFor(int count) {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return count_ >= count; });
+    return cv_.wait_for(lock, std::chrono::duration<double>(kSafetyNetSeconds),
+                        [&] { return count_ >= count; });
   }
 
  private:
@@ -433,7 +441,7 @@ class SnapshotCounter {
 TEST_F(PollerTest, StartPollsAtOnceAndStopDoesNotWaitForTheInterval) {
   Make(/*probing=*/true, /*poll_interval_seconds=*/3600);
   source_->Set(OkRead(DbNow(), {MakeRow(1, "Up", DbNow())}));
-  SnapshotCounter counter;
+  Counter counter;
   poller_->SetOnSnapshot([&](std::shared_ptr<const Snapshot>) { counter.Count(); });
   poller_->Start();
   ASSERT_TRUE(counter.WaitFor(1));
@@ -448,18 +456,44 @@ TEST_F(PollerTest, StartPollsAtOnceAndStopDoesNotWaitForTheInterval) {
   EXPECT_EQ(source_->reads(), 2);
 }
 
+// The interval runs from the start of a cycle: a cycle that took longer leaves
+// nothing to wait, so the next one begins without the clock moving any further.
 TEST_F(PollerTest, CycleLongerThanTheIntervalIsFollowedAtOnce) {
-  Make(/*probing=*/false, /*poll_interval_seconds=*/2);
-  // Every read takes 3 s of the poller's clock: no time is left to wait.
-  source_->SetGenerator([this] {
-    clock_.Advance(3);
+  Make(/*probing=*/false, /*poll_interval_seconds=*/60);
+  Counter reads;
+  source_->SetGenerator([&] {
+    if (reads.Count() == 1) clock_.Advance(61);  // the first cycle takes 61 s
     return OkRead(DbNow(), {});
   });
-  SnapshotCounter counter;
-  poller_->SetOnSnapshot([&](std::shared_ptr<const Snapshot>) { counter.Count(); });
   poller_->Start();
-  EXPECT_TRUE(counter.WaitFor(5));
+  // Nothing moves the clock from here on: the second read comes at once or never.
+  EXPECT_TRUE(reads.WaitFor(2));
+  ASSERT_TRUE(
+      clock_.WaitForSleepers(1, kSafetyNetSeconds));  // the second cycle was short
   poller_->Stop();
+  EXPECT_EQ(source_->reads(), 2);
+}
+
+// A cycle shorter than the interval is followed by the next when the clock reaches
+// the interval from the start of the first, not a moment before. Advance() returns
+// once the sleeping poller has seen the new time, so "not yet" is not a race.
+TEST_F(PollerTest, CycleShorterThanTheIntervalWaitsForTheRest) {
+  Make(/*probing=*/false, /*poll_interval_seconds=*/60);
+  Counter reads;
+  source_->SetGenerator([&] {
+    if (reads.Count() == 1) clock_.Advance(10);  // the first cycle takes 10 s
+    return OkRead(DbNow(), {});
+  });
+  poller_->Start();
+  ASSERT_TRUE(clock_.WaitForSleepers(1, kSafetyNetSeconds));
+  EXPECT_EQ(source_->reads(), 1);
+  clock_.Advance(49.5);  // 59.5 s after the first cycle began
+  EXPECT_EQ(clock_.sleepers(), 1u);
+  EXPECT_EQ(source_->reads(), 1);
+  clock_.Advance(0.5);
+  EXPECT_TRUE(reads.WaitFor(2));
+  poller_->Stop();
+  EXPECT_EQ(source_->reads(), 2);
 }
 
 // --- each problem is logged once, not once per poll ------------------------------------

@@ -122,9 +122,10 @@ size_t OpenFdCount() {
 std::vector<ProbeResult> Probe(const std::string& kind,
                                const std::vector<ProbeTarget>& targets,
                                double timeout_seconds = 2) {
+  static const SystemClock clock;
   ProbeConfig config;
   config.kind = kind;
-  std::unique_ptr<Prober> prober = MakeProber(config);
+  std::unique_ptr<Prober> prober = MakeProber(config, clock);
   EXPECT_NE(prober, nullptr);
   return prober->ProbeAll(targets, timeout_seconds);
 }
@@ -137,14 +138,33 @@ ProbeResult ProbeOne(const std::string& kind, const ProbeTarget& target,
 }
 
 TEST(ProbeKindTest, Table) {
+  const FakeClock clock;
   for (const char* kind : {"tcp", "http"}) {
     ProbeConfig config;
     config.kind = kind;
-    EXPECT_NE(MakeProber(config), nullptr) << kind;
+    EXPECT_NE(MakeProber(config, clock), nullptr) << kind;
   }
   ProbeConfig none;
   none.kind = "none";
-  EXPECT_EQ(MakeProber(none), nullptr);
+  EXPECT_EQ(MakeProber(none, clock), nullptr);
+}
+
+// Every kind times its probes on the clock it was given, not on one of its own: on a
+// clock that does not move, a probe that took real time lasted 0 s.
+TEST(ProbeKindTest, ProbersReadTheInjectedClock) {
+  const FakeClock clock;
+  Listener listener;
+  ReplyServer server("HTTP/1.0 404 Not Found\r\n\r\n");
+  for (const auto& [kind, port] :
+       {std::make_pair("tcp", listener.port()), std::make_pair("http", server.port())}) {
+    ProbeConfig config;
+    config.kind = kind;
+    const std::vector<ProbeResult> results =
+        MakeProber(config, clock)->ProbeAll({{"127.0.0.1", port}}, 5);
+    ASSERT_EQ(results.size(), 1u) << kind;
+    EXPECT_TRUE(results[0].success) << kind << ": " << results[0].error;
+    EXPECT_EQ(results[0].duration_seconds, 0) << kind;
+  }
 }
 
 TEST(TcpProberTest, ListeningPortSucceeds) {
