@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdio>
+#include <optional>
+#include <tuple>
 #include <utility>
 
 
@@ -43,6 +45,58 @@ std::string ProbeText(const NodeStatus& node) {
   if (node.probe->success) return "the probe" + where + " succeeded";
   const std::string why = node.probe->error.empty() ? "failed" : node.probe->error;
   return "the probe" + where + " failed: " + why;
+}
+
+// (4, 20, 1) from "4.20.1.0"; nullopt when the text does not start with a version.
+std::optional<std::tuple<int, int, int>> ParseVersion(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  int major = 0, minor = 0, patch = 0;
+  if (std::sscanf(text->c_str(), "%d.%d.%d", &major, &minor, &patch) < 2) {
+    return std::nullopt;
+  }
+  return std::make_tuple(major, minor, patch);
+}
+
+// Whether CloudStack will ever set this node's row Down by itself, which tells the
+// person on call whether they must act (docs/verdicts.md, "What peers do"): only a
+// live peer running 4.20.1 or later does, only for a row in state Up, about 150 s
+// after its last heartbeat.
+std::string WillCloudStackClear(const NodeStatus& node, const Snapshot& snapshot) {
+  if (node.row.state != std::string("Up")) {
+    return "CloudStack will never set this row Down by itself: peers clear only rows "
+           "in state Up.";
+  }
+  bool any_peer = false;
+  bool any_new_peer = false;
+  bool any_unknown_peer = false;
+  for (const NodeStatus& peer : snapshot.nodes) {
+    if (peer.row.msid == node.row.msid || !ClaimsRunning(peer.row.state) ||
+        peer.silence_seconds > peer.stale_after_seconds || !peer.has_heartbeat()) {
+      continue;
+    }
+    any_peer = true;
+    const auto version = ParseVersion(peer.row.version);
+    if (!version) {
+      any_unknown_peer = true;
+    } else if (*version >= std::make_tuple(4, 20, 1)) {
+      any_new_peer = true;
+    }
+  }
+  if (!any_peer) {
+    return "CloudStack will never set this row Down by itself: no other management "
+           "server is running.";
+  }
+  if (any_new_peer) {
+    return "A live peer running 4.20.1 or later will set this row Down about 150 s "
+           "after its last heartbeat; until then other nodes and load balancers trust "
+           "it.";
+  }
+  if (any_unknown_peer) {
+    return "CloudStack may not set this row Down by itself: only peers running 4.20.1 "
+           "or later do, and the live peers' versions are unknown.";
+  }
+  return "CloudStack will never set this row Down by itself: the live peers run "
+         "versions before 4.20.1, which leave a dead node's row as it is.";
 }
 
 std::string KeyOf(const std::string& alertname, const std::string& msid) {
@@ -231,22 +285,21 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
   }
 
   if (snapshot.ever_ok) {
-    bool any_running = false;
     std::string nodes;
     for (const NodeStatus& node : snapshot.nodes) {
-      if (ClaimsRunning(node.row.state) && node.verdict == Verdict::kOk)
-        any_running = true;
       nodes += (nodes.empty() ? "" : "; ") + ShortName(node) + ": state " +
                StateText(node) + ", verdict " + VerdictName(node.verdict);
     }
-    if (!any_running) {
+    // Running = claims running and heartbeats (not stale): whether the exporter can
+    // reach a node's port does not decide whether the cloud has a management server.
+    if (snapshot.running_nodes == 0) {
       Condition c{rule_named(kAlertNoRunningMgmtServer), "", "", {}};
       c.annotations["summary"] =
           "No CloudStack management server of " + target + " is running";
       std::string description =
           snapshot.nodes.empty()
               ? "The mshost table of " + target + " has no current rows."
-              : "No node both claims running and has verdict ok. " + nodes + ".";
+              : "No node both claims running and heartbeats. " + nodes + ".";
       if (!snapshot.up) {
         description +=
             " Judged on the last successful read: the database is unreachable.";
@@ -279,15 +332,27 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
                 SilenceText(node) + " (dead_after " +
                 Seconds(node.dead_after_seconds) + ") and " +
                 ProbeText(node) +
-                ". Other nodes, load balancers and admins still trust it; nothing will "
-                "mark it Down (apache/cloudstack#9722).");
+                ". Other nodes, load balancers and admins still trust it "
+                "(apache/cloudstack#9722). " +
+                WillCloudStackClear(node, snapshot));
+        break;
+      case Verdict::kStopUnfinished:
+        add(kAlertStopUnfinished, server + " stopped without finishing its stop",
+            "The cloud.mshost row of " + subject + " says " + state +
+                " (the operator asked it to stop), but " + SilenceText(node) +
+                " (dead_after " + Seconds(node.dead_after_seconds) + ") and " +
+                ProbeText(node) +
+                ": the process is gone but its stop never wrote Down "
+                "(apache/cloudstack#9722). " +
+                WillCloudStackClear(node, snapshot));
         break;
       case Verdict::kUpHeartbeatStale:
         add(kAlertHeartbeatStale, server + " answers but does not heartbeat",
             subject + " is marked " + state + " and " + ProbeText(node) + ", but " +
                 SilenceText(node) + " (stale_after " +
                 Seconds(node.stale_after_seconds) +
-                "): the process hangs, cannot reach the database, or is shutting down.");
+                "): the process hangs, cannot reach the database, or is shutting down. " +
+                WillCloudStackClear(node, snapshot));
         break;
       case Verdict::kUpUnreachable:
         add(kAlertUnreachable, server + " heartbeats but cannot be reached",
@@ -302,6 +367,8 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
                 ": a process that did not stop, or another service on its cluster port.");
         break;
       case Verdict::kOk:
+      case Verdict::kMaintenance:  // planned work
+      case Verdict::kSuperseded:   // an old identity of a live host
       case Verdict::kUnknown:
         break;
     }

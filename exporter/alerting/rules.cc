@@ -11,6 +11,7 @@ const std::vector<AlertRule>& DefaultAlertRules() {
       {kAlertHeartbeatStale, "warning", 60, true},
       {kAlertUnreachable, "warning", 60, true},
       {kAlertDownButRunning, "warning", 60, true},
+      {kAlertStopUnfinished, "warning", 60, true},
       {kAlertNoRunningMgmtServer, "critical", 0, false},
       {kAlertSourceDown, "critical", 60, false},
       {kAlertFlapping, "warning", 0, true},

@@ -23,6 +23,7 @@ inline constexpr char kAlertUpNotRunning[] = "CloudStackMgmtServerUpNotRunning";
 inline constexpr char kAlertHeartbeatStale[] = "CloudStackMgmtServerHeartbeatStale";
 inline constexpr char kAlertUnreachable[] = "CloudStackMgmtServerUnreachable";
 inline constexpr char kAlertDownButRunning[] = "CloudStackMgmtServerDownButRunning";
+inline constexpr char kAlertStopUnfinished[] = "CloudStackMgmtServerStopUnfinished";
 inline constexpr char kAlertNoRunningMgmtServer[] = "CloudStackNoRunningMgmtServer";
 inline constexpr char kAlertSourceDown[] = "CloudStackMshostSourceDown";
 inline constexpr char kAlertFlapping[] = "CloudStackMgmtServerFlapping";

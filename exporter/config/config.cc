@@ -378,14 +378,21 @@ class Loader {
   }
 
   void ReadHeartbeat(MapReader hb, HeartbeatConfig* out) {
-    hb.Duration("stale_after", /*positive=*/false, &out->stale_after_seconds);
-    hb.Duration("dead_after", /*positive=*/false, &out->dead_after_seconds);
-    if (out->dead_after_seconds > out->stale_after_seconds) {
+    // Unset thresholds follow each node's observed heartbeat interval (judge/verdict.h).
+    double seconds = 0;
+    if (hb.Duration("stale_after", /*positive=*/false, &seconds)) {
+      out->stale_after_seconds = seconds;
+    }
+    if (hb.Duration("dead_after", /*positive=*/false, &seconds)) {
+      out->dead_after_seconds = seconds;
+    }
+    if (out->stale_after_seconds && out->dead_after_seconds &&
+        *out->dead_after_seconds > *out->stale_after_seconds) {
       // dead = silent and unreachable: that must not take longer than stale alone.
       hb.Fail(hb.Has("dead_after") ? "dead_after" : "stale_after",
-              "dead_after (" + FormatDurationSeconds(out->dead_after_seconds) +
+              "dead_after (" + FormatDurationSeconds(*out->dead_after_seconds) +
                   ") must not be longer than stale_after (" +
-                  FormatDurationSeconds(out->stale_after_seconds) + ")");
+                  FormatDurationSeconds(*out->stale_after_seconds) + ")");
     }
   }
 
@@ -422,6 +429,15 @@ class Loader {
       }
     }
     probe.Duration("timeout", /*positive=*/true, &out->timeout_seconds);
+    if (out->kind == "http" && !out->fixed_port) {
+      // The cluster port binds only to cluster.node.IP and speaks TLS that requires a
+      // client certificate (docs/configuration.md, "Which port to probe").
+      probe.Fail(probe.Has("port") ? "port" : "kind",
+                 "kind http cannot probe service_port: the cluster port speaks TLS "
+                 "and requires a client certificate, so an HTTP probe of it never "
+                 "succeeds; use kind tcp, or probe the API port (port: 8080, any HTTP "
+                 "answer from /client/api proves the JVM serves)");
+    }
 
     MapReader overrides = FreeChild(probe, "overrides");
     for (const Entry& entry : overrides.entries()) {

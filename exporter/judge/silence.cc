@@ -8,8 +8,8 @@ SilenceEstimate SilenceTracker::Observe(uint64_t msid, int64_t runid,
                                         double last_update_unix,
                                         double raw_age_seconds) {
   auto it = nodes_.find(msid);
-  if (it == nodes_.end() || it->second.runid != runid) {
-    // First sight of this node or of this run: not a change.
+  if (it == nodes_.end()) {
+    // First sight of this node: not a change.
     NodeTrack track;
     track.runid = runid;
     track.last_value = last_update_unix;
@@ -17,8 +17,17 @@ SilenceEstimate SilenceTracker::Observe(uint64_t msid, int64_t runid,
     return {std::max(0.0, raw_age_seconds), std::nullopt};
   }
   NodeTrack& track = it->second;
-  if (last_update_unix != track.last_value) {
-    if (last_update_unix < track.last_value) track.change_ages.clear();
+  if (track.runid != runid) {
+    // A restart: the node's clock did not change with its JVM, so the previous run's
+    // estimate stands until this run yields its own. Its first value is not a change.
+    track.runid = runid;
+    track.last_value = last_update_unix;
+    track.inherited = true;
+  } else if (last_update_unix != track.last_value) {
+    if (last_update_unix < track.last_value || track.inherited) {
+      track.change_ages.clear();
+      track.inherited = false;
+    }
     track.change_ages.push_back(raw_age_seconds);
     if (track.change_ages.size() > kWindow) track.change_ages.pop_front();
     track.last_value = last_update_unix;

@@ -5,11 +5,13 @@
 // it heartbeats. Per node and runid the tracker keeps the raw age seen at the first
 // poll that saw each new last_update value (a "change"), over the last kWindow
 // changes; their minimum estimates the node's clock offset, and
-// silence = max(0, raw age - offset). Until a change is seen (first sight, restart,
-// a node already dead), silence = max(0, raw age). A dead node makes no changes, so
-// its silence grows at the speed of the database clock. A node clock stepped
-// backwards (last_update goes back) restarts the window, so the old offset cannot
-// hide it. (docs/verdicts.md, "Silence: robust to node clocks".)
+// silence = max(0, raw age - offset). Until a change is seen (first sight, a node
+// already dead), silence = max(0, raw age). A restart (new runid) keeps the previous
+// run's estimate until the new run makes its own first change: the node's clock did
+// not change with its JVM. A dead node makes no changes, so its silence grows at the
+// speed of the database clock. A node clock stepped backwards (last_update goes back)
+// restarts the window, so the old offset cannot hide it. (docs/verdicts.md, "Silence:
+// robust to node clocks".)
 //
 // Not thread-safe: one tracker per target, used by that target's poller only.
 #pragma once
@@ -46,6 +48,7 @@ class SilenceTracker {
     int64_t runid = 0;
     double last_value = 0;
     std::deque<double> change_ages;  // raw ages at changes, newest last
+    bool inherited = false;          // change_ages are the previous run's
   };
   std::map<uint64_t, NodeTrack> nodes_;
 };

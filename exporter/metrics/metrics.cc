@@ -52,10 +52,10 @@ Labels With(Labels labels, std::string name, std::string value) {
 void AddStateSet(MetricFamily* family, const NodeStatus& node, const Labels& labels) {
   const std::optional<std::string>& state = node.row.state;
   bool known = false;
-  for (const char* candidate : kKnownStates) {
-    const bool match = state.has_value() && *state == candidate;
+  for (const KnownState& candidate : kKnownStates) {
+    const bool match = state.has_value() && *state == candidate.name;
     known = known || match;
-    Add(family, With(labels, "state", candidate), match ? 1 : 0);
+    Add(family, With(labels, "state", candidate.name), match ? 1 : 0);
   }
   if (!known) {
     Add(family, With(labels, "state", state.value_or("<NULL>")), 1);
@@ -149,9 +149,33 @@ constexpr NodeFamily kNodeFamilies[] = {
          Add(family, With(labels, "verdict", VerdictName(v)), v == node.verdict ? 1 : 0);
        }
      }},
+    {"cloudstack_mshost_heartbeat_interval_seconds",
+     "The node's heartbeat interval observed from last_update progress "
+     "(cluster.heartbeat.interval); absent until observed.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.heartbeat_interval_seconds) {
+         Add(family, labels, *node.heartbeat_interval_seconds);
+       }
+     }},
+    {"cloudstack_mshost_stale_after_seconds",
+     "The silence after which the node's heartbeat is stale, as in force for it "
+     "(configured, or following its heartbeat interval).",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       Add(family, labels, node.stale_after_seconds);
+     }},
+    {"cloudstack_mshost_dead_after_seconds",
+     "The silence after which the node, if its probe fails too, is dead, as in force "
+     "for it (configured, or following its heartbeat interval).",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       Add(family, labels, node.dead_after_seconds);
+     }},
     {"cloudstack_mshost_peer_alerts",
-     "The row's alert_count: peers that reported the node as gone since its last "
-     "heartbeat.",
+     "The row's alert_count, which CloudStack uses as a flag: non-zero once a peer "
+     "raised its \"node left\" alert since the node's last heartbeat (each heartbeat "
+     "resets it).",
      MetricType::Gauge,
      [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
        Add(family, labels, static_cast<double>(node.row.alert_count));
@@ -262,6 +286,14 @@ std::vector<MetricFamily> TargetFamilies(const Snapshot& snapshot,
              "The database clock (UTC) at the last successful poll.", MetricType::Gauge);
   if (snapshot.ever_ok) Add(&db_now, {}, snapshot.db_now_unix);
   families.push_back(std::move(db_now));
+
+  MetricFamily running = Family(
+      "cloudstack_mshost_running_nodes",
+      "Nodes that claim running (in service or stopping) and heartbeat (not stale), "
+      "whether or not their port can be reached; frozen during a database outage.",
+      MetricType::Gauge);
+  if (snapshot.ever_ok) Add(&running, {}, static_cast<double>(snapshot.running_nodes));
+  families.push_back(std::move(running));
 
   MetricFamily polls =
       Family("cloudstack_mshost_polls_total",

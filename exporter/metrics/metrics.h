@@ -29,18 +29,6 @@ namespace msx {
 inline constexpr char kExpositionContentType[] =
     "text/plain; version=0.0.4; charset=utf-8";
 
-// The states of CloudStack 4.19 and 4.20 plus PreparingForMaintenance and Maintenance
-// (docs/verdicts.md, "States, by version"), in the order the state set lists them. Any
-// other string (4.21's PreparingForShutDown included) and NULL become a series of
-// their own.
-inline constexpr const char* kKnownStates[] = {"Up",
-                                               "Down",
-                                               "PreparingToShutDown",
-                                               "ReadyToShutDown",
-                                               "ShuttingDown",
-                                               "PreparingForMaintenance",
-                                               "Maintenance"};
-
 // The exporter's view of itself, filled in by whoever owns the counters (the app)
 // at scrape time. Plain values: copy freely.
 struct ExporterStats {

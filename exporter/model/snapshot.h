@@ -35,9 +35,16 @@ struct NodeStatus {
   bool probe_loopback = false;
   // Decided by judge/ once per poll; every output reads it from here.
   Verdict verdict = Verdict::kUnknown;
-  // The heartbeat thresholds the verdict was judged with.
+  // The heartbeat interval observed from last_update progress (nullopt until
+  // learned) and the thresholds the verdict was judged with.
+  std::optional<double> heartbeat_interval_seconds;
   double stale_after_seconds = 0;
   double dead_after_seconds = 0;
+  // A configured threshold is shorter than 2 observed intervals.
+  bool threshold_below_interval = false;
+  // The msid of the fresh row of the same host (same name and probe address) when
+  // this stale row is its old identity (verdict superseded).
+  std::optional<uint64_t> superseded_by;
   uint64_t restarts = 0;  // runid changes seen since the exporter started
 
   bool has_heartbeat() const { return row.last_update_unix.has_value(); }
@@ -64,6 +71,9 @@ struct Snapshot {
   double db_down_since_unix = 0;  // first failure of the current outage; 0 when up
   double db_now_unix = 0;         // database clock at the last successful read
   std::vector<NodeStatus> nodes;  // sorted by msid; frozen during an outage
+  // Nodes that claim running (in service or stopping) and are not stale: a node that
+  // heartbeats runs, whether or not the exporter can reach its port.
+  size_t running_nodes = 0;
   bool peers_available = false;
   // Only where owner and peer are current nodes, one per owner/peer pair (older
   // schemas keep a row per peer run: the peer's current run wins, else its latest),

@@ -11,20 +11,25 @@ struct VerdictFacts {
   VerdictLevel level;
 };
 
+// superseded and maintenance are no fault of the node: an old identity of a live
+// host, and planned work. They page nobody.
 constexpr VerdictFacts kVerdicts[] = {
     {Verdict::kUpNotRunning, "up_not_running", 0, VerdictLevel::kCritical},
-    {Verdict::kUpHeartbeatStale, "up_heartbeat_stale", 1, VerdictLevel::kWarning},
-    {Verdict::kUpUnreachable, "up_unreachable", 2, VerdictLevel::kWarning},
-    {Verdict::kDownButRunning, "down_but_running", 3, VerdictLevel::kWarning},
-    {Verdict::kUnknown, "unknown", 4, VerdictLevel::kUnknown},
-    {Verdict::kOk, "ok", 5, VerdictLevel::kOk},
+    {Verdict::kStopUnfinished, "stop_unfinished", 1, VerdictLevel::kWarning},
+    {Verdict::kUpHeartbeatStale, "up_heartbeat_stale", 2, VerdictLevel::kWarning},
+    {Verdict::kUpUnreachable, "up_unreachable", 3, VerdictLevel::kWarning},
+    {Verdict::kDownButRunning, "down_but_running", 4, VerdictLevel::kWarning},
+    {Verdict::kUnknown, "unknown", 5, VerdictLevel::kUnknown},
+    {Verdict::kSuperseded, "superseded", 6, VerdictLevel::kOk},
+    {Verdict::kMaintenance, "maintenance", 7, VerdictLevel::kOk},
+    {Verdict::kOk, "ok", 8, VerdictLevel::kOk},
 };
 
 const VerdictFacts& FactsOf(Verdict v) {
   for (const VerdictFacts& facts : kVerdicts) {
     if (facts.verdict == v) return facts;
   }
-  return kVerdicts[4];  // unknown
+  return kVerdicts[5];  // unknown
 }
 
 }  // namespace
@@ -35,8 +40,17 @@ int VerdictSeverityRank(Verdict v) { return FactsOf(v).severity_rank; }
 
 VerdictLevel LevelOf(Verdict v) { return FactsOf(v).level; }
 
+StateGroup GroupOf(const std::optional<std::string>& state) {
+  if (!state) return StateGroup::kInService;
+  for (const KnownState& known : kKnownStates) {
+    if (*state == known.name) return known.group;
+  }
+  return StateGroup::kInService;
+}
+
 bool ClaimsRunning(const std::optional<std::string>& state) {
-  return !state.has_value() || *state != "Down";
+  const StateGroup group = GroupOf(state);
+  return group == StateGroup::kInService || group == StateGroup::kStopping;
 }
 
 }  // namespace msx

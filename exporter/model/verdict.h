@@ -1,5 +1,5 @@
-// Verdicts: the names of the answers judge/ gives to "does this node's mshost row tell
-// the truth?", and the facts about a row's state every output needs
+// Verdicts and states: the names of the answers judge/ gives to "does this node's
+// mshost row tell the truth?", and what each CloudStack state means for a node
 // (docs/verdicts.md). judge/ decides verdicts; everything else only reads them.
 //
 // Constants and pure functions: thread-safe.
@@ -12,7 +12,10 @@ namespace msx {
 
 enum class Verdict {
   kOk,
+  kMaintenance,
+  kSuperseded,
   kUpNotRunning,
+  kStopUnfinished,
   kUpHeartbeatStale,
   kUpUnreachable,
   kDownButRunning,
@@ -21,8 +24,9 @@ enum class Verdict {
 
 // Every verdict, in the order the state-set metric lists them.
 inline constexpr Verdict kAllVerdicts[] = {
-    Verdict::kOk,          Verdict::kUpNotRunning,   Verdict::kUpHeartbeatStale,
-    Verdict::kUpUnreachable, Verdict::kDownButRunning, Verdict::kUnknown};
+    Verdict::kOk,           Verdict::kMaintenance,      Verdict::kSuperseded,
+    Verdict::kUpNotRunning, Verdict::kStopUnfinished,   Verdict::kUpHeartbeatStale,
+    Verdict::kUpUnreachable, Verdict::kDownButRunning,  Verdict::kUnknown};
 
 // How bad a verdict is for a person on call (`check` maps it to Nagios codes).
 enum class VerdictLevel { kOk, kWarning, kCritical, kUnknown };
@@ -33,7 +37,34 @@ const char* VerdictName(Verdict v);
 int VerdictSeverityRank(Verdict v);
 VerdictLevel LevelOf(Verdict v);
 
-// "claims running": every state but exactly "Down", NULL and unknown states included.
+// What a row's state says about its process (docs/verdicts.md, "States"):
+//   in service: Up, Prepar*ToShutDown, PreparingForMaintenance, NULL and any unknown
+//     string: a working process should be there;
+//   stopping: ReadyToShutDown, ShuttingDown: the operator asked it to stop;
+//   maintenance: Maintenance: out of service, stopped or running, both normal;
+//   down: Down.
+enum class StateGroup { kInService, kStopping, kMaintenance, kDown };
+
+struct KnownState {
+  const char* name;
+  StateGroup group;
+};
+// The states CloudStack writes (4.17 to 4.22), in the order the state set lists them.
+// Any other string, and NULL, is shown as its own value and is in service.
+inline constexpr KnownState kKnownStates[] = {
+    {"Up", StateGroup::kInService},
+    {"Down", StateGroup::kDown},
+    {"PreparingToShutDown", StateGroup::kInService},   // 4.19, 4.20
+    {"PreparingForShutDown", StateGroup::kInService},  // 4.21 and later
+    {"ReadyToShutDown", StateGroup::kStopping},
+    {"ShuttingDown", StateGroup::kStopping},
+    {"PreparingForMaintenance", StateGroup::kInService},
+    {"Maintenance", StateGroup::kMaintenance},
+};
+
+StateGroup GroupOf(const std::optional<std::string>& state);
+
+// "claims running": in service or stopping.
 bool ClaimsRunning(const std::optional<std::string>& state);
 
 }  // namespace msx

@@ -100,15 +100,21 @@ void TargetPoller::JudgeNodes(const SourceRead& read, double now_mono,
     return a.row.msid < b.row.msid;
   });
   ProbeNodes(&nodes);
-  judge_.JudgeNodes(read.db_now_unix, now_mono, &nodes);
+  snapshot->running_nodes = judge_.JudgeNodes(read.db_now_unix, now_mono, &nodes);
+  NoteShortThresholds(nodes);
 }
 
 void TargetPoller::ProbeNodes(std::vector<NodeStatus>* nodes) {
-  if (!prober_) return;  // probing off: probe stays nullopt
   std::vector<ProbeTarget> targets;
   std::vector<NodeStatus*> probed;
   for (NodeStatus& node : *nodes) {
     const ProbeAddress address = ChooseProbeAddress(node.row, target_.probe);
+    if (!prober_) {
+      // Probing off: probe stays nullopt, but the address still tells one host's
+      // rows apart from another's (superseded rows).
+      if (address.ok()) node.probe_address = address.address.ToString();
+      continue;
+    }
     if (!address.ok()) {
       // A row (or override) that names no usable address: the node cannot be shown
       // alive, and the error says why on the status page.
@@ -131,6 +137,24 @@ void TargetPoller::ProbeNodes(std::vector<NodeStatus>* nodes) {
                            ? results[i]
                            : ProbeResult{false, 0, "the prober gave no result"};
     NoteProbeResult(*probed[i]);
+  }
+}
+
+// A configured threshold shorter than 2 observed heartbeat intervals gives false
+// verdicts; it is used as it is (the operator chose it), and said once per target.
+void TargetPoller::NoteShortThresholds(const std::vector<NodeStatus>& nodes) {
+  for (const NodeStatus& node : nodes) {
+    if (!node.threshold_below_interval || warned_short_thresholds_) continue;
+    warned_short_thresholds_ = true;
+    LogWarn(
+        "a configured heartbeat threshold is shorter than 2 observed heartbeat "
+        "intervals: live nodes may be judged stale; leave heartbeat.stale_after and "
+        "dead_after unset to follow the interval",
+        {{"target", target_.name},
+         {"msid", node.row.msid},
+         {"heartbeat_interval_seconds", *node.heartbeat_interval_seconds},
+         {"stale_after_seconds", node.stale_after_seconds},
+         {"dead_after_seconds", node.dead_after_seconds}});
   }
 }
 

@@ -69,6 +69,7 @@ class TargetPoller {
   void Run();
   void JudgeNodes(const SourceRead& read, double now_mono, Snapshot* snapshot);
   void ProbeNodes(std::vector<NodeStatus>* nodes);
+  void NoteShortThresholds(const std::vector<NodeStatus>& nodes);
   void NoteProbeAddress(const NodeStatus& node, const std::string& problem);
   void NoteProbeResult(const NodeStatus& node);
   uint64_t CountRestart(const MshostRow& row);
@@ -92,6 +93,7 @@ class TargetPoller {
   std::map<uint64_t, std::string> probe_failures_;
   std::vector<std::string> logged_row_errors_;
   bool logged_peers_missing_ = false;  // mshost_peer could not be read, and we said so
+  bool warned_short_thresholds_ = false;
 
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> latest_;                            // guarded by mu_

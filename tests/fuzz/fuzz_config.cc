@@ -60,12 +60,15 @@ void CheckTarget(const TargetConfig& target) {
   FUZZ_CHECK(db.tls.cert_file.empty() == db.tls.key_file.empty(), where + "cert/key");
 
   const HeartbeatConfig& hb = target.heartbeat;
-  FUZZ_CHECK(
-      std::isfinite(hb.stale_after_seconds) && std::isfinite(hb.dead_after_seconds),
-      where + "heartbeat not finite");
-  FUZZ_CHECK(
-      hb.dead_after_seconds >= 0 && hb.dead_after_seconds <= hb.stale_after_seconds,
-      where + "dead_after > stale_after");
+  FUZZ_CHECK(!hb.stale_after_seconds || (std::isfinite(*hb.stale_after_seconds) &&
+                                          *hb.stale_after_seconds >= 0),
+             where + "stale_after");
+  FUZZ_CHECK(!hb.dead_after_seconds || (std::isfinite(*hb.dead_after_seconds) &&
+                                         *hb.dead_after_seconds >= 0),
+             where + "dead_after");
+  FUZZ_CHECK(!hb.stale_after_seconds || !hb.dead_after_seconds ||
+                 *hb.dead_after_seconds <= *hb.stale_after_seconds,
+             where + "dead_after > stale_after");
 
   const ProbeConfig& probe = target.probe;
   FUZZ_CHECK(FindProbeKind(probe.kind) != nullptr, where + probe.kind);

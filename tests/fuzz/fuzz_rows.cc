@@ -39,6 +39,7 @@
 #include "fuzz_check.h"
 #include "metrics/metrics.h"
 #include "poll/poller.h"
+#include "judge/verdict.h"
 #include "source/parse.h"
 #include "test_util.h"
 
@@ -121,7 +122,7 @@ std::string Number(FuzzedDataProvider& in, T value) {
 
 std::string State(FuzzedDataProvider& in) {
   const size_t pick = in.ConsumeIntegralInRange<size_t>(0, std::size(kKnownStates));
-  return pick < std::size(kKnownStates) ? kKnownStates[pick] : AnyText(in);
+  return pick < std::size(kKnownStates) ? kKnownStates[pick].name : AnyText(in);
 }
 
 void Heartbeat(FuzzedDataProvider& in, double db_now, TableRow* row) {
@@ -274,9 +275,14 @@ TargetConfig MakeTarget(FuzzedDataProvider& in) {
   TargetConfig target;
   target.name = in.ConsumeBool() ? "prod" : AnyText(in);
   if (target.name.empty()) target.name = "t";
-  target.heartbeat.stale_after_seconds = in.ConsumeFloatingPointInRange<double>(0, 120);
-  target.heartbeat.dead_after_seconds =
-      in.ConsumeFloatingPointInRange<double>(0, target.heartbeat.stale_after_seconds);
+  // Configured or following the observed interval (unset), like the loader allows.
+  if (in.ConsumeBool()) {
+    target.heartbeat.stale_after_seconds = in.ConsumeFloatingPointInRange<double>(0, 120);
+    if (in.ConsumeBool()) {
+      target.heartbeat.dead_after_seconds =
+          in.ConsumeFloatingPointInRange<double>(0, *target.heartbeat.stale_after_seconds);
+    }
+  }
   ProbeConfig& probe = target.probe;
   probe.kind = in.PickValueInArray({"tcp", "http", "none"});
   const int address = in.ConsumeIntegralInRange(0, 3);
@@ -343,21 +349,29 @@ void CheckParsed(const RawRead& raw, const SourceRead& read) {
   }
 }
 
-// docs/verdicts.md, "The table", restated.
-Verdict ExpectedVerdict(const NodeStatus& node, const HeartbeatConfig& heartbeat) {
-  const bool claims_running = !(node.row.state && *node.row.state == "Down");
+// docs/verdicts.md, "Order of decision", restated with the thresholds in force for
+// the node.
+Verdict ExpectedVerdict(const NodeStatus& node) {
+  const std::string state = node.row.state.value_or("");
+  const bool null_state = !node.row.state.has_value();
+  const bool down = !null_state && state == "Down";
+  const bool maintenance = !null_state && state == "Maintenance";
+  const bool stopping =
+      !null_state && (state == "ReadyToShutDown" || state == "ShuttingDown");
   const bool stale =
-      !node.has_heartbeat() || node.silence_seconds > heartbeat.stale_after_seconds;
+      !node.has_heartbeat() || node.silence_seconds > node.stale_after_seconds;
   const bool silent =
-      !node.has_heartbeat() || node.silence_seconds > heartbeat.dead_after_seconds;
-  if (!node.probe) {
-    if (!claims_running) return Verdict::kOk;
-    return stale ? Verdict::kUpNotRunning : Verdict::kOk;
+      !node.has_heartbeat() || node.silence_seconds > node.dead_after_seconds;
+  if (maintenance) return Verdict::kMaintenance;
+  if (stale && node.superseded_by) return Verdict::kSuperseded;
+  const bool probing = node.probe.has_value();
+  const bool alive = probing && node.probe->success;
+  if (down) return alive ? Verdict::kDownButRunning : Verdict::kOk;
+  if (!stale && (alive || !probing)) return Verdict::kOk;
+  if (probing ? (silent && !alive) : stale) {
+    return stopping ? Verdict::kStopUnfinished : Verdict::kUpNotRunning;
   }
-  const bool alive = node.probe->success;
-  if (!claims_running) return alive ? Verdict::kDownButRunning : Verdict::kOk;
-  if (alive) return stale ? Verdict::kUpHeartbeatStale : Verdict::kOk;
-  return silent ? Verdict::kUpNotRunning : Verdict::kUpUnreachable;
+  return alive ? Verdict::kUpHeartbeatStale : Verdict::kUpUnreachable;
 }
 
 void CheckNode(const NodeStatus& node, const TargetConfig& target, double db_now,
@@ -369,18 +383,25 @@ void CheckNode(const NodeStatus& node, const TargetConfig& target, double db_now
     FUZZ_CHECK(node.raw_age_seconds == raw_age, who + "raw age");
     FUZZ_CHECK(std::isfinite(node.silence_seconds) && node.silence_seconds >= 0,
                who + "silence " + std::to_string(node.silence_seconds));
-    // silence = max(0, raw age - offset), offset 0 until estimated.
+    // silence = max(0, raw age - offset), offset 0 until estimated; after a database
+    // outage it may be less (judge.h: the outage is not held against the node).
     const double expected =
         std::max(0.0, raw_age - node.clock_offset_seconds.value_or(0.0));
-    FUZZ_CHECK(std::fabs(node.silence_seconds - expected) <=
-                   1e-9 * std::max(1.0, std::fabs(raw_age)),
+    FUZZ_CHECK(node.silence_seconds <=
+                   expected + 1e-9 * std::max(1.0, std::fabs(raw_age)),
                who + "silence " + std::to_string(node.silence_seconds) + " expected " +
                    std::to_string(expected));
   } else {
     FUZZ_CHECK(node.silence_seconds == 0 && !node.clock_offset_seconds,
                who + "silence without heartbeat");
   }
-  const Verdict expected = ExpectedVerdict(node, target.heartbeat);
+  const Thresholds thresholds =
+      ThresholdsFor(target.heartbeat, node.heartbeat_interval_seconds);
+  FUZZ_CHECK(node.stale_after_seconds == thresholds.stale_after_seconds &&
+                 node.dead_after_seconds == thresholds.dead_after_seconds &&
+                 node.dead_after_seconds <= node.stale_after_seconds,
+             who + "thresholds in force");
+  const Verdict expected = ExpectedVerdict(node);
   FUZZ_CHECK(node.verdict == expected,
              who + "verdict " + VerdictName(node.verdict) + ", contract says " +
                  VerdictName(expected) + " (state " + ShowOptional(node.row.state) + ")");

@@ -53,8 +53,9 @@ TEST(ConfigLoaderTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(target.database.query_timeout_seconds, 3);
   EXPECT_EQ(target.database.tls.mode, TlsMode::kPreferred);
   EXPECT_EQ(target.database.tls.ca_file, "");
-  EXPECT_EQ(target.heartbeat.stale_after_seconds, 10);
-  EXPECT_EQ(target.heartbeat.dead_after_seconds, 5);
+  // Unset: they follow each node's observed heartbeat interval.
+  EXPECT_FALSE(target.heartbeat.stale_after_seconds.has_value());
+  EXPECT_FALSE(target.heartbeat.dead_after_seconds.has_value());
   EXPECT_EQ(target.probe.kind, "tcp");
   EXPECT_EQ(target.probe.address, ProbeAddressSource::kServiceIp);
   EXPECT_FALSE(target.probe.fixed_port.has_value());
@@ -69,7 +70,7 @@ TEST(ConfigLoaderTest, EveryAlertRuleHasTheContractDefaults) {
   ConfigResult result = Load("minimal.yml");
   ASSERT_TRUE(result.config) << AllErrors(result);
   const auto& rules = result.config->alerting.rules;
-  ASSERT_EQ(rules.size(), 7u);
+  ASSERT_EQ(rules.size(), 8u);
   struct Expected {
     const char* name;
     double for_seconds;
@@ -78,6 +79,7 @@ TEST(ConfigLoaderTest, EveryAlertRuleHasTheContractDefaults) {
   for (const Expected& e : {Expected{"CloudStackMgmtServerUpNotRunning", 0, "critical"},
                             Expected{"CloudStackMgmtServerHeartbeatStale", 60, "warning"},
                             Expected{"CloudStackMgmtServerUnreachable", 60, "warning"},
+                            Expected{"CloudStackMgmtServerStopUnfinished", 60, "warning"},
                             Expected{"CloudStackMgmtServerDownButRunning", 60, "warning"},
                             Expected{"CloudStackNoRunningMgmtServer", 0, "critical"},
                             Expected{"CloudStackMshostSourceDown", 60, "critical"},
@@ -327,6 +329,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "one of tcp, http, none"},
         BadFile{"bad_probe_port.yml", "targets[0].probe.port", 4, 13,
                 "service_port or a whole number from 1 to 65535"},
+        BadFile{"bad_probe_http_cluster_port.yml", "targets[0].probe.kind", 4, 13,
+                "requires a client certificate"},
         BadFile{"bad_override_msid.yml", "targets[0].probe.overrides.-12", 5, 9,
                 "unsigned 64-bit"},
         BadFile{"bad_override_value.yml", "targets[0].probe.overrides.12", 5, 15,
@@ -339,7 +343,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"bad_rule_name.yml", "alerting.rules.CloudStackMgmtServerDown", 5, 5,
                 "must be one of CloudStackMgmtServerUpNotRunning, "
                 "CloudStackMgmtServerHeartbeatStale, CloudStackMgmtServerUnreachable, "
-                "CloudStackMgmtServerDownButRunning, CloudStackNoRunningMgmtServer, "
+                "CloudStackMgmtServerDownButRunning, CloudStackMgmtServerStopUnfinished, CloudStackNoRunningMgmtServer, "
                 "CloudStackMshostSourceDown, CloudStackMgmtServerFlapping"},
         BadFile{"bad_rule_severity.yml",
                 "alerting.rules.CloudStackMshostSourceDown.severity", 7, 17,

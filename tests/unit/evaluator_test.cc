@@ -73,7 +73,8 @@ TEST(RulesTest, DefaultsFollowTheContract) {
   for (const AlertRule& rule : DefaultAlertRules()) names.push_back(rule.alertname);
   EXPECT_THAT(names,
               ElementsAre(kAlertUpNotRunning, kAlertHeartbeatStale, kAlertUnreachable,
-                          kAlertDownButRunning, kAlertNoRunningMgmtServer,
+                          kAlertDownButRunning, kAlertStopUnfinished,
+                          kAlertNoRunningMgmtServer,
                           kAlertSourceDown, kAlertFlapping));
   for (const AlertRule& rule : DefaultAlertRules()) {
     if (rule.alertname == kAlertUpNotRunning) {
@@ -429,6 +430,75 @@ TEST_F(EvaluatorTest, NoRunningMgmtServer) {
               ElementsAre(kAlertNoRunningMgmtServer));
   clock_.Advance(2);
   EXPECT_THAT(evaluator.Evaluate(Up({Node(1, Verdict::kOk)})).firing, IsEmpty());
+}
+
+// Every probe fails but every node heartbeats: the exporter lost its route, the cloud
+// did not lose its management servers.
+TEST_F(EvaluatorTest, NoRunningFollowsHeartbeatsNotProbes) {
+  Evaluator evaluator = Make();
+  Snapshot cut_off = Up({Node(1, Verdict::kUpUnreachable), Node(2, Verdict::kUpUnreachable)});
+  ASSERT_EQ(cut_off.running_nodes, 2u);
+  for (int poll = 0; poll < 40; ++poll) {
+    clock_.Advance(2);
+    Evaluation e = evaluator.Evaluate(cut_off);
+    for (const FiringAlert& alert : e.firing) {
+      EXPECT_NE(alert.alertname, kAlertNoRunningMgmtServer);
+    }
+  }
+  cut_off.running_nodes = 0;
+  EXPECT_THAT(Names(evaluator.Evaluate(cut_off).firing),
+              testing::Contains(kAlertNoRunningMgmtServer));
+}
+
+TEST_F(EvaluatorTest, StopUnfinishedWarnsAfterItsFor) {
+  Evaluator evaluator = Make();
+  const Snapshot stuck =
+      Up({Node(1, Verdict::kStopUnfinished, "ShuttingDown"), Node(2, Verdict::kOk)});
+  EXPECT_THAT(evaluator.Evaluate(stuck).firing, IsEmpty());
+  clock_.Advance(60);
+  Evaluation e = evaluator.Evaluate(stuck);
+  ASSERT_THAT(Names(e.firing), ElementsAre(kAlertStopUnfinished));
+  EXPECT_EQ(e.firing[0].severity, "warning");
+  EXPECT_EQ(e.firing[0].labels.at("msid"), "1");
+  // Not Up: no peer of any version will ever clear it.
+  EXPECT_THAT(e.firing[0].annotations.at("description"),
+              HasSubstr("never set this row Down by itself: peers clear only rows in "
+                        "state Up"));
+}
+
+TEST_F(EvaluatorTest, MaintenanceAndSupersededRaiseNothing) {
+  Evaluator evaluator = Make();
+  const Snapshot planned = Up({Node(1, Verdict::kMaintenance, "Maintenance"),
+                               Node(2, Verdict::kSuperseded), Node(3, Verdict::kOk)});
+  for (int poll = 0; poll < 40; ++poll) {
+    clock_.Advance(2);
+    EXPECT_THAT(evaluator.Evaluate(planned).firing, IsEmpty());
+  }
+}
+
+// The description tells the person on call whether CloudStack will clear the row.
+TEST_F(EvaluatorTest, UpNotRunningSaysWhetherCloudStackWillClearTheRow) {
+  auto description = [&](std::vector<NodeStatus> nodes) {
+    Evaluator evaluator = Make();
+    Evaluation e = evaluator.Evaluate(Up(std::move(nodes)));
+    for (const FiringAlert& alert : e.firing) {
+      if (alert.alertname == kAlertUpNotRunning) return alert.annotations.at("description");
+    }
+    ADD_FAILURE() << "no UpNotRunning";
+    return std::string();
+  };
+  NodeStatus dead = Node(1, Verdict::kUpNotRunning);
+  NodeStatus peer = Node(2, Verdict::kOk);
+  peer.silence_seconds = 1;
+  EXPECT_THAT(description({dead}), HasSubstr("no other management server is running"));
+  peer.row.version = "4.20.0.0";
+  EXPECT_THAT(description({dead, peer}), HasSubstr("versions before 4.20.1"));
+  peer.row.version = "4.20.1.0";
+  EXPECT_THAT(description({dead, peer}), HasSubstr("will set this row Down about 150 s"));
+  peer.row.version = "4.21.0.0";
+  EXPECT_THAT(description({dead, peer}), HasSubstr("will set this row Down about 150 s"));
+  peer.row.version = std::nullopt;
+  EXPECT_THAT(description({dead, peer}), HasSubstr("versions are unknown"));
 }
 
 TEST_F(EvaluatorTest, NoRunningFiresForAnEmptyTable) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "test_util.h"
@@ -89,6 +90,74 @@ TEST_F(TargetJudgeTest, AFailureBeforeAnyReadIsNoOutage) {
   judge_.ReadFailed(now_);
   now_ += 2;
   EXPECT_EQ(Judge({Node(1, 40, true)}, 0)[0].verdict, Verdict::kUpHeartbeatStale);
+}
+
+}  // namespace
+}  // namespace msx
+
+namespace msx {
+namespace {
+
+class TargetJudgeCasesTest : public TargetJudgeTest {};
+
+// The same host came back under a new msid: the old row (stale, same name and probe
+// address) is superseded, whatever its state; the new one is judged as usual.
+TEST_F(TargetJudgeCasesTest, AnOldIdentityOfALiveHostIsSuperseded) {
+  NodeStatus old_row = Node(1, 60, true);
+  NodeStatus new_row = Node(2, 1, true);
+  for (NodeStatus* node : {&old_row, &new_row}) {
+    node->row.name = "ms-a";
+    node->probe_address = "10.0.0.9:9090";
+  }
+  std::vector<NodeStatus> nodes = Judge({old_row, new_row}, 0);
+  EXPECT_EQ(nodes[0].verdict, Verdict::kSuperseded);
+  EXPECT_EQ(nodes[0].superseded_by, 2u);
+  EXPECT_EQ(nodes[1].verdict, Verdict::kOk);
+  EXPECT_FALSE(nodes[1].superseded_by);
+
+  // Another address, or no fresh twin: judged as usual.
+  old_row.probe_address = "10.0.0.8:9090";
+  EXPECT_EQ(Judge({old_row, new_row}, 1)[0].verdict, Verdict::kUpHeartbeatStale);
+}
+
+TEST_F(TargetJudgeCasesTest, RunningCountsNodesThatHeartbeatWhateverTheProbe) {
+  std::vector<NodeStatus> nodes = {Node(1, 1, false), Node(2, 1, false),
+                                   Node(3, 60, true)};
+  nodes[2].row.state = "Up";
+  EXPECT_EQ(judge_.JudgeNodes(kDbNow, now_, &nodes), 2u);
+  EXPECT_EQ(nodes[0].verdict, Verdict::kUpUnreachable);
+}
+
+TEST_F(TargetJudgeCasesTest, MaintenanceAndDownAreNotRunning) {
+  std::vector<NodeStatus> nodes = {Node(1, 1, true), Node(2, 1, false)};
+  nodes[0].row.state = "Maintenance";
+  nodes[1].row.state = "Down";
+  EXPECT_EQ(judge_.JudgeNodes(kDbNow, now_, &nodes), 0u);
+  EXPECT_EQ(nodes[0].verdict, Verdict::kMaintenance);
+  EXPECT_EQ(nodes[1].verdict, Verdict::kOk);
+}
+
+TEST_F(TargetJudgeCasesTest, AStopThatNeverWroteDownIsStopUnfinished) {
+  std::vector<NodeStatus> nodes = {Node(1, 30, false)};
+  nodes[0].row.state = "ShuttingDown";
+  EXPECT_EQ(Judge(nodes, 0)[0].verdict, Verdict::kStopUnfinished);
+}
+
+// At a 5 s heartbeat interval a live node is up to 6 s silent: with thresholds that
+// follow the interval that is never a verdict, even with its port unreachable.
+TEST_F(TargetJudgeCasesTest, ASlowHeartbeatIsNoFalseVerdict) {
+  for (int poll = 0; poll < 150; ++poll) {  // 5 minutes of 2 s polls
+    const double db_now = kDbNow + 2 * poll;
+    const double last_write = kDbNow + 5 * std::floor(2 * poll / 5.0) - 1;
+    std::vector<NodeStatus> nodes = {Node(1, 0, false)};
+    nodes[0].row.last_update_unix = last_write;
+    judge_.JudgeNodes(db_now, now_ + 2 * poll, &nodes);
+    if (poll > 10) {
+      EXPECT_EQ(nodes[0].verdict, Verdict::kUpUnreachable) << poll;
+      ASSERT_TRUE(nodes[0].heartbeat_interval_seconds);
+      EXPECT_NEAR(*nodes[0].heartbeat_interval_seconds, 5, 0.5);
+    }
+  }
 }
 
 }  // namespace

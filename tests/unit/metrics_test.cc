@@ -94,6 +94,9 @@ cloudstack_mshost_last_poll_success_timestamp_seconds 1700000002
 # HELP cloudstack_mshost_db_now_timestamp_seconds The database clock (UTC) at the last successful poll.
 # TYPE cloudstack_mshost_db_now_timestamp_seconds gauge
 cloudstack_mshost_db_now_timestamp_seconds 1700000002
+# HELP cloudstack_mshost_running_nodes Nodes that claim running (in service or stopping) and heartbeat (not stale), whether or not their port can be reached; frozen during a database outage.
+# TYPE cloudstack_mshost_running_nodes gauge
+cloudstack_mshost_running_nodes 1
 # HELP cloudstack_mshost_polls_total Polls of the target since the exporter started.
 # TYPE cloudstack_mshost_polls_total counter
 cloudstack_mshost_polls_total 7
@@ -111,6 +114,7 @@ cloudstack_mshost_info{msid="42",name="ms1",uuid="uuid-42",version="4.20.0.0",se
 cloudstack_mshost_state{msid="42",name="ms1",state="Up"} 1
 cloudstack_mshost_state{msid="42",name="ms1",state="Down"} 0
 cloudstack_mshost_state{msid="42",name="ms1",state="PreparingToShutDown"} 0
+cloudstack_mshost_state{msid="42",name="ms1",state="PreparingForShutDown"} 0
 cloudstack_mshost_state{msid="42",name="ms1",state="ReadyToShutDown"} 0
 cloudstack_mshost_state{msid="42",name="ms1",state="ShuttingDown"} 0
 cloudstack_mshost_state{msid="42",name="ms1",state="PreparingForMaintenance"} 0
@@ -139,12 +143,21 @@ cloudstack_mshost_probe_target_info{msid="42",name="ms1",address="10.0.0.42:9090
 # HELP cloudstack_mshost_verdict The exporter's verdict on the node's row as a state set over all verdicts.
 # TYPE cloudstack_mshost_verdict gauge
 cloudstack_mshost_verdict{msid="42",name="ms1",verdict="ok"} 1
+cloudstack_mshost_verdict{msid="42",name="ms1",verdict="maintenance"} 0
+cloudstack_mshost_verdict{msid="42",name="ms1",verdict="superseded"} 0
 cloudstack_mshost_verdict{msid="42",name="ms1",verdict="up_not_running"} 0
+cloudstack_mshost_verdict{msid="42",name="ms1",verdict="stop_unfinished"} 0
 cloudstack_mshost_verdict{msid="42",name="ms1",verdict="up_heartbeat_stale"} 0
 cloudstack_mshost_verdict{msid="42",name="ms1",verdict="up_unreachable"} 0
 cloudstack_mshost_verdict{msid="42",name="ms1",verdict="down_but_running"} 0
 cloudstack_mshost_verdict{msid="42",name="ms1",verdict="unknown"} 0
-# HELP cloudstack_mshost_peer_alerts The row's alert_count: peers that reported the node as gone since its last heartbeat.
+# HELP cloudstack_mshost_stale_after_seconds The silence after which the node's heartbeat is stale, as in force for it (configured, or following its heartbeat interval).
+# TYPE cloudstack_mshost_stale_after_seconds gauge
+cloudstack_mshost_stale_after_seconds{msid="42",name="ms1"} 10
+# HELP cloudstack_mshost_dead_after_seconds The silence after which the node, if its probe fails too, is dead, as in force for it (configured, or following its heartbeat interval).
+# TYPE cloudstack_mshost_dead_after_seconds gauge
+cloudstack_mshost_dead_after_seconds{msid="42",name="ms1"} 5
+# HELP cloudstack_mshost_peer_alerts The row's alert_count, which CloudStack uses as a flag: non-zero once a peer raised its "node left" alert since the node's last heartbeat (each heartbeat resets it).
 # TYPE cloudstack_mshost_peer_alerts gauge
 cloudstack_mshost_peer_alerts{msid="42",name="ms1"} 1
 # HELP cloudstack_mshost_restarts_total Changes of the node's runid (restarts) seen since the exporter started.
@@ -216,7 +229,7 @@ TEST(MetricsTest, NullAndUnknownStatesAreSeriesOfTheirOwn) {
   NodeStatus odd_state = Node(2, "b", "Starting");
   const std::string text = RenderProbe(GoodSnapshot({null_state, odd_state}), {});
   const std::vector<std::string> states = Samples(text, "cloudstack_mshost_state");
-  ASSERT_EQ(states.size(), 16u);  // 7 known + 1 own value, per node
+  ASSERT_EQ(states.size(), 18u);  // 8 known + 1 own value, per node
   for (const std::string& line : states) {
     const bool own = line.find("\"<NULL>\"") != std::string::npos ||
                      line.find("\"Starting\"") != std::string::npos;
@@ -237,10 +250,11 @@ TEST(MetricsTest, NullAndUnknownStatesAreSeriesOfTheirOwn) {
 }
 
 TEST(MetricsTest, KnownStatesAreOneForTheRowsState) {
-  for (const char* state : kKnownStates) {
+  for (const KnownState& known : kKnownStates) {
+    const char* state = known.name;
     const std::string text = RenderProbe(GoodSnapshot({Node(1, "a", state)}), {});
     const std::vector<std::string> states = Samples(text, "cloudstack_mshost_state");
-    ASSERT_EQ(states.size(), 7u) << state;
+    ASSERT_EQ(states.size(), 8u) << state;
     for (const std::string& line : states) {
       const bool mine =
           line.find(std::string("state=\"") + state + "\"") != std::string::npos;
@@ -432,7 +446,7 @@ TEST(MetricsTest, MetricsPageHasEveryFamilyOnce) {
     if (hash != "#") continue;
     ++(kind == "HELP" ? help : type)[name];
   }
-  EXPECT_EQ(help.size(), 26u);
+  EXPECT_EQ(help.size(), 29u);
   for (const auto& [name, count] : type) {
     EXPECT_EQ(count, 1) << name;
     EXPECT_EQ(help[name], 1) << name;

@@ -149,7 +149,8 @@ TEST_F(PollerTest, WithoutProbingOnlyStalenessCounts) {
   EXPECT_EQ(Node(*s, 3).verdict, Verdict::kOk);
   for (const NodeStatus& node : s->nodes) {
     EXPECT_FALSE(node.probe.has_value());
-    EXPECT_EQ(node.probe_address, "");
+    // Still where it would be probed: it tells one host's rows from another's.
+    EXPECT_EQ(node.probe_address, AddressOf(node.row.msid));
   }
 }
 

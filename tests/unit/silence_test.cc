@@ -81,14 +81,28 @@ TEST_P(SkewedClockTest, DeadNodeSilenceGrowsWithDatabaseClock) {
 INSTANTIATE_TEST_SUITE_P(Offsets, SkewedClockTest,
                          ::testing::Values(0.0, 40.0, -30.0, 60.0, -60.0));
 
-TEST(SilenceTest, RestartForgetsTheOldOffset) {
+// A restart does not change the node's clock: a node 40 s behind that restarts
+// writes a last_update 40 s old and is not silent for it.
+TEST(SilenceTest, RestartKeepsTheOffsetUntilTheNewRunChanges) {
   SilenceTracker tr;
   HeartbeatSim sim(40);
   for (double t = 101; t < 140; t += 2) Poll(tr, t, sim.LastUpdateAt(t), 1);
-  // New runid: first sight again, raw age counts until a change is seen.
-  auto e = Poll(tr, 141, 141 - 40, 2);
-  EXPECT_FALSE(e.clock_offset_seconds.has_value());
-  EXPECT_DOUBLE_EQ(e.silence_seconds, 40);
+  auto e = Poll(tr, 141, 141 - 40, 2);  // new runid, first row of the new run
+  ASSERT_TRUE(e.clock_offset_seconds.has_value());
+  EXPECT_NEAR(e.silence_seconds, 0, 1.6);
+  // The new run's own changes replace the old window: a clock now right counts.
+  Poll(tr, 143, 143, 2);
+  e = Poll(tr, 145, 145, 2);
+  EXPECT_NEAR(*e.clock_offset_seconds, 0, 0.01);
+}
+
+// A node that never heartbeats again after the restart goes silent from there.
+TEST(SilenceTest, RestartedNodeThatDiesGoesSilentAtTheDatabaseClock) {
+  SilenceTracker tr;
+  HeartbeatSim sim(40);
+  for (double t = 101; t < 140; t += 2) Poll(tr, t, sim.LastUpdateAt(t), 1);
+  Poll(tr, 141, 141 - 40, 2);
+  EXPECT_NEAR(Poll(tr, 161, 141 - 40, 2).silence_seconds, 20, 1.6);
 }
 
 TEST(SilenceTest, ClockSteppedBackwardIsNotHiddenByOldOffset) {

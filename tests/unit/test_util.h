@@ -115,11 +115,20 @@ inline NodeStatus WithProbe(NodeStatus node, ProbeResult result) {
 
 // A snapshot of target "prod" whose last read succeeded and found `nodes`: polled,
 // ever_ok and up, with the poll, the success and the database clock at `now_unix`.
+// running_nodes counts the nodes that claim running with a verdict only a fresh
+// heartbeat gets (ok, up_unreachable), as the judge would have; tests of running
+// itself set it.
 inline Snapshot OkSnapshot(std::vector<NodeStatus> nodes, double now_unix = 0) {
   Snapshot snapshot;
   snapshot.target = "prod";
   snapshot.polled = snapshot.ever_ok = snapshot.up = true;
   snapshot.last_poll_unix = snapshot.last_success_unix = snapshot.db_now_unix = now_unix;
+  for (const NodeStatus& node : nodes) {
+    if (ClaimsRunning(node.row.state) &&
+        (node.verdict == Verdict::kOk || node.verdict == Verdict::kUpUnreachable)) {
+      ++snapshot.running_nodes;
+    }
+  }
   snapshot.nodes = std::move(nodes);
   return snapshot;
 }

@@ -17,13 +17,25 @@ VerdictInput Node(std::optional<std::string> state, double silence,
   return in;
 }
 
-TEST(VerdictTest, ClaimsRunningIsEveryStateButDown) {
+TEST(VerdictTest, ClaimsRunningIsInServiceOrStopping) {
   EXPECT_FALSE(ClaimsRunning(std::string("Down")));
-  for (const char* s : {"Up", "PreparingToShutDown", "ReadyToShutDown", "ShuttingDown",
-                        "PreparingForMaintenance", "Maintenance", "Bogus", "down", ""}) {
+  EXPECT_FALSE(ClaimsRunning(std::string("Maintenance")));
+  for (const char* s : {"Up", "PreparingToShutDown", "PreparingForShutDown",
+                        "ReadyToShutDown", "ShuttingDown", "PreparingForMaintenance",
+                        "Bogus", "down", ""}) {
     EXPECT_TRUE(ClaimsRunning(std::string(s))) << s;
   }
   EXPECT_TRUE(ClaimsRunning(std::nullopt));
+}
+
+TEST(VerdictTest, StateGroups) {
+  EXPECT_EQ(GroupOf(std::string("ReadyToShutDown")), StateGroup::kStopping);
+  EXPECT_EQ(GroupOf(std::string("ShuttingDown")), StateGroup::kStopping);
+  EXPECT_EQ(GroupOf(std::string("PreparingForShutDown")), StateGroup::kInService);
+  EXPECT_EQ(GroupOf(std::string("PreparingToShutDown")), StateGroup::kInService);
+  EXPECT_EQ(GroupOf(std::string("Maintenance")), StateGroup::kMaintenance);
+  EXPECT_EQ(GroupOf(std::nullopt), StateGroup::kInService);
+  EXPECT_EQ(GroupOf(std::string("Down")), StateGroup::kDown);
 }
 
 // The contract's table, row by row, at the boundaries (strictly greater than).
@@ -71,33 +83,75 @@ TEST(VerdictTest, NullOrUnknownStateClaimsRunning) {
 
 // Every combination of the inputs lands on exactly the verdict the contract's
 // prose gives, written independently of Judge's branch order.
-TEST(VerdictTest, ExhaustiveAgainstContractTable) {
-  for (auto state : {std::optional<std::string>("Up"), std::optional<std::string>("Down"),
-                     std::optional<std::string>()}) {
+// docs/verdicts.md's order of decision, first match wins, over every state group,
+// heartbeat, silence around both thresholds, probe result and twin.
+TEST(VerdictTest, ExhaustiveAgainstTheOrderOfDecision) {
+  for (auto state :
+       {std::optional<std::string>("Up"), std::optional<std::string>("Down"),
+        std::optional<std::string>(), std::optional<std::string>("ShuttingDown"),
+        std::optional<std::string>("ReadyToShutDown"),
+        std::optional<std::string>("Maintenance"),
+        std::optional<std::string>("PreparingForShutDown")}) {
     for (bool hb : {true, false}) {
       for (double silence : {0.0, 5.0, 7.0, 10.0, 11.0}) {
         for (auto alive : {std::optional<bool>(true), std::optional<bool>(false),
                            std::optional<bool>()}) {
-          const bool claims = !state || *state != "Down";
-          const bool stale = !hb || silence > 10;
-          const bool silent = !hb || silence > 5;
-          const bool is_alive = alive.value_or(false);
-          Verdict want;
-          if (claims && !stale && (is_alive || !alive)) want = Verdict::kOk;
-          else if (!claims && !is_alive) want = Verdict::kOk;
-          else if (claims && silent && alive && !is_alive) want = Verdict::kUpNotRunning;
-          else if (claims && !alive && stale) want = Verdict::kUpNotRunning;
-          else if (claims && stale && is_alive) want = Verdict::kUpHeartbeatStale;
-          else if (claims && !silent && alive && !is_alive) want = Verdict::kUpUnreachable;
-          else if (!claims && is_alive) want = Verdict::kDownButRunning;
-          else FAIL() << "combination not covered by the contract";
-          EXPECT_EQ(Judge(Node(state, silence, alive, hb)), want)
-              << (state ? *state : "NULL") << " hb=" << hb << " silence=" << silence
-              << " alive=" << (alive ? (*alive ? "yes" : "no") : "off");
+          for (bool twin : {false, true}) {
+            const std::string s = state.value_or("<NULL>");
+            const bool maintenance = s == "Maintenance";
+            const bool down = s == "Down";
+            const bool stopping = s == "ShuttingDown" || s == "ReadyToShutDown";
+            const bool in_service = !maintenance && !down && !stopping;
+            const bool claims = in_service || stopping;
+            const bool stale = !hb || silence > 10;
+            const bool silent = !hb || silence > 5;
+            const bool probing = alive.has_value();
+            const bool is_alive = alive.value_or(false);
+            const bool gone = (silent && probing && !is_alive) || (!probing && stale);
+            Verdict want;
+            if (maintenance) want = Verdict::kMaintenance;
+            else if (stale && twin) want = Verdict::kSuperseded;
+            else if (claims && !stale && (is_alive || !probing)) want = Verdict::kOk;
+            else if (down && !is_alive) want = Verdict::kOk;
+            else if (in_service && gone) want = Verdict::kUpNotRunning;
+            else if (stopping && gone) want = Verdict::kStopUnfinished;
+            else if (claims && stale && is_alive) want = Verdict::kUpHeartbeatStale;
+            else if (claims && !silent && probing && !is_alive) {
+              want = Verdict::kUpUnreachable;
+            } else if (down && is_alive) {
+              want = Verdict::kDownButRunning;
+            } else {
+              FAIL() << "combination not covered by the order of decision";
+            }
+            VerdictInput in = Node(state, silence, alive, hb);
+            in.has_fresh_twin = twin;
+            EXPECT_EQ(Judge(in), want)
+                << s << " hb=" << hb << " silence=" << silence
+                << " alive=" << (alive ? (*alive ? "yes" : "no") : "off")
+                << " twin=" << twin;
+          }
         }
       }
     }
   }
+}
+
+TEST(VerdictTest, ThresholdsFollowTheInterval) {
+  const HeartbeatConfig unset;
+  Thresholds t = ThresholdsFor(unset, std::nullopt);
+  EXPECT_EQ(t.stale_after_seconds, 10);
+  EXPECT_EQ(t.dead_after_seconds, 5);
+  t = ThresholdsFor(unset, 1.5);  // CloudStack's default: exactly the defaults
+  EXPECT_EQ(t.stale_after_seconds, 10);
+  EXPECT_EQ(t.dead_after_seconds, 5);
+  t = ThresholdsFor(unset, 5);
+  EXPECT_EQ(t.stale_after_seconds, 30);
+  EXPECT_EQ(t.dead_after_seconds, 15);
+  HeartbeatConfig set;
+  set.stale_after_seconds = 8;
+  t = ThresholdsFor(set, 5);  // a configured value is used as it is
+  EXPECT_EQ(t.stale_after_seconds, 8);
+  EXPECT_EQ(t.dead_after_seconds, 8);  // never longer than stale_after
 }
 
 TEST(VerdictTest, Names) {
@@ -107,6 +161,11 @@ TEST(VerdictTest, Names) {
   EXPECT_STREQ(VerdictName(Verdict::kUpUnreachable), "up_unreachable");
   EXPECT_STREQ(VerdictName(Verdict::kDownButRunning), "down_but_running");
   EXPECT_STREQ(VerdictName(Verdict::kUnknown), "unknown");
+  EXPECT_STREQ(VerdictName(Verdict::kMaintenance), "maintenance");
+  EXPECT_STREQ(VerdictName(Verdict::kSuperseded), "superseded");
+  EXPECT_STREQ(VerdictName(Verdict::kStopUnfinished), "stop_unfinished");
+  EXPECT_EQ(LevelOf(Verdict::kStopUnfinished), VerdictLevel::kWarning);
+  EXPECT_EQ(LevelOf(Verdict::kMaintenance), VerdictLevel::kOk);
   EXPECT_LT(VerdictSeverityRank(Verdict::kUpNotRunning), VerdictSeverityRank(Verdict::kOk));
 }
 
