@@ -373,6 +373,27 @@ def test_status_table_without_grant_is_not_an_error(fresh_db):
     assert status_of(read["rows"][0]) == (None, None, None)
 
 
+def test_status_with_a_grant_on_some_columns_only(fresh_db):
+    # MySQL refuses the statement per column (1143); PostgreSQL's table privilege
+    # check says no.
+    to = grant_target(fresh_db)
+    fresh_db.insert_mshost(255, name="a", uuid="uuid-a")
+    insert_status(fresh_db, "uuid-a", start=datetime.datetime(2024, 1, 1))
+    fresh_db.execute("REVOKE SELECT ON mshost_status FROM %s" % to)
+    fresh_db.execute("GRANT SELECT (ms_id) ON mshost_status TO %s" % to)
+    try:
+        read = dump(fresh_db)
+    finally:
+        fresh_db.execute("REVOKE SELECT (ms_id) ON mshost_status FROM %s" % to)
+        fresh_db.execute("GRANT SELECT ON mshost_status TO %s" % to)
+    assert read["ok"], read["error"]
+    assert msids(read) == ["255"]
+    assert not read["status_available"]
+    if fresh_db.driver == "mysql":
+        assert "(1143)" in read["status_error"], read["status_error"]
+    assert row_by_msid(read, 255)["jvm_start"] is None
+
+
 @pytest.mark.parametrize("status_readable", [True, False])
 def test_status_when_peers_are_not_readable(fresh_db, status_readable):
     # MySQL stops a multi-statement at the refused mshost_peer statement, before
