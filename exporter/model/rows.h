@@ -26,6 +26,13 @@ struct MshostRow {
   // last_update read as UTC, as Unix seconds (microseconds kept); nullopt = NULL.
   std::optional<double> last_update_unix;
   int64_t alert_count = 0;
+  // From the node's mshost_status row (CloudStack 4.17+), read as UTC like
+  // last_update, as Unix seconds. nullopt = the column is NULL, the node has no
+  // mshost_status row (or only a removed one, or one that did not parse), or the
+  // table is missing or unreadable (SourceRead::status_available says which).
+  std::optional<double> jvm_start_unix;    // last_jvm_start
+  std::optional<double> jvm_stop_unix;     // last_jvm_stop
+  std::optional<double> system_boot_unix;  // last_system_boot
 };
 
 // One row of mshost_peer: how owner sees peer.
@@ -48,6 +55,11 @@ struct SourceRead {
   // not read it); empty otherwise. Not an error: the rest of the read is good.
   std::string peers_error;
   std::vector<PeerRow> peers;
+  // false when mshost_status is missing (CloudStack before 4.17) or the user may not
+  // read it; the rows then carry no jvm_start/jvm_stop/system_boot values.
+  bool status_available = false;
+  // Why status_available is false; empty otherwise. Not an error either.
+  std::string status_error;
   // Rows that could not be parsed (bad msid, bad timestamp): skipped, not fatal.
   std::vector<std::string> row_errors;
 };

@@ -294,6 +294,15 @@ void TargetPoller::LogReadOutcome(const SourceRead& read, const Snapshot& previo
     LogInfo("mshost_peer readable again", {{"target", target_.name}});
   }
   logged_peers_missing_ = !read.peers_available;
+  // The same for mshost_status: every CloudStack before 4.17 lacks it, so the line
+  // says why the nodes have no JVM start/stop and boot times, once.
+  if (!read.status_available && !logged_status_missing_) {
+    LogInfo("mshost_status not readable, node start and boot times left out",
+            {{"target", target_.name}, {"error", read.status_error}});
+  } else if (read.status_available && logged_status_missing_) {
+    LogInfo("mshost_status readable again", {{"target", target_.name}});
+  }
+  logged_status_missing_ = !read.status_available;
   if (read.row_errors != logged_row_errors_) {
     for (const std::string& error : read.row_errors) {
       if (std::find(logged_row_errors_.begin(), logged_row_errors_.end(), error) ==

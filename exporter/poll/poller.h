@@ -13,7 +13,7 @@
 // A cycle: read the source; on success judge every node (silence, restarts, probe,
 // verdict) and publish; on failure publish the last good nodes frozen with up=false,
 // without probing (docs/operations.md, "The database"). State changes (database
-// lost and back, mshost_peer unreadable and back, a restart, a node without a usable
+// lost and back, mshost_peer or mshost_status unreadable and back, a restart, a node without a usable
 // probe address, the probe of a node that claims running failing or failing
 // differently, and succeeding again, unparsable rows) are logged once when they happen,
 // never per poll: an outage of an hour is two lines, not 1800. Loopback probe addresses
@@ -93,6 +93,7 @@ class TargetPoller {
   std::map<uint64_t, std::string> probe_failures_;
   std::vector<std::string> logged_row_errors_;
   bool logged_peers_missing_ = false;  // mshost_peer could not be read, and we said so
+  bool logged_status_missing_ = false;  // the same for mshost_status
   bool warned_short_thresholds_ = false;
 
   mutable std::mutex mu_;

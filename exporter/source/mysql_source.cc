@@ -1,8 +1,8 @@
 // The MySQL/MariaDB driver (libmariadb): CloudStack's own database.
 //
 // One round trip per read: a multi-statement query returns the database clock, the
-// current mshost rows and the mshost_peer rows as three result sets. Every value is
-// read as text; parse.h does the rest.
+// current mshost rows, the mshost_peer rows and the mshost_status values as four
+// result sets. Every value is read as text; parse.h does the rest.
 #include <mysql.h>
 #include <mysqld_error.h>
 
@@ -21,10 +21,29 @@ namespace {
 // UTC_TIMESTAMP is the database's clock in UTC whatever the session time zone, the
 // same clock CloudStack's heartbeat is compared against. DATETIME columns carry no
 // zone and come back as written (UTC, per CloudStack), so no session zone is set.
+//
+// mshost_peer and mshost_status are optional (an older schema, a narrower grant). The
+// server stops a multi-statement at the first failing statement, so each optional
+// table has a statement of its own after the ones that must succeed, and
+// mshost_status, which every CloudStack before 4.17 lacks, comes last: its absence
+// costs nothing. Only when mshost_peer is refused does mshost_status need a round
+// trip of its own.
 const std::string kQuery = std::string("SELECT UTC_TIMESTAMP(6); ") + "SELECT " +
                            kMshostColumns +
                            " FROM mshost WHERE removed IS NULL ORDER BY id; " +
-                           "SELECT " + kPeerColumns + " FROM mshost_peer ORDER BY id";
+                           "SELECT " + kPeerColumns + " FROM mshost_peer ORDER BY id; " +
+                           kStatusQuery;
+
+// Errors that mean "this table is not there for this user": missing, or not granted
+// (MySQL answers "denied" rather than "missing" for tables the user may not see, and
+// a grant on some columns only is denied per column).
+bool MeansUnavailable(unsigned code) {
+  return code == ER_NO_SUCH_TABLE || code == ER_TABLEACCESS_DENIED_ERROR ||
+         code == ER_COLUMNACCESS_DENIED_ERROR;
+}
+
+// What became of the statement that reads an optional table.
+enum class Optional { kRead, kUnavailable, kFailed };
 
 // libmariadb takes whole seconds; rounding up never cuts a configured timeout short.
 unsigned WholeSeconds(double seconds) {
@@ -91,25 +110,23 @@ class MysqlSource : public ReconnectingSource {
     }
     if (clock.size() == 1 && clock[0].size() == 1) raw->db_now = clock[0][0];
 
-    const int status = mysql_next_result(conn_);
-    if (status > 0) {
-      const unsigned code = mysql_errno(conn_);
-      // An older schema without the table, or a user granted only mshost (MySQL
-      // answers "denied" rather than "missing" for tables the user may not see):
-      // peers are optional, so this is not a failed read.
-      if (code != ER_NO_SUCH_TABLE && code != ER_TABLEACCESS_DENIED_ERROR) {
-        *error = "query: " + LastError();
+    switch (NextOptional("mshost_peer", &raw->peers, &raw->peers_error, error)) {
+      case Optional::kFailed:
         return false;
-      }
-      raw->peers_available = false;
-      raw->peers_error = "mshost_peer: " + LastError();
-      return true;  // the failed statement was the last one
+      case Optional::kUnavailable:
+        // The server ran nothing after the refused statement.
+        return QueryStatusAlone(raw, error);
+      case Optional::kRead:
+        raw->peers_available = true;
     }
-    if (status < 0 || !FetchAll(&raw->peers, error)) {
-      if (status < 0) *error = "query: missing the mshost_peer result";
-      return false;
+    switch (NextOptional("mshost_status", &raw->status, &raw->status_error, error)) {
+      case Optional::kFailed:
+        return false;
+      case Optional::kUnavailable:
+        return true;  // the failed statement was the last one
+      case Optional::kRead:
+        raw->status_available = true;
     }
-    raw->peers_available = true;
     if (mysql_next_result(conn_) != -1) {
       *error = "query: unexpected extra result";
       return false;
@@ -191,6 +208,42 @@ class MysqlSource : public ReconnectingSource {
       *error = "query: " + LastError();
       return false;
     }
+    return true;
+  }
+
+  // Moves to the result of the next statement, which reads the optional `table`.
+  Optional NextOptional(const char* table, std::vector<TextRow>* rows,
+                        std::string* why_unavailable, std::string* error) {
+    const int status = mysql_next_result(conn_);
+    if (status < 0) {
+      *error = std::string("query: missing the ") + table + " result";
+      return Optional::kFailed;
+    }
+    if (status > 0) return Refused(table, why_unavailable, error);
+    return FetchAll(rows, error) ? Optional::kRead : Optional::kFailed;
+  }
+
+  // The statement reading the optional `table` failed: unavailable (not an error of
+  // the read) or a real failure.
+  Optional Refused(const char* table, std::string* why_unavailable,
+                   std::string* error) {
+    if (!MeansUnavailable(mysql_errno(conn_))) {
+      *error = "query: " + LastError();
+      return Optional::kFailed;
+    }
+    *why_unavailable = std::string(table) + ": " + LastError();
+    return Optional::kUnavailable;
+  }
+
+  // mshost_status by itself, for when the multi-statement stopped before it.
+  bool QueryStatusAlone(RawRead* raw, std::string* error) {
+    const size_t length = sizeof kStatusQuery - 1;
+    if (mysql_real_query(conn_, kStatusQuery, length) != 0) {
+      return Refused("mshost_status", &raw->status_error, error) !=
+             Optional::kFailed;
+    }
+    if (!FetchAll(&raw->status, error)) return false;
+    raw->status_available = true;
     return true;
   }
 

@@ -1,6 +1,8 @@
 #include "source/parse.h"
 
 #include <limits>
+#include <map>
+#include <set>
 
 namespace msx {
 namespace {
@@ -128,8 +130,45 @@ std::string MshostRowPrefix(const TextRow& fields, size_t index) {
   return "mshost row " + std::to_string(index + 1) + ": ";
 }
 
+// "mshost_status of mshost id=7: ", or "mshost_status row 2: " without a usable id.
+std::string StatusRowPrefix(const TextRow& fields, size_t index) {
+  if (!fields.empty() && fields[0] && ParseUint64(*fields[0])) {
+    return "mshost_status of mshost id=" + *fields[0] + ": ";
+  }
+  return "mshost_status row " + std::to_string(index + 1) + ": ";
+}
+
 std::string ColumnCountError(size_t got, size_t want) {
   return "expected " + std::to_string(want) + " columns, got " + std::to_string(got);
+}
+
+// Gives each parsed mshost row the values of its status row. Status rows of nodes
+// that are not among read->rows (a row skipped above, or one that appeared between
+// the two statements) have no node to go to and are dropped quietly.
+void AttachStatus(const std::vector<TextRow>& status, SourceRead* read) {
+  std::map<uint64_t, MshostRow*> by_id;
+  for (MshostRow& row : read->rows) by_id.emplace(row.id, &row);
+  std::set<uint64_t> seen;
+  for (size_t i = 0; i < status.size(); ++i) {
+    StatusRow parsed;
+    std::string error;
+    if (!ParseStatusRow(status[i], &parsed, &error)) {
+      read->row_errors.push_back(StatusRowPrefix(status[i], i) + error);
+      continue;
+    }
+    // ms_id and mshost.uuid are both unique in CloudStack; only a table without
+    // those keys can give a node two rows. The first one sent wins.
+    if (!seen.insert(parsed.mshost_id).second) {
+      read->row_errors.push_back(StatusRowPrefix(status[i], i) +
+                                 "a second current row for this node, ignored");
+      continue;
+    }
+    const auto node = by_id.find(parsed.mshost_id);
+    if (node == by_id.end()) continue;
+    node->second->jvm_start_unix = parsed.jvm_start_unix;
+    node->second->jvm_stop_unix = parsed.jvm_stop_unix;
+    node->second->system_boot_unix = parsed.system_boot_unix;
+  }
 }
 
 }  // namespace
@@ -239,6 +278,23 @@ bool ParsePeerRow(const TextRow& fields, PeerRow* row, std::string* error) {
   return true;
 }
 
+bool ParseStatusRow(const TextRow& fields, StatusRow* row, std::string* error) {
+  if (fields.size() != kStatusColumnCount) {
+    *error = ColumnCountError(fields.size(), kStatusColumnCount);
+    return false;
+  }
+  FieldReader f(fields, error);
+  StatusRow r;
+  if (!f.Uint64(0, "id", &r.mshost_id) ||
+      !f.Datetime(1, "last_jvm_start", &r.jvm_start_unix) ||
+      !f.Datetime(2, "last_jvm_stop", &r.jvm_stop_unix) ||
+      !f.Datetime(3, "last_system_boot", &r.system_boot_unix)) {
+    return false;
+  }
+  *row = r;
+  return true;
+}
+
 SourceRead ParseRead(const RawRead& raw) {
   SourceRead read;
   std::optional<double> now = raw.db_now ? ParseUtcDatetime(*raw.db_now) : std::nullopt;
@@ -272,6 +328,9 @@ SourceRead ParseRead(const RawRead& raw) {
                                 error);
     }
   }
+  read.status_available = raw.status_available;
+  read.status_error = raw.status_error;
+  AttachStatus(raw.status, &read);
   return read;
 }
 

@@ -27,6 +27,17 @@ inline constexpr char kPeerColumns[] =
 inline constexpr size_t kMshostColumnCount = 11;
 inline constexpr size_t kPeerColumnCount = 5;
 
+// mshost_status (CloudStack 4.17+) as one statement of its own, keyed by mshost.id:
+// the database joins ms_id to uuid with its own collation, and a missing table or
+// grant fails only this statement, never the mshost rows (docs/databases.md). Nodes
+// without a current mshost_status row are simply absent. Same text for both drivers.
+inline constexpr char kStatusQuery[] =
+    "SELECT mshost.id, mshost_status.last_jvm_start, mshost_status.last_jvm_stop, "
+    "mshost_status.last_system_boot FROM mshost JOIN mshost_status "
+    "ON mshost_status.ms_id = mshost.uuid AND mshost_status.removed IS NULL "
+    "WHERE mshost.removed IS NULL ORDER BY mshost.id";
+inline constexpr size_t kStatusColumnCount = 4;
+
 // One result row as text; nullopt is SQL NULL.
 using TextRow = std::vector<std::optional<std::string>>;
 
@@ -37,11 +48,24 @@ struct RawRead {
   bool peers_available = false;       // false: mshost_peer missing or not readable
   std::string peers_error;            // why not, when !peers_available
   std::vector<TextRow> peers;         // kPeerColumns
+  bool status_available = false;      // false: mshost_status missing or not readable
+  std::string status_error;           // why not, when !status_available
+  std::vector<TextRow> status;        // the columns of kStatusQuery
+};
+
+// One row of kStatusQuery, typed.
+struct StatusRow {
+  uint64_t mshost_id = 0;
+  std::optional<double> jvm_start_unix;
+  std::optional<double> jvm_stop_unix;
+  std::optional<double> system_boot_unix;
 };
 
 // Builds the SourceRead of a successful round trip: ok unless db_now is missing or
 // unparsable. A row that does not parse is skipped and described in row_errors, so
-// one bad row never hides the others.
+// one bad row never hides the others. Each status row gives its values to the mshost
+// row of the same id; a status row that does not parse is skipped (that node has no
+// status values) but its node is kept.
 SourceRead ParseRead(const RawRead& raw);
 
 // REQUIRES: fields has kMshostColumnCount entries in kMshostColumns order (else an
@@ -49,6 +73,8 @@ SourceRead ParseRead(const RawRead& raw);
 bool ParseMshostRow(const TextRow& fields, MshostRow* row, std::string* error);
 // The same for a row of kPeerColumns.
 bool ParsePeerRow(const TextRow& fields, PeerRow* row, std::string* error);
+// The same for a row of kStatusQuery. NULL datetimes are nullopt, not errors.
+bool ParseStatusRow(const TextRow& fields, StatusRow* row, std::string* error);
 
 // "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1 to 6 digits, read as UTC,
 // into Unix seconds. Rejects anything else: zones, MySQL's zero date, 24:00, a

@@ -1,7 +1,7 @@
 // The PostgreSQL driver (libpqxx 6.4), for the project's mirror of CloudStack's tables
 // (docs/databases.md, "The PostgreSQL mirror"): msid is numeric(20,0) because an
-// unsigned 64-bit value does not fit bigint, last_update is timestamp without time
-// zone holding UTC.
+// unsigned 64-bit value does not fit bigint, last_update and the mshost_status times
+// are timestamp without time zone holding UTC.
 //
 // libpqxx reports every failure by throwing; Connect() and Query() catch everything
 // and turn it into an error string, so nothing escapes Read().
@@ -25,20 +25,32 @@
 namespace msx {
 namespace {
 
-// The clock, and whether mshost_peer can be read, in the same statement: a missing
-// table would otherwise fail the whole read. `now() AT TIME ZONE 'utc'` is the
-// transaction's time as UTC without a zone, comparable with last_update whatever
-// the session's TimeZone. to_regclass follows search_path, as the unqualified
-// table names below do.
-constexpr char kClockQuery[] =
-    "SELECT now() AT TIME ZONE 'utc', "
-    "CASE WHEN to_regclass('mshost_peer') IS NULL THEN 'missing' "
-    "WHEN has_table_privilege(to_regclass('mshost_peer'), 'SELECT') THEN 'ok' "
-    "ELSE 'denied' END";
+// "ok", "missing" or "denied": whether `table` can be read. to_regclass follows
+// search_path, as the unqualified table names below do.
+std::string Readability(const std::string& table) {
+  const std::string regclass = "to_regclass('" + table + "')";
+  return "CASE WHEN " + regclass + " IS NULL THEN 'missing' WHEN has_table_privilege(" +
+         regclass + ", 'SELECT') THEN 'ok' ELSE 'denied' END";
+}
+
+// The clock, and whether mshost_peer and mshost_status can be read, in the same
+// statement: a missing table would otherwise fail the whole read. `now() AT TIME ZONE
+// 'utc'` is the transaction's time as UTC without a zone, comparable with last_update
+// whatever the session's TimeZone.
+const std::string kClockQuery = "SELECT now() AT TIME ZONE 'utc', " +
+                                Readability("mshost_peer") + ", " +
+                                Readability("mshost_status");
 const std::string kMshostQuery = std::string("SELECT ") + kMshostColumns +
                                  " FROM mshost WHERE removed IS NULL ORDER BY id";
 const std::string kPeersQuery =
     std::string("SELECT ") + kPeerColumns + " FROM mshost_peer ORDER BY id";
+
+// Why an optional table the clock query did not find readable cannot be read.
+std::string Unavailable(const std::string& table, const std::string& readability,
+                        const std::string& user) {
+  return readability == "missing" ? table + ": the table does not exist"
+                                  : table + ": permission denied for user " + user;
+}
 
 // The server cancels a statement after query_timeout; this much later the client
 // gives up on a server that does not answer at all.
@@ -137,7 +149,7 @@ class PostgresSource : public ReconnectingSource {
     try {
       deadline.emplace(conn_->sock(), limit_seconds);
       pqxx::nontransaction tx(*conn_);
-      std::string peers_status;
+      std::string peers_readability, status_readability;
       {
         // The clock and the rows go out together, in one round trip.
         pqxx::pipeline pipe(tx);
@@ -150,15 +162,28 @@ class PostgresSource : public ReconnectingSource {
         pipe.complete();
         if (clock.size() == 1 && !clock[0][0].is_null())
           raw->db_now = clock[0][0].c_str();
-        if (clock.size() == 1) peers_status = clock[0][1].c_str();
+        if (clock.size() == 1) {
+          peers_readability = clock[0][1].c_str();
+          status_readability = clock[0][2].c_str();
+        }
       }
-      raw->peers_available = peers_status == "ok";
-      if (raw->peers_available) {
-        AppendRows(tx.exec(kPeersQuery), &raw->peers);
-      } else {
-        raw->peers_error = peers_status == "missing"
-                               ? "mshost_peer: the table does not exist"
-                               : "mshost_peer: permission denied for user " + db_.user;
+      raw->peers_available = peers_readability == "ok";
+      raw->status_available = status_readability == "ok";
+      if (!raw->peers_available)
+        raw->peers_error = Unavailable("mshost_peer", peers_readability, db_.user);
+      if (!raw->status_available)
+        raw->status_error = Unavailable("mshost_status", status_readability, db_.user);
+      if (raw->peers_available || raw->status_available) {
+        // The readable optional tables, together in the second round trip.
+        pqxx::pipeline pipe(tx);
+        pipe.retain(2);
+        std::optional<pqxx::pipeline::query_id> peers_id, status_id;
+        if (raw->peers_available) peers_id = pipe.insert(kPeersQuery);
+        if (raw->status_available) status_id = pipe.insert(kStatusQuery);
+        pipe.resume();
+        if (peers_id) AppendRows(pipe.retrieve(*peers_id), &raw->peers);
+        if (status_id) AppendRows(pipe.retrieve(*status_id), &raw->status);
+        pipe.complete();
       }
     } catch (const pqxx::broken_connection& e) {
       // libpqxx's own text ("Connection to database failed") names neither the

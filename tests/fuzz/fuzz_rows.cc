@@ -2,10 +2,10 @@
 //
 // The input drives a short story of one target over a FakeClock: a table of mshost
 // rows (any field NULL or arbitrary bytes, clocks skewed, nodes restarting, removed
-// and coming back) and mshost_peer rows, read as text the way a driver hands them
-// over, through ParseRead (source/parse.h), TargetPoller (poll/poller.h, with the
-// judge) and a prober whose answers come from the input too. After every poll the
-// results are checked against the contract, restated here independently of the
+// and coming back), mshost_peer and mshost_status rows, read as text the way a driver
+// hands them over, through ParseRead (source/parse.h), TargetPoller (poll/poller.h,
+// with the judge) and a prober whose answers come from the input too. After every poll
+// the results are checked against the contract, restated here independently of the
 // exporter's code:
 //   - /metrics and /probe are valid exposition text: valid UTF-8, every line a
 //     comment or `name{labels} value`, no series twice (Prometheus drops such a scrape);
@@ -205,6 +205,29 @@ TextRow NewPeer(FuzzedDataProvider& in, const std::vector<TableRow>& table,
   return peer;
 }
 
+// mshost_status as kStatusQuery returns it, derived from the story's own values rather
+// than from more input, so the corpus keeps telling the stories it was grown for: a
+// node's start and boot are its last_update text (a datetime, NULL or any bytes), its
+// stop is NULL (as CloudStack leaves it) or, one row in four, its name (any text);
+// every third node has no row, and one row in five names an id that is no current
+// node. The table is readable when mshost_peer is.
+void AddStatus(RawRead* raw) {
+  raw->status_available = raw->peers_available;
+  if (!raw->status_available) {
+    raw->status_error = "mshost_status: " + raw->peers_error;
+    return;
+  }
+  for (size_t i = 0; i < raw->mshost.size(); ++i) {
+    const TextRow& node = raw->mshost[i];
+    if (i % 3 == 2) continue;
+    std::optional<std::string> id = node[0];
+    if (i % 5 == 4) id = id.value_or("") + "0";
+    std::optional<std::string> stop;
+    if (i % 4 == 1) stop = node[3];
+    raw->status.push_back({std::move(id), node[9], std::move(stop), node[9]});
+  }
+}
+
 // What the driver would return: rows with `removed` set are filtered by the query,
 // and the table's unique keys (id, msid) hold for the rest.
 RawRead ReadTable(FuzzedDataProvider& in, const std::vector<TableRow>& table,
@@ -229,16 +252,17 @@ RawRead ReadTable(FuzzedDataProvider& in, const std::vector<TableRow>& table,
   raw.peers_available = in.ConsumeIntegralInRange(0, 7) != 0;
   if (!raw.peers_available) {
     raw.peers_error = AnyText(in);
-    return raw;
-  }
-  const int peers = in.ConsumeIntegralInRange(0, kMaxPeers);
-  std::set<std::pair<std::string, std::string>> pairs;  // unique (owner, peer)
-  for (int i = 0; i < peers; ++i) {
-    TextRow peer = NewPeer(in, table, db_now);
-    if (pairs.insert({peer[0].value_or(""), peer[1].value_or("")}).second) {
-      raw.peers.push_back(std::move(peer));
+  } else {
+    const int peers = in.ConsumeIntegralInRange(0, kMaxPeers);
+    std::set<std::pair<std::string, std::string>> pairs;  // unique (owner, peer)
+    for (int i = 0; i < peers; ++i) {
+      TextRow peer = NewPeer(in, table, db_now);
+      if (pairs.insert({peer[0].value_or(""), peer[1].value_or("")}).second) {
+        raw.peers.push_back(std::move(peer));
+      }
     }
   }
+  AddStatus(&raw);
   return raw;
 }
 
@@ -335,18 +359,29 @@ void CheckParsed(const RawRead& raw, const SourceRead& read) {
     FUZZ_CHECK(!read.error.empty() && read.rows.empty(), "failed read: " + read.error);
     return;
   }
-  FUZZ_CHECK(read.rows.size() + read.peers.size() + read.row_errors.size() ==
-                 raw.mshost.size() + raw.peers.size(),
-             "rows lost or invented by ParseRead");
+  // A bad mshost_status row costs its node nothing but the status times.
+  size_t status_errors = 0;
   for (const std::string& error : read.row_errors) {
     FUZZ_CHECK(error.rfind("mshost", 0) == 0, "row error: " + error);
+    if (error.rfind("mshost_status ", 0) == 0) ++status_errors;
   }
+  FUZZ_CHECK(read.rows.size() + read.peers.size() + read.row_errors.size() ==
+                 raw.mshost.size() + raw.peers.size() + status_errors,
+             "rows lost or invented by ParseRead");
+  FUZZ_CHECK(status_errors <= raw.status.size(), "status row errors without rows");
+  const auto in_range = [](const std::optional<double>& t) {
+    return !t || (std::isfinite(*t) && *t >= kFirstDatetimeUnix &&
+                  *t < kLastDatetimeUnix + 1);
+  };
+  size_t with_status = 0;
   for (const MshostRow& row : read.rows) {
-    FUZZ_CHECK(!row.last_update_unix || (std::isfinite(*row.last_update_unix) &&
-                                         *row.last_update_unix >= kFirstDatetimeUnix &&
-                                         *row.last_update_unix < kLastDatetimeUnix + 1),
-               "last_update out of DATETIME's range");
+    FUZZ_CHECK(in_range(row.last_update_unix), "last_update out of DATETIME's range");
+    FUZZ_CHECK(in_range(row.jvm_start_unix) && in_range(row.jvm_stop_unix) &&
+                   in_range(row.system_boot_unix),
+               "an mshost_status time out of DATETIME's range");
+    if (row.jvm_start_unix || row.jvm_stop_unix || row.system_boot_unix) ++with_status;
   }
+  FUZZ_CHECK(with_status <= raw.status.size(), "status times invented by ParseRead");
 }
 
 // docs/verdicts.md, "Order of decision", restated with the thresholds in force for
@@ -438,6 +473,12 @@ void CheckSnapshot(const Snapshot& snapshot, const Snapshot& previous,
       FUZZ_CHECK(before == restarts_before.end() || node.restarts >= before->second,
                  "restarts went down");
     }
+  }
+  for (const NodeStatus& node : snapshot.nodes) {
+    const bool has_status = node.row.jvm_start_unix || node.row.jvm_stop_unix ||
+                            node.row.system_boot_unix;
+    FUZZ_CHECK(read.status_available || !has_status,
+               "status times without a readable mshost_status");
   }
   FUZZ_CHECK(snapshot.peers_available == read.peers_available, "peers_available");
   for (size_t i = 0; i < snapshot.peers.size(); ++i) {

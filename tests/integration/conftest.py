@@ -32,6 +32,7 @@ def fresh_db(db):
     else:
         db.start()
     db.execute("DELETE FROM mshost_peer")
+    db.execute("DELETE FROM mshost_status")  # refers to mshost.uuid
     db.execute("DELETE FROM mshost")
     return db
 

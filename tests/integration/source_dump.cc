@@ -6,8 +6,8 @@
 //   source_dump ... --interactive     # one read per line on stdin, until EOF
 //
 // Each line: {"ok", "error", "elapsed" (seconds Read() took), "db_now", "rows":
-// [{"msid": "<decimal string>", ...}], "peers", "peers_available", "peers_error",
-// "row_errors"}.
+// [{"msid": "<decimal string>", ..., "jvm_start", "jvm_stop", "system_boot"}], "peers",
+// "peers_available", "peers_error", "status_available", "status_error", "row_errors"}.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
@@ -44,7 +44,10 @@ json ToJson(const msx::SourceRead& read, double elapsed) {
                     {"service_ip", r.service_ip},
                     {"service_port", r.service_port},
                     {"last_update", Nullable(r.last_update_unix)},
-                    {"alert_count", r.alert_count}});
+                    {"alert_count", r.alert_count},
+                    {"jvm_start", Nullable(r.jvm_start_unix)},
+                    {"jvm_stop", Nullable(r.jvm_stop_unix)},
+                    {"system_boot", Nullable(r.system_boot_unix)}});
   }
   json peers = json::array();
   for (const msx::PeerRow& p : read.peers) {
@@ -62,6 +65,8 @@ json ToJson(const msx::SourceRead& read, double elapsed) {
           {"peers", peers},
           {"peers_available", read.peers_available},
           {"peers_error", read.peers_error},
+          {"status_available", read.status_available},
+          {"status_error", read.status_error},
           {"row_errors", read.row_errors}};
 }
 

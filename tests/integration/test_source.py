@@ -149,7 +149,8 @@ def test_every_column(fresh_db):
         "id": row_id, "msid": "345049103441", "runid": 1709251198000, "name": "ms-a",
         "uuid": "uuid-a", "state": "Up", "version": "4.20.1.0",
         "service_ip": "10.1.2.3",  # char(40) comes back without its padding
-        "service_port": 9090, "last_update": epoch(last), "alert_count": 2}]
+        "service_port": 9090, "last_update": epoch(last), "alert_count": 2,
+        "jvm_start": None, "jvm_stop": None, "system_boot": None}]  # no mshost_status
 
 
 def test_unsigned_msid_range(fresh_db):
@@ -250,6 +251,175 @@ def test_peer_table_without_grant_is_not_an_error(fresh_db):
     assert msids(read) == ["61"]
     assert not read["peers_available"]
     assert "mshost_peer" in read["peers_error"]
+
+
+def insert_status(db, uuid, start=None, stop=None, boot=None, removed=None):
+    """An mshost_status row for the node whose mshost.uuid is `uuid`, as CloudStack's
+    StatsCollector writes it (times: naive datetimes in UTC, or None)."""
+    db.execute("INSERT INTO mshost_status (ms_id, last_jvm_start, last_jvm_stop, "
+               "last_system_boot, os_distribution, java_name, java_version, updated, "
+               "created, removed) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+               (uuid, start, stop, boot, "Ubuntu 22.04.4 LTS", "Eclipse Adoptium",
+                "17.0.10+7", utc_now(), utc_now(), removed))
+
+
+def status_of(row):
+    return row["jvm_start"], row["jvm_stop"], row["system_boot"]
+
+
+def test_status_times_are_read_as_utc(fresh_db):
+    # The servers run at +05:30: values read in the session zone would be 5.5 h off.
+    start = datetime.datetime(2024, 2, 29, 23, 59, 58)
+    stop = datetime.datetime(2024, 2, 29, 23, 50, 1)
+    boot = datetime.datetime(2024, 1, 15, 6, 30, 0)
+    fresh_db.insert_mshost(200, name="all", uuid="uuid-all")
+    fresh_db.insert_mshost(201, name="nulls", uuid="uuid-nulls")
+    fresh_db.insert_mshost(202, name="no-row", uuid="uuid-no-row")
+    fresh_db.insert_mshost(203, name="no-uuid", uuid=None)
+    insert_status(fresh_db, "uuid-all", start, stop, boot)
+    insert_status(fresh_db, "uuid-nulls")
+    read = dump(fresh_db)
+    assert read["ok"], read["error"]
+    assert read["status_available"] and read["status_error"] == ""
+    assert read["row_errors"] == []
+    assert status_of(row_by_msid(read, 200)) == (epoch(start), epoch(stop), epoch(boot))
+    for msid in (201, 202, 203):
+        assert status_of(row_by_msid(read, msid)) == (None, None, None)
+
+
+def test_status_written_by_the_database_clock(fresh_db):
+    # CloudStack formats these times in GMT; set from the database's UTC clock, a JVM
+    # that started 30 s ago reads as 30 s before db_now.
+    fresh_db.insert_mshost(210, name="a", uuid="uuid-a")
+    insert_status(fresh_db, "uuid-a")
+    fresh_db.execute("UPDATE mshost_status SET last_jvm_start = %s" %
+                     fresh_db.utc_now_sql(-30))
+    read = dump(fresh_db)
+    assert abs(read["db_now"] - row_by_msid(read, 210)["jvm_start"] - 30) < 1.5
+
+
+def test_removed_status_row_is_not_read(fresh_db):
+    fresh_db.insert_mshost(220, name="a", uuid="uuid-a")
+    insert_status(fresh_db, "uuid-a", start=datetime.datetime(2024, 1, 1),
+                  removed=utc_now())
+    read = dump(fresh_db)
+    assert read["ok"] and read["status_available"]
+    assert status_of(row_by_msid(read, 220)) == (None, None, None)
+
+
+def test_unreadable_status_time_skips_only_that_status(fresh_db):
+    fresh_db.insert_mshost(230, name="good", uuid="uuid-good")
+    bad_id = fresh_db.insert_mshost(231, name="bad", uuid="uuid-bad")
+    start = datetime.datetime(2024, 3, 1, 12, 0, 0)
+    insert_status(fresh_db, "uuid-good", start=start)
+    insert_status(fresh_db, "uuid-bad", start=start)
+    bad = "'0000-00-00 00:00:00'" if fresh_db.driver == "mysql" else "'infinity'"
+    fresh_db.execute("UPDATE mshost_status SET last_system_boot = %s WHERE ms_id = "
+                     "'uuid-bad'" % bad)
+    read = dump(fresh_db)
+    assert read["ok"], read["error"]
+    assert msids(read) == ["230", "231"]  # the node stays; only its status goes
+    assert row_by_msid(read, 230)["jvm_start"] == epoch(start)
+    assert status_of(row_by_msid(read, 231)) == (None, None, None)
+    assert len(read["row_errors"]) == 1
+    assert read["row_errors"][0].startswith(
+        "mshost_status of mshost id=%d: last_system_boot: not a datetime" % bad_id)
+
+
+def rename_table(db, old, new):
+    db.execute("ALTER TABLE %s RENAME TO %s" % (old, new))
+
+
+def test_missing_status_table_is_not_an_error(fresh_db):
+    # CloudStack before 4.17 has no mshost_status.
+    fresh_db.insert_mshost(240, name="a", uuid="uuid-a")
+    rename_table(fresh_db, "mshost_status", "mshost_status_away")
+    try:
+        reads = [dump(fresh_db) for _ in range(2)]
+    finally:
+        rename_table(fresh_db, "mshost_status_away", "mshost_status")
+    for read in reads:
+        assert read["ok"], read["error"]
+        assert msids(read) == ["240"]
+        assert read["peers_available"]  # the rest of the read is whole
+        assert not read["status_available"]
+        assert "mshost_status" in read["status_error"]
+        assert status_of(read["rows"][0]) == (None, None, None)
+        assert read["row_errors"] == []
+    assert dump(fresh_db)["status_available"]
+
+
+def grant_target(db):
+    return "'%s'@'%%'" % db.exporter_user if db.driver == "mysql" else db.exporter_user
+
+
+def test_status_table_without_grant_is_not_an_error(fresh_db):
+    # A grant written for an exporter before 4.17, or one that left mshost_status out.
+    to = grant_target(fresh_db)
+    fresh_db.insert_mshost(250, name="a", uuid="uuid-a")
+    insert_status(fresh_db, "uuid-a", start=datetime.datetime(2024, 1, 1))
+    fresh_db.execute("REVOKE SELECT ON mshost_status FROM %s" % to)
+    try:
+        read = dump(fresh_db)
+    finally:
+        fresh_db.execute("GRANT SELECT ON mshost_status TO %s" % to)
+    assert read["ok"], read["error"]
+    assert msids(read) == ["250"]
+    assert read["peers_available"]
+    assert not read["status_available"]
+    assert "mshost_status" in read["status_error"]
+    if fresh_db.driver == "mysql":
+        assert "(1142)" in read["status_error"], read["status_error"]
+    assert status_of(read["rows"][0]) == (None, None, None)
+
+
+def test_status_with_a_grant_on_some_columns_only(fresh_db):
+    # MySQL refuses the statement per column (1143); PostgreSQL's table privilege
+    # check says no.
+    to = grant_target(fresh_db)
+    fresh_db.insert_mshost(255, name="a", uuid="uuid-a")
+    insert_status(fresh_db, "uuid-a", start=datetime.datetime(2024, 1, 1))
+    fresh_db.execute("REVOKE SELECT ON mshost_status FROM %s" % to)
+    fresh_db.execute("GRANT SELECT (ms_id) ON mshost_status TO %s" % to)
+    try:
+        read = dump(fresh_db)
+    finally:
+        fresh_db.execute("REVOKE SELECT (ms_id) ON mshost_status FROM %s" % to)
+        fresh_db.execute("GRANT SELECT ON mshost_status TO %s" % to)
+    assert read["ok"], read["error"]
+    assert msids(read) == ["255"]
+    assert not read["status_available"]
+    if fresh_db.driver == "mysql":
+        assert "(1143)" in read["status_error"], read["status_error"]
+    assert row_by_msid(read, 255)["jvm_start"] is None
+
+
+@pytest.mark.parametrize("status_readable", [True, False])
+def test_status_when_peers_are_not_readable(fresh_db, status_readable):
+    # MySQL stops a multi-statement at the refused mshost_peer statement, before
+    # mshost_status: the status is then read on its own.
+    to = grant_target(fresh_db)
+    fresh_db.insert_mshost(260, name="a", uuid="uuid-a")
+    start = datetime.datetime(2024, 1, 1, 8, 0, 0)
+    insert_status(fresh_db, "uuid-a", start=start)
+    fresh_db.execute("REVOKE SELECT ON mshost_peer FROM %s" % to)
+    if not status_readable:
+        fresh_db.execute("REVOKE SELECT ON mshost_status FROM %s" % to)
+    try:
+        read = dump(fresh_db)
+    finally:
+        fresh_db.execute("GRANT SELECT ON mshost_peer TO %s" % to)
+        fresh_db.execute("GRANT SELECT ON mshost_status TO %s" % to)
+    assert read["ok"], read["error"]
+    assert msids(read) == ["260"]
+    assert not read["peers_available"] and "mshost_peer" in read["peers_error"]
+    assert read["status_available"] == status_readable
+    if status_readable:
+        assert read["status_error"] == ""
+        assert row_by_msid(read, 260)["jvm_start"] == epoch(start)
+    else:
+        assert "mshost_status" in read["status_error"]
+        assert row_by_msid(read, 260)["jvm_start"] is None
 
 
 def test_connects_through_the_socket(fresh_db):

@@ -16,6 +16,27 @@ TextRow GoodRow() {
 
 TextRow GoodPeer() { return {"7", "8", "1700000000456", "Up", "2024-01-01 00:00:00"}; }
 
+// A row of kStatusQuery for mshost id 7: JVM start, stop, system boot.
+TextRow GoodStatus() {
+  return {"7", "2023-11-14 22:13:20", "2023-11-14 22:00:00", "2023-11-01 06:30:00"};
+}
+
+// A good read of GoodRow() as mshost id `id`, with these status rows.
+RawRead ReadWithStatus(std::vector<TextRow> status, std::vector<uint64_t> ids = {7}) {
+  RawRead raw;
+  raw.db_now = "2024-03-01 00:00:00";
+  for (uint64_t id : ids) {
+    TextRow row = GoodRow();
+    row[0] = std::to_string(id);
+    row[1] = std::to_string(1000 + id);  // msid is unique
+    raw.mshost.push_back(row);
+  }
+  raw.peers_available = true;
+  raw.status_available = true;
+  raw.status = std::move(status);
+  return raw;
+}
+
 MshostRow MustParse(const TextRow& fields) {
   MshostRow row;
   std::string error;
@@ -279,6 +300,145 @@ TEST(ParseReadTest, MissingPeersAreReportedNotFatal) {
   EXPECT_EQ(read.rows.size(), 1u);
   EXPECT_FALSE(read.peers_available);
   EXPECT_EQ(read.peers_error, "mshost_peer: the table does not exist");
+}
+
+TEST(ParseStatusRowTest, AllThreeTimesAsUtc) {
+  StatusRow row;
+  std::string error;
+  ASSERT_TRUE(ParseStatusRow(GoodStatus(), &row, &error)) << error;
+  EXPECT_EQ(row.mshost_id, 7u);
+  EXPECT_EQ(row.jvm_start_unix, 1700000000.0);
+  EXPECT_EQ(row.jvm_stop_unix, 1700000000.0 - 800);
+  // date -u -d '2023-11-01 06:30:00' +%s
+  EXPECT_EQ(row.system_boot_unix, 1698820200.0);
+}
+
+TEST(ParseStatusRowTest, NullTimesAreAbsentNotErrors) {
+  // CloudStack never writes last_jvm_stop; a row may also lack the boot time.
+  StatusRow row;
+  std::string error;
+  ASSERT_TRUE(
+      ParseStatusRow({"7", std::nullopt, std::nullopt, std::nullopt}, &row, &error))
+      << error;
+  EXPECT_EQ(row.mshost_id, 7u);
+  EXPECT_FALSE(row.jvm_start_unix);
+  EXPECT_FALSE(row.jvm_stop_unix);
+  EXPECT_FALSE(row.system_boot_unix);
+}
+
+TEST(ParseStatusRowTest, BadValuesNameTheColumn) {
+  const auto error_of = [](size_t column, std::optional<std::string> value) {
+    TextRow fields = GoodStatus();
+    fields[column] = std::move(value);
+    StatusRow row;
+    std::string error;
+    EXPECT_FALSE(ParseStatusRow(fields, &row, &error));
+    return error;
+  };
+  EXPECT_EQ(error_of(0, std::nullopt), "id: is NULL");
+  EXPECT_EQ(error_of(0, "-7"), "id: not an unsigned 64-bit integer: \"-7\"");
+  EXPECT_EQ(error_of(1, "0000-00-00 00:00:00"),
+            "last_jvm_start: not a datetime YYYY-MM-DD HH:MM:SS[.ffffff]: "
+            "\"0000-00-00 00:00:00\"");
+  EXPECT_EQ(error_of(2, "infinity"),
+            "last_jvm_stop: not a datetime YYYY-MM-DD HH:MM:SS[.ffffff]: \"infinity\"");
+  EXPECT_EQ(error_of(3, "2023-11-01 06:30:00+05:30"),
+            "last_system_boot: not a datetime YYYY-MM-DD HH:MM:SS[.ffffff]: "
+            "\"2023-11-01 06:30:00+05:30\"");
+
+  StatusRow row;
+  std::string error;
+  EXPECT_FALSE(ParseStatusRow({"7", std::nullopt}, &row, &error));
+  EXPECT_EQ(error, "expected 4 columns, got 2");
+}
+
+TEST(ParseReadTest, StatusGoesToTheNodeOfItsId) {
+  TextRow other = GoodStatus();
+  other[0] = "9";
+  other[1] = "2024-02-29 12:00:00.5";
+  other[2] = std::nullopt;
+  other[3] = std::nullopt;
+  // 8 has no mshost_status row; 9's row has NULLs.
+  SourceRead read = ParseRead(ReadWithStatus({GoodStatus(), other}, {7, 8, 9}));
+  ASSERT_TRUE(read.ok) << read.error;
+  EXPECT_TRUE(read.status_available);
+  EXPECT_EQ(read.status_error, "");
+  EXPECT_TRUE(read.row_errors.empty());
+  ASSERT_EQ(read.rows.size(), 3u);
+  EXPECT_EQ(read.rows[0].jvm_start_unix, 1700000000.0);
+  EXPECT_EQ(read.rows[0].jvm_stop_unix, 1699999200.0);
+  EXPECT_EQ(read.rows[0].system_boot_unix, 1698820200.0);
+  for (const std::optional<double>& value :
+       {read.rows[1].jvm_start_unix, read.rows[1].jvm_stop_unix,
+        read.rows[1].system_boot_unix}) {
+    EXPECT_FALSE(value);
+  }
+  EXPECT_DOUBLE_EQ(*read.rows[2].jvm_start_unix, 1709208000.5);
+  EXPECT_FALSE(read.rows[2].jvm_stop_unix);
+  EXPECT_FALSE(read.rows[2].system_boot_unix);
+}
+
+TEST(ParseReadTest, MissingStatusIsReportedNotFatal) {
+  RawRead raw = ReadWithStatus({});
+  raw.status_available = false;
+  raw.status_error = "mshost_status: Table 'cloud.mshost_status' doesn't exist (1146)";
+  SourceRead read = ParseRead(raw);
+  ASSERT_TRUE(read.ok) << read.error;
+  ASSERT_EQ(read.rows.size(), 1u);
+  EXPECT_FALSE(read.rows[0].jvm_start_unix);
+  EXPECT_FALSE(read.status_available);
+  EXPECT_EQ(read.status_error, raw.status_error);
+  EXPECT_TRUE(read.peers_available);  // the other optional table is unaffected
+  EXPECT_TRUE(read.row_errors.empty());
+}
+
+TEST(ParseReadTest, BadStatusRowIsSkippedButItsNodeKept) {
+  TextRow bad = GoodStatus();
+  bad[0] = "8";
+  bad[3] = "0000-00-00 00:00:00";
+  TextRow no_id = GoodStatus();
+  no_id[0] = std::nullopt;
+  SourceRead read = ParseRead(ReadWithStatus({GoodStatus(), bad, no_id}, {7, 8}));
+  ASSERT_TRUE(read.ok) << read.error;
+  ASSERT_EQ(read.rows.size(), 2u);  // no node is lost to a bad status row
+  EXPECT_EQ(read.rows[0].jvm_start_unix, 1700000000.0);
+  // The whole status row of node 8 is skipped, its good values too.
+  EXPECT_FALSE(read.rows[1].jvm_start_unix);
+  EXPECT_FALSE(read.rows[1].jvm_stop_unix);
+  EXPECT_FALSE(read.rows[1].system_boot_unix);
+  ASSERT_EQ(read.row_errors.size(), 2u);
+  EXPECT_EQ(read.row_errors[0],
+            "mshost_status of mshost id=8: last_system_boot: not a datetime "
+            "YYYY-MM-DD HH:MM:SS[.ffffff]: \"0000-00-00 00:00:00\"");
+  EXPECT_EQ(read.row_errors[1], "mshost_status row 3: id: is NULL");
+}
+
+TEST(ParseReadTest, StatusOfNoCurrentNodeIsDroppedQuietly) {
+  // A node added between the two statements, or one whose mshost row was skipped.
+  TextRow stranger = GoodStatus();
+  stranger[0] = "42";
+  RawRead raw = ReadWithStatus({GoodStatus(), stranger}, {7, 8});
+  raw.mshost[1][1] = "not-a-number";  // mshost id 8 is skipped...
+  TextRow of_skipped = GoodStatus();
+  of_skipped[0] = "8";
+  raw.status.push_back(of_skipped);  // ...so its status has nowhere to go
+  SourceRead read = ParseRead(raw);
+  ASSERT_EQ(read.rows.size(), 1u);
+  EXPECT_EQ(read.rows[0].jvm_start_unix, 1700000000.0);
+  ASSERT_EQ(read.row_errors.size(), 1u);  // only the mshost row's own error
+  EXPECT_EQ(read.row_errors[0].rfind("mshost id=8: msid:", 0), 0u) << read.row_errors[0];
+}
+
+TEST(ParseReadTest, SecondStatusRowForANodeIsIgnored) {
+  // Only a table without CloudStack's unique keys can do this; the first row wins.
+  TextRow second = GoodStatus();
+  second[1] = "2024-01-01 00:00:00";
+  SourceRead read = ParseRead(ReadWithStatus({GoodStatus(), second}));
+  ASSERT_EQ(read.rows.size(), 1u);
+  EXPECT_EQ(read.rows[0].jvm_start_unix, 1700000000.0);
+  ASSERT_EQ(read.row_errors.size(), 1u);
+  EXPECT_EQ(read.row_errors[0],
+            "mshost_status of mshost id=7: a second current row for this node, ignored");
 }
 
 TEST(ParseReadTest, UnreadableClockFailsTheRead) {

@@ -608,5 +608,34 @@ TEST_F(PollerTest, UnreadablePeerTableIsLoggedOnceAndItsReturnOnce) {
   EXPECT_TRUE(log.Lines({"database unreachable"}).empty());
 }
 
+TEST_F(PollerTest, UnreadableStatusTableIsLoggedOnceAndItsReturnOnce) {
+  Make(/*probing=*/false);
+  LogCapture log;
+  SourceRead without = OkRead(DbNow(), {MakeRow(1, "Up", DbNow())});
+  without.status_available = false;
+  without.status_error = "mshost_status: the table does not exist";
+  SourceRead with = OkRead(DbNow(), {MakeRow(1, "Up", DbNow())});
+  with.rows[0].jvm_start_unix = DbNow() - 3600;
+  for (const SourceRead* read : {&without, &without, &with, &with, &without}) {
+    source_->Set(*read);
+    const std::shared_ptr<const Snapshot> s = poller_->PollOnce();
+    EXPECT_TRUE(s->up);
+    ASSERT_EQ(s->nodes.size(), 1u);
+    // The values travel with the row into the snapshot.
+    EXPECT_EQ(s->nodes[0].row.jvm_start_unix, read->rows[0].jvm_start_unix);
+  }
+  const Lines missing = log.Lines(
+      {"msg=\"mshost_status not readable, node start and boot times left out\"",
+       "target=prod"});
+  ASSERT_EQ(missing.size(), 2u) << log.Text();
+  EXPECT_NE(missing[0].find("error=\"mshost_status: the table does not exist\""),
+            std::string::npos)
+      << missing[0];
+  EXPECT_EQ(log.Lines({"msg=\"mshost_status readable again\""}).size(), 1u)
+      << log.Text();
+  EXPECT_TRUE(log.Lines({"mshost_peer"}).empty()) << log.Text();
+  EXPECT_TRUE(log.Lines({"database unreachable"}).empty());
+}
+
 }  // namespace
 }  // namespace msx

@@ -74,6 +74,7 @@ inline SourceRead OkRead(double db_now_unix, std::vector<MshostRow> rows,
   read.rows = std::move(rows);
   read.peers_available = true;
   read.peers = std::move(peers);
+  read.status_available = true;
   return read;
 }
 
