@@ -108,7 +108,7 @@ void CheckConfig(const Config& config, const std::string& file) {
   for (const std::string& url : alerting.alertmanagers) {
     FUZZ_CHECK(url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0, url);
   }
-  FUZZ_CHECK(alerting.rules.size() == 7,
+  FUZZ_CHECK(alerting.rules.size() == DefaultAlertRules().size(),
              "rules: " + std::to_string(alerting.rules.size()));
   for (const auto& [name, rule] : alerting.rules) {
     FUZZ_CHECK(name.rfind("CloudStack", 0) == 0, name);
