@@ -81,9 +81,10 @@ CheckReport JudgeStatus(const StatusModel& model) {
                              " verdict=" + VerdictName(node.verdict) +
                              " silence=" + SilenceText(node.silence_seconds));
     }
-    if (target.running_ok_nodes == 0) {
+    if (target.running_nodes == 0) {
       found.emplace_back(CheckCode::kCritical,
-                         target_field + " no node is both claiming running and ok");
+                         target_field +
+                             " no node is running (claims running with a fresh heartbeat)");
     }
   }
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {

@@ -172,6 +172,24 @@ constexpr NodeFamily kNodeFamilies[] = {
      [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
        Add(family, labels, node.dead_after_seconds);
      }},
+    {"cloudstack_mshost_jvm_start_timestamp_seconds",
+     "mshost_status.last_jvm_start as Unix time (UTC); absent when unknown.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.row.jvm_start_unix) Add(family, labels, *node.row.jvm_start_unix);
+     }},
+    {"cloudstack_mshost_jvm_stop_timestamp_seconds",
+     "mshost_status.last_jvm_stop as Unix time (UTC); absent when unknown.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.row.jvm_stop_unix) Add(family, labels, *node.row.jvm_stop_unix);
+     }},
+    {"cloudstack_mshost_system_boot_timestamp_seconds",
+     "mshost_status.last_system_boot as Unix time (UTC); absent when unknown.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.row.system_boot_unix) Add(family, labels, *node.row.system_boot_unix);
+     }},
     {"cloudstack_mshost_peer_alerts",
      "The row's alert_count, which CloudStack uses as a flag: non-zero once a peer "
      "raised its \"node left\" alert since the node's last heartbeat (each heartbeat "

@@ -25,6 +25,13 @@ NodeView ViewOf(const NodeStatus& node) {
   view.probe_address = node.probe_address;
   view.probe_loopback = node.probe_loopback;
   view.verdict = node.verdict;
+  view.heartbeat_interval_seconds = node.heartbeat_interval_seconds;
+  view.stale_after_seconds = node.stale_after_seconds;
+  view.dead_after_seconds = node.dead_after_seconds;
+  if (node.superseded_by) view.superseded_by = std::to_string(*node.superseded_by);
+  view.jvm_start_unix = row.jvm_start_unix;
+  view.jvm_stop_unix = row.jvm_stop_unix;
+  view.system_boot_unix = row.system_boot_unix;
   view.restarts = node.restarts;
   view.alert_count = row.alert_count;
   return view;
@@ -63,6 +70,14 @@ nlohmann::json NodeJson(const NodeView& node) {
           {"clock_offset_seconds", Optional(node.clock_offset_seconds)},
           {"probe", probe},
           {"verdict", VerdictName(node.verdict)},
+          {"heartbeat_interval_seconds", Optional(node.heartbeat_interval_seconds)},
+          {"stale_after_seconds", node.stale_after_seconds},
+          {"dead_after_seconds", node.dead_after_seconds},
+          {"superseded_by", node.superseded_by.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(node.superseded_by)},
+          {"jvm_start", Optional(node.jvm_start_unix)},
+          {"jvm_stop", Optional(node.jvm_stop_unix)},
+          {"system_boot", Optional(node.system_boot_unix)},
           {"restarts", node.restarts},
           {"alert_count", node.alert_count}};
 }
@@ -112,6 +127,7 @@ StatusModel BuildStatus(const std::vector<RunningTarget>& targets, double now_un
       view.poll_duration_seconds = snap->poll_duration_seconds;
       view.peers_available = snap->peers_available;
       view.peers = snap->peers;
+      view.running_nodes = snap->running_nodes;
       for (const NodeStatus& node : snap->nodes) {
         view.nodes.push_back(ViewOf(node));
         const NodeView& added = view.nodes.back();
@@ -147,6 +163,7 @@ nlohmann::json StatusJson(const StatusModel& model) {
                        {"last_poll", Timestamp(target.last_poll_unix)},
                        {"last_success", Timestamp(target.last_success_unix)},
                        {"poll_duration_seconds", target.poll_duration_seconds},
+                       {"running_nodes", target.running_nodes},
                        {"running_ok_nodes", target.running_ok_nodes},
                        {"nodes", std::move(nodes)},
                        {"alerts", std::move(alerts)},

@@ -38,6 +38,14 @@ struct NodeView {
   std::string probe_address;
   bool probe_loopback = false;
   Verdict verdict = Verdict::kUnknown;
+  std::optional<double> heartbeat_interval_seconds;  // nullopt until observed
+  double stale_after_seconds = 0;                    // the thresholds in force
+  double dead_after_seconds = 0;
+  std::string superseded_by;  // msid of the fresh row of the same host; "" if none
+  // From mshost_status (docs/databases.md); nullopt when unknown.
+  std::optional<double> jvm_start_unix;
+  std::optional<double> jvm_stop_unix;
+  std::optional<double> system_boot_unix;
   uint64_t restarts = 0;
   int64_t alert_count = 0;
 };
@@ -56,8 +64,10 @@ struct TargetView {
   double last_success_unix = 0;
   double poll_duration_seconds = 0;
   std::vector<NodeView> nodes;  // by msid; frozen during an outage
-  // Nodes that claim running and whose verdict is ok: none means the cloud has no
-  // working management server (CloudStackNoRunningMgmtServer).
+  // Nodes that claim running and heartbeat (not stale), as judged: none means the
+  // cloud has no running management server (CloudStackNoRunningMgmtServer).
+  size_t running_nodes = 0;
+  // Nodes that claim running and whose verdict is ok (kept for readers of 0.1).
   int running_ok_nodes = 0;
   std::vector<FiringAlert> alerts;  // the built-in evaluator's, for this target
   // How the nodes see each other (mshost_peer); false when that table cannot be read.

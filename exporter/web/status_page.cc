@@ -103,7 +103,8 @@ const char kScript[] = R"js(<script>
   var rank = JSON.parse(body.getAttribute("data-verdict-rank"));
   var live = document.getElementById("live");
   var nodeColumns = ["name", "msid", "state", "verdict", "heartbeat age", "silence",
-    "clock offset", "probe", "probed at", "version", "started (runid)", "restarts seen",
+    "stale / dead after", "heartbeat interval", "clock offset", "probe", "probed at",
+    "version", "started (runid)", "JVM start / stop", "host boot", "restarts seen",
     "alert_count"];
   var alertColumns = ["alert", "severity", "node", "msid", "firing since", "for"];
   var peerColumns = ["node", "msid", "sees peer", "peer msid", "as"];
@@ -144,16 +145,28 @@ const char kScript[] = R"js(<script>
   }
   // runid is the JVM's start time in milliseconds.
   function Started(runid) { var ms = Number(runid); return ms > 0 ? FormatTime(ms / 1000) : "-"; }
+  // A superseded row is an old identity of a live host: say which row replaced it and
+  // how to remove it (docs/verdicts.md, "One host, several rows").
+  function VerdictText(n) {
+    if (n.verdict !== "superseded" || n.superseded_by === null) return n.verdict;
+    return n.verdict + " by msid " + n.superseded_by + ": remove this row with " +
+        "removeManagementServer (CloudStack 4.20.1+, the row must be Down)";
+  }
   function NodeCells(n) {
     var never = n.last_update === null;
     var probeClass = "probe" + (n.probe === null ? "" : n.probe.success ? " p-ok" : " p-failed");
     return [["name", n.name], ["msid", n.msid], ["state", n.state],
-      ["verdict v-" + n.verdict, n.verdict],
+      ["verdict v-" + n.verdict, VerdictText(n)],
       ["age", never ? "never" : FormatOptionalDuration(n.raw_age_seconds)],
       ["silence", never ? "never" : FormatOptionalDuration(n.silence_seconds)],
+      ["thresholds", FormatDuration(n.stale_after_seconds) + " / " +
+          FormatDuration(n.dead_after_seconds)],
+      ["interval", FormatOptionalDuration(n.heartbeat_interval_seconds)],
       ["offset", FormatOffset(n.clock_offset_seconds)],
       [probeClass, ProbeText(n)], ["address", ProbeAddress(n)], ["version", n.version],
-      ["started", Started(n.runid)], ["restarts", String(n.restarts)],
+      ["started", Started(n.runid)],
+      ["jvm", FormatTime(n.jvm_start) + " / " + FormatTime(n.jvm_stop)],
+      ["boot", FormatTime(n.system_boot)], ["restarts", String(n.restarts)],
       ["alert_count", String(n.alert_count)]];
   }
   function RankOf(verdict) { return rank.hasOwnProperty(verdict) ? rank[verdict] : 99; }
@@ -186,9 +199,9 @@ const char kScript[] = R"js(<script>
       text += " The nodes below are frozen as of the last successful poll, " +
           FormatTime(t.last_success) + " (" + FormatDuration(now - t.last_success) + " ago).";
     }
-    text += " " + t.running_ok_nodes + " of " + t.nodes.length +
-        " nodes claim running and are ok.";
-    return [t.running_ok_nodes === 0 ? "poll bad" : "poll", text];
+    text += " " + t.running_nodes + " of " + t.nodes.length +
+        " nodes are running (claim running and heartbeat).";
+    return [t.running_nodes === 0 ? "poll bad" : "poll", text];
   }
   function AlertClass(a) {
     return a.severity === "critical" || a.severity === "warning" ? "sev-" + a.severity : "sev-other";

@@ -528,7 +528,10 @@ def fake_node(msid, verdict, **fields):
             "silence_seconds": 2.0, "clock_offset_seconds": None,
             "probe": {"success": True, "duration_seconds": 0.0004, "error": "",
                       "address": "10.0.0.%d:9090" % msid, "loopback": False},
-            "verdict": verdict, "restarts": 0, "alert_count": 0}
+            "verdict": verdict, "heartbeat_interval_seconds": 1.5,
+            "stale_after_seconds": 10.0, "dead_after_seconds": 5.0, "superseded_by": None,
+            "jvm_start": None, "jvm_stop": None, "system_boot": None,
+            "restarts": 0, "alert_count": 0}
     node.update(fields)
     return node
 
@@ -539,6 +542,8 @@ def fake_target(name, nodes=(), db=None, **fields):
                      "up_since": NOW - 3600, "down_since": None, "now": NOW - 1},
               "last_poll": NOW - 1, "last_success": NOW - 1,
               "poll_duration_seconds": 0.012,
+              "running_nodes": sum(1 for n in nodes
+                                   if n["claims_running"] and n["verdict"] in ("ok", "up_unreachable")),
               "running_ok_nodes": sum(1 for n in nodes
                                       if n["claims_running"] and n["verdict"] == "ok"),
               "nodes": list(nodes), "alerts": [], "peers_available": False, "peers": []}

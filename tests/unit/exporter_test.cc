@@ -481,12 +481,19 @@ TEST(JudgeStatusTest, UpNotRunningIsCriticalAndListedFirst) {
             "silence=-");
 }
 
-TEST(JudgeStatusTest, NoRunningOkNodeIsCritical) {
-  CheckReport report = JudgeStatus(ModelOf(UpSnapshot(
-      {Node(1, "Down", Verdict::kOk), Node(2, "Up", Verdict::kUpUnreachable)})));
+TEST(JudgeStatusTest, NoRunningNodeIsCritical) {
+  auto snap = std::make_shared<Snapshot>(
+      *UpSnapshot({Node(1, "Down", Verdict::kOk), Node(2, "Up", Verdict::kUpNotRunning)}));
+  snap->running_nodes = 0;
+  CheckReport report = JudgeStatus(ModelOf(snap));
   EXPECT_EQ(report.code, CheckCode::kCritical);
-  EXPECT_EQ(report.lines[0],
-            "CRITICAL target=prod no node is both claiming running and ok");
+  EXPECT_THAT(report.lines,
+              ::testing::Contains("CRITICAL target=prod no node is running (claims "
+                                  "running with a fresh heartbeat)"));
+  // Heartbeating but unreachable is running: a warning, not "nothing runs".
+  snap = std::make_shared<Snapshot>(*UpSnapshot({Node(2, "Up", Verdict::kUpUnreachable)}));
+  snap->running_nodes = 1;
+  EXPECT_EQ(JudgeStatus(ModelOf(snap)).code, CheckCode::kWarning);
   EXPECT_EQ(JudgeStatus(ModelOf(UpSnapshot({}))).code, CheckCode::kCritical);
 }
 

@@ -16,9 +16,11 @@ namespace msx {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::SizeIs;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -247,6 +249,26 @@ TEST(MetricsTest, NullAndUnknownStatesAreSeriesOfTheirOwn) {
               Contains("cloudstack_mshost_state{msid=\"3\",name=\"c\",state=\"Up\"} 0"));
   EXPECT_THAT(Samples(lower, "cloudstack_mshost_state"),
               Contains("cloudstack_mshost_state{msid=\"3\",name=\"c\",state=\"up\"} 1"));
+}
+
+TEST(MetricsTest, StatusTimesAndThresholdsPerNode) {
+  NodeStatus node = Node(1, "a", "Up");
+  node.row.jvm_start_unix = 1'700'000'100;
+  node.row.system_boot_unix = 1'699'000'000;
+  node.heartbeat_interval_seconds = 5;
+  node.stale_after_seconds = 30;
+  node.dead_after_seconds = 15;
+  const std::string text = RenderProbe(GoodSnapshot({node}), {});
+  EXPECT_THAT(Samples(text, "cloudstack_mshost_jvm_start_timestamp_seconds"),
+              ElementsAre("cloudstack_mshost_jvm_start_timestamp_seconds{msid=\"1\","
+                          "name=\"a\"} 1700000100"));
+  EXPECT_THAT(Samples(text, "cloudstack_mshost_jvm_stop_timestamp_seconds"), IsEmpty());
+  EXPECT_THAT(Samples(text, "cloudstack_mshost_system_boot_timestamp_seconds"), SizeIs(1));
+  EXPECT_THAT(Samples(text, "cloudstack_mshost_heartbeat_interval_seconds"),
+              ElementsAre("cloudstack_mshost_heartbeat_interval_seconds{msid=\"1\","
+                          "name=\"a\"} 5"));
+  EXPECT_THAT(Samples(text, "cloudstack_mshost_stale_after_seconds"),
+              ElementsAre("cloudstack_mshost_stale_after_seconds{msid=\"1\",name=\"a\"} 30"));
 }
 
 TEST(MetricsTest, KnownStatesAreOneForTheRowsState) {
