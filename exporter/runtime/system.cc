@@ -119,7 +119,9 @@ void System::WarnLoopbackProbes(const std::string& target, const Snapshot& snaps
   }
   LogWarn(
       "nodes are probed at a loopback address: from another host that probes the wrong "
-      "machine; set probe.address or probe.overrides (the /metrics series "
+      "machine, and a cluster port bound to 127.0.0.1 cannot be reached from another "
+      "host at all; probe the API port instead (probe.address: name, port: 8080) or set "
+      "probe.overrides (the /metrics series "
       "cloudstack_mshost_probe_target_info{loopback=\"true\"} lists them all)",
       {{"target", target},
        {"nodes", count},

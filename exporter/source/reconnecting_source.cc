@@ -27,6 +27,8 @@ SourceRead ReconnectingSource::Read() {
   // proxy in between): start over like after any other failure.
   if (!read.ok) return Fail(read.error);
   backoff_seconds_ = 0;
+  ever_read_ = true;
+  outage_since_ = -1;
   return read;
 }
 
@@ -37,10 +39,16 @@ void ReconnectingSource::Close() {
 
 SourceRead ReconnectingSource::Fail(const std::string& error) {
   Close();
-  backoff_seconds_ = backoff_seconds_ == 0
-                         ? kFirstBackoffSeconds
-                         : std::min(2 * backoff_seconds_, kMaxBackoffSeconds);
-  retry_at_ = clock_.MonotonicSeconds() + backoff_seconds_;
+  const double now = clock_.MonotonicSeconds();
+  if (outage_since_ < 0) outage_since_ = now;
+  if (ever_read_ && now - outage_since_ < kFastRetryWindowSeconds) {
+    backoff_seconds_ = kFastRetrySeconds;
+  } else {
+    backoff_seconds_ = backoff_seconds_ == 0
+                           ? kFirstBackoffSeconds
+                           : std::min(2 * backoff_seconds_, kMaxBackoffSeconds);
+  }
+  retry_at_ = now + backoff_seconds_;
   last_error_ = OneLine(error);
   SourceRead read;
   read.error = last_error_;

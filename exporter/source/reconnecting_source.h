@@ -4,8 +4,11 @@
 // owns; this class decides when to call them. It keeps at most one connection, and
 // after any failure it drops that connection and waits before connecting again,
 // 0.5 s doubling to 30 s, so a database that is down or overloaded sees one attempt
-// per backoff step rather than one per poll. While it waits, Read() fails at once
-// with "reconnecting in 2.0s: <the last error>". A success resets the backoff.
+// per backoff step rather than one per poll. A database that was answering and went
+// away is most often restarting: for the first kFastRetryWindowSeconds of such an
+// outage the wait stays at kFastRetrySeconds, so its return is noticed within a
+// second or two, and only then doubles. While it waits, Read() fails at once with
+// "reconnecting in 2.0s: <the last error>". A success resets the backoff.
 //
 // Like every MshostSource it is used from one thread (the target's poller) and is
 // not thread-safe. The clock must outlive it.
@@ -23,6 +26,8 @@ class ReconnectingSource : public MshostSource {
  public:
   static constexpr double kFirstBackoffSeconds = 0.5;
   static constexpr double kMaxBackoffSeconds = 30;
+  static constexpr double kFastRetrySeconds = 1;
+  static constexpr double kFastRetryWindowSeconds = 60;
 
   explicit ReconnectingSource(const Clock& clock) : clock_(clock) {}
 
@@ -46,6 +51,8 @@ class ReconnectingSource : public MshostSource {
   bool connected_ = false;
   double backoff_seconds_ = 0;  // 0: the last attempt succeeded (or none was made)
   double retry_at_ = 0;         // monotonic seconds
+  bool ever_read_ = false;      // a read has succeeded
+  double outage_since_ = -1;    // monotonic seconds of the first failure; -1 when up
   std::string last_error_;
 };
 

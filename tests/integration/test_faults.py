@@ -472,17 +472,24 @@ HANGING = range(10, 20)  # msids of the nodes that accept and never answer
 def test_probe_faults(db, tmp_path):
     for table in ("mshost_peer", "mshost_status", "mshost"):
         db.execute("DELETE FROM " + table)
-    good, silent = procs.HttpListener(), procs.TcpListener(hold=True)
-    db.insert_mshost(1, name="good", service_port=good.port)
-    db.insert_mshost(2, name="refuses", service_port=procs.closed_port())
+    # The http probe goes to a fixed port (the API port's role: an http probe of the
+    # cluster port, service_port, is refused by the configuration), so the nodes are
+    # told apart by their loopback address: one port on several 127.0.0.x hosts.
+    port = procs.closed_port(host="127.0.0.11")
+    good = procs.HttpListener(host="127.0.0.11", port=port)
+    silent = procs.TcpListener(host="127.0.0.12", hold=True, port=port)
+    db.insert_mshost(1, name="good", service_ip="127.0.0.11", service_port=port)
+    db.insert_mshost(2, name="refuses", service_ip="127.0.0.13", service_port=port)
     db.insert_mshost(3, name="unresolvable", service_ip="no-such-host.invalid")
     for msid in HANGING:
-        db.insert_mshost(msid, name="hangs-%d" % msid, service_port=silent.port)
+        db.insert_mshost(msid, name="hangs-%d" % msid, service_ip="127.0.0.12",
+                         service_port=port)
     writer = HeartbeatWriter(db)
     timeout = 1.0
+    probe = {"port": str(port), "timeout": "%dms" % (timeout * 1000)}
     ex = procs.start_exporter(
-        config(db_target("tcp", db, probe={"kind": "tcp", "timeout": "%dms" % (timeout * 1000)}),
-               db_target("http", db, probe={"kind": "http", "timeout": "%dms" % (timeout * 1000)})),
+        config(db_target("tcp", db, probe=dict(probe, kind="tcp")),
+               db_target("http", db, probe=dict(probe, kind="http"))),
         str(tmp_path))
     mark = LogMark(ex)
     mark.offset = 0
@@ -523,7 +530,7 @@ def test_probe_faults(db, tmp_path):
             assert hang["error"] == "timeout waiting for a reply", hang
 
         # The refusing node comes up: verdict ok, one line saying so.
-        db.execute("UPDATE mshost SET service_port = %s WHERE msid = 2", (good.port,))
+        db.execute("UPDATE mshost SET service_ip = '127.0.0.11' WHERE msid = 2")
         for target in ("tcp", "http"):
             wait_until(lambda: verdict_of(ex.probe(target), 2) == "ok", 15,
                        "node 2 ok on " + target)

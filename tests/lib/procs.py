@@ -313,10 +313,10 @@ class TcpListener:
     probe calls that alive (correctly: a JVM paused by GC looks the same); an http
     probe waits for a reply that never comes."""
 
-    def __init__(self, host="127.0.0.1", hold=False):
+    def __init__(self, host="127.0.0.1", hold=False, port=0):
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, 0))
+        self._sock.bind((host, port))
         self._sock.listen(64)
         self.host = host
         self.port = self._sock.getsockname()[1]
@@ -359,7 +359,7 @@ class HttpListener:
     """A port that answers every request with `HTTP/1.0 200 OK`, as a management
     server's HTTP port would answer an http probe. close() stops it."""
 
-    def __init__(self, host="127.0.0.1"):
+    def __init__(self, host="127.0.0.1", port=0):
         import http.server
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -371,7 +371,7 @@ class HttpListener:
             def log_message(self, *args):
                 pass
 
-        self._server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self._server = http.server.ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self.host = host
         self.port = self._server.server_address[1]

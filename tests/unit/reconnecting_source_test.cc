@@ -117,11 +117,37 @@ TEST_F(ReconnectingSourceTest, SuccessResetsTheBackoff) {
   source_.Read();
   clock_.Advance(2);
   ASSERT_TRUE(source_.Read().ok);
-  // The next failure starts again at the first step.
+  // The next failure of a database that was answering retries every second.
   source_.query_errors = {"boom"};
   EXPECT_FALSE(source_.Read().ok);
   clock_.Advance(0.5);
+  EXPECT_FALSE(source_.Read().ok);
+  clock_.Advance(0.5);
   EXPECT_TRUE(source_.Read().ok);
+}
+
+// A database that was answering and goes away is most often restarting: its return
+// is noticed within a second for the first minute, then the backoff doubles.
+TEST_F(ReconnectingSourceTest, ADatabaseThatWasUpIsRetriedFastFirst) {
+  ASSERT_TRUE(source_.Read().ok);
+  source_.query_errors = {"lost"};
+  source_.connect_errors = std::deque<std::string>(100, "connect to db:3306: refused");
+  std::vector<double> attempts;
+  const double start = clock_.MonotonicSeconds();
+  source_.Read();
+  while (source_.connects < 66) {
+    clock_.Advance(0.25);
+    const int before = source_.connects;
+    source_.Read();
+    if (source_.connects != before) attempts.push_back(clock_.MonotonicSeconds() - start);
+  }
+  // One attempt a second through the first 60 s, then the wait doubles.
+  ASSERT_EQ(attempts.size(), 65u);
+  EXPECT_NEAR(attempts[0], 1, 1e-9);
+  EXPECT_NEAR(attempts[59], 60, 1e-9);
+  EXPECT_NEAR(attempts[60] - attempts[59], 2, 1e-9);
+  EXPECT_NEAR(attempts[61] - attempts[60], 4, 1e-9);
+  EXPECT_NEAR(attempts[64] - attempts[63], 30, 1e-9);
 }
 
 TEST_F(ReconnectingSourceTest, UnparsableClockCountsAsAFailure) {
