@@ -1,5 +1,7 @@
 #include "alerting/rules.h"
 
+#include "common/names.h"
+
 namespace msx {
 
 const std::vector<AlertRule>& DefaultAlertRules() {
@@ -27,12 +29,7 @@ const AlertRule* FindAlertRule(std::string_view alertname) {
 }
 
 std::string AlertNames() {
-  std::string out;
-  for (const AlertRule& rule : DefaultAlertRules()) {
-    if (!out.empty()) out += ", ";
-    out += rule.alertname;
-  }
-  return out;
+  return JoinNames(DefaultAlertRules(), [](const AlertRule& rule) { return rule.alertname; });
 }
 
 std::vector<AlertRule> ResolveAlertRules(const AlertingConfig& config) {

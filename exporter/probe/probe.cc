@@ -2,6 +2,7 @@
 // (tcp_prober.h, http_prober.cc); none has no prober, which turns probing off.
 // FindProbeKind and ProbeKindNames serve the configuration loader, MakeProber the
 // parts factory (runtime/parts.h).
+#include "common/names.h"
 #include "probe/prober.h"
 #include "probe/tcp_prober.h"
 
@@ -25,12 +26,7 @@ const ProbeKind* FindProbeKind(std::string_view name) {
 }
 
 std::string ProbeKindNames() {
-  std::string out;
-  for (const ProbeKind& kind : kProbeKinds) {
-    if (!out.empty()) out += ", ";
-    out += kind.name;
-  }
-  return out;
+  return JoinNames(kProbeKinds, [](const ProbeKind& kind) { return kind.name; });
 }
 
 std::unique_ptr<Prober> MakeProber(const ProbeConfig& probe, const Clock& clock) {

@@ -1,5 +1,6 @@
 #include "source/source.h"
 
+#include "common/names.h"
 #include "source/drivers.h"
 
 namespace msx {
@@ -21,12 +22,7 @@ const Driver* FindDriver(std::string_view name) {
 }
 
 std::string DriverNames() {
-  std::string out;
-  for (const Driver& driver : kDrivers) {
-    if (!out.empty()) out += ", ";
-    out += driver.name;
-  }
-  return out;
+  return JoinNames(kDrivers, [](const Driver& driver) { return driver.name; });
 }
 
 std::optional<TlsMode> TlsModeOf(std::string_view name) {
@@ -37,12 +33,7 @@ std::optional<TlsMode> TlsModeOf(std::string_view name) {
 }
 
 std::string TlsModeNames() {
-  std::string out;
-  for (const TlsModeName& mode : kTlsModes) {
-    if (!out.empty()) out += ", ";
-    out += mode.name;
-  }
-  return out;
+  return JoinNames(kTlsModes, [](const TlsModeName& mode) { return mode.name; });
 }
 
 std::unique_ptr<MshostSource> MakeSource(const DatabaseConfig& db, const Clock& clock) {

@@ -122,19 +122,8 @@ const char kTwoTargets[] =
     "  - name: prod\n"
     "  - name: lab\n";
 
-HttpRequest Get(const std::string& path, const std::string& query = "") {
-  HttpRequest req;
-  req.method = "GET";
-  req.path = path;
-  req.query = query;
-  return req;
-}
-
-HttpRequest Post(const std::string& path) {
-  HttpRequest req = Get(path);
-  req.method = "POST";
-  return req;
-}
+using test::Get;
+using test::Post;
 
 std::string WriteFile(const std::string& name, const std::string& text) {
   std::string path = ::testing::TempDir() + "/app_test_" + name;

@@ -81,13 +81,7 @@ struct World {
   test::FakeProber* prober_ = nullptr;
 };
 
-HttpRequest Get(const std::string& path, const std::string& query = "") {
-  HttpRequest req;
-  req.method = "GET";
-  req.path = path;
-  req.query = query;
-  return req;
-}
+using test::Get;
 
 class OneJudgementTest : public ::testing::Test {
  protected:

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/http.h"
 #include "judge/verdict.h"
 #include "model/snapshot.h"
 #include "probe/prober.h"
@@ -224,6 +225,21 @@ class FakeProber : public Prober {
   std::vector<ProbeTarget> last_targets_;
   double last_timeout_seconds_ = 0;
 };
+
+// Requests for routing tests.
+inline HttpRequest Get(const std::string& path, const std::string& query = "") {
+  HttpRequest req;
+  req.method = "GET";
+  req.path = path;
+  req.query = query;
+  return req;
+}
+
+inline HttpRequest Post(const std::string& path) {
+  HttpRequest req = Get(path);
+  req.method = "POST";
+  return req;
+}
 
 }  // namespace test
 }  // namespace msx
