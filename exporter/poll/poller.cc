@@ -78,6 +78,7 @@ std::shared_ptr<const Snapshot> TargetPoller::PollOnce() {
       snapshot->peers_available = previous->peers_available;
       snapshot->peers = previous->peers;
       snapshot->rows_skipped = previous->rows_skipped;
+      snapshot->running_nodes = previous->running_nodes;
     }
   }
   LogReadOutcome(read, *previous, now_unix);

@@ -514,7 +514,8 @@ BREAKOUT_NAME = "</script><img src=x onerror=alert(1)>"
 SEPARATOR_NAME = "line\u2028separator\u2029paragraph"
 QUOTES_NAME = "a & \"b\" 'c' &lt; \\u003c"
 NODE_COLUMNS = ["name", "msid", "state", "verdict", "heartbeat age", "silence",
-                "clock offset", "probe", "probed at", "version", "started (runid)",
+                "stale / dead after", "heartbeat interval", "clock offset", "probe",
+                "probed at", "version", "started (runid)", "JVM start / stop", "host boot",
                 "restarts seen", "alert_count"]
 ALERT_COLUMNS = ["alert", "severity", "node", "msid", "firing since", "for"]
 PEER_COLUMNS = ["node", "msid", "sees peer", "peer msid", "as"]
@@ -635,13 +636,15 @@ def cells(*pairs):
 def node_cells(msid, name, verdict, age="2.0s", silence="2.0s", offset="-",
                probe=("probe p-ok", "ok 0.4 ms"), address=None, state="Up",
                version="4.20.0.0", started="2023-11-14 19:26:40 UTC", restarts="0",
-               alert_count="0"):
+               alert_count="0", thresholds="10s / 5.0s", interval="1.5s",
+               jvm="- / -", boot="-"):
     return cells(("name", name), ("msid", str(msid)), ("state", state),
                  ("verdict v-" + verdict, verdict), ("age", age), ("silence", silence),
+                 ("thresholds", thresholds), ("interval", interval),
                  ("offset", offset), probe,
                  ("address", address or "10.0.0.%d:9090" % msid), ("version", version),
-                 ("started", started), ("restarts", restarts),
-                 ("alert_count", alert_count))
+                 ("started", started), ("jvm", jvm), ("boot", boot),
+                 ("restarts", restarts), ("alert_count", alert_count))
 
 
 def rows_of(table):
@@ -681,7 +684,7 @@ def check_first(tab):
     assert prod["lines"] == [
         ["db up", "Database reachable since 2023-11-14 21:13:20 UTC (1h 00m)."],
         ["poll", "Last poll 2023-11-14 22:13:19 UTC (1.0s ago), took 0.012 s. "
-                 "5 of 7 nodes claim running and are ok."]]
+                 "5 of 7 nodes are running (claim running and heartbeat)."]]
     assert rows_of(prod["nodes"]) == [
         node_row(42, "up_not_running", "ms42", age="2m 05s", silence="1m 35s",
                  offset="+30s",
@@ -725,7 +728,7 @@ def check_first(tab):
                                   "P.none", "H3.", "P.none"]
     assert order["lines"][1:] == [
         ["poll", "Last poll 2023-11-14 22:13:19 UTC (1.0s ago), took 0.012 s. "
-                 "2 of 8 nodes claim running and are ok."],
+                 "3 of 8 nodes are running (claim running and heartbeat)."],
         ["none", "No alert firing."], ["none", "Not available: mshost_peer was not read."]]
 
     assert section(page, "down")["lines"][:2] == [
@@ -733,7 +736,7 @@ def check_first(tab):
                     "Error: Can't connect to server on '127.0.0.1' (111)"],
         ["poll", "Last poll 2023-11-14 22:13:19 UTC (1.0s ago), took 0.012 s. The nodes "
                  "below are frozen as of the last successful poll, 2023-11-14 22:11:49 "
-                 "UTC (1m 31s ago). 1 of 1 nodes claim running and are ok."]]
+                 "UTC (1m 31s ago). 1 of 1 nodes are running (claim running and heartbeat)."]]
     assert [r["msid"] for r in section(page, "down")["nodes"]] == ["1"]
     assert section(page, "never")["lines"][:2] == [
         ["db down", "Database UNREACHABLE. Error: connection refused"],
@@ -745,7 +748,7 @@ def check_first(tab):
         ["poll", "No poll finished yet."]]
     assert section(page, "<i>prod</i>")["lines"][1] == [
         "poll bad", "Last poll 2023-11-14 22:13:19 UTC (1.0s ago), took 0.012 s. "
-                    "0 of 1 nodes claim running and are ok."]
+                    "0 of 1 nodes are running (claim running and heartbeat)."]
 
 
 def check_second(tab):
@@ -762,7 +765,7 @@ def check_second(tab):
     assert prod["lines"] == [
         ["db up", "Database reachable since 2023-11-14 21:13:20 UTC (1h 00m)."],
         ["poll", "Last poll 2023-11-14 22:13:29 UTC (1.0s ago), took 0.012 s. "
-                 "1 of 2 nodes claim running and are ok."],
+                 "1 of 2 nodes are running (claim running and heartbeat)."],
         ["none", "No alert firing."], ["none", "No peer rows."]]
     assert rows_of(prod["nodes"]) == [
         node_row(43, "up_heartbeat_stale", "ms43", age="1h 06m", silence="1d 1h"),

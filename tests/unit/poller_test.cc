@@ -230,6 +230,8 @@ TEST_F(PollerTest, FrozenDuringOutageThenRecovers) {
   EXPECT_EQ(s->poll_failures_total, 2u);
   EXPECT_EQ(s->polls_total, 3u);
   EXPECT_EQ(prober_->calls(), probes_before);  // no probing while frozen
+  ASSERT_EQ(good->running_nodes, 2u);           // node 2 is silent, not yet stale
+  EXPECT_EQ(s->running_nodes, good->running_nodes);
   ASSERT_EQ(s->nodes.size(), good->nodes.size());
   for (size_t i = 0; i < s->nodes.size(); ++i) {
     EXPECT_EQ(s->nodes[i].verdict, good->nodes[i].verdict);
