@@ -182,3 +182,18 @@ def test_last_update_is_utc_not_session_zone(db, cluster):
     # The servers run in +05:30: a heartbeat written in local time would be 5.5 h off.
     delta = db_utc_now(db) - row(db, cluster.msid("ms-1"))["last_update"]
     assert abs(delta) < datetime.timedelta(seconds=2)
+
+
+def test_timestamps_are_whole_seconds(db, cluster):
+    """CloudStack formats the DATETIMEs it writes without fractions; so does the
+    simulator, on both drivers (the PostgreSQL mirror would keep microseconds)."""
+    msid = cluster.msid("ms-1")
+    first = row(db, msid)["last_update"]
+    wait_until(lambda: row(db, msid)["last_update"] > first, 3, "a heartbeat")
+    wait_until(lambda: len(db.execute("SELECT id FROM mshost_peer")) == 6, 3, "6 peer rows")
+    stamps = [r[0] for r in db.execute("SELECT last_update FROM mshost")]
+    stamps += [r[0] for r in db.execute("SELECT last_update FROM mshost_peer")]
+    for r in db.execute("SELECT last_jvm_start, updated, created FROM mshost_status"):
+        stamps += list(r)
+    assert len(stamps) >= 9 and all(s is not None for s in stamps), stamps
+    assert [s for s in stamps if s.microsecond] == []

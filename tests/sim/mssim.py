@@ -92,6 +92,14 @@ def utc_now_naive():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def whole_seconds(t):
+    """CloudStack formats every DATETIME it writes without fractions
+    (DateUtil.getDateDisplayString in ManagementServerHostDaoImpl), so its values are
+    whole seconds, truncated. The simulator writes the same for both drivers (MariaDB
+    would truncate a DATETIME anyway; the PostgreSQL mirror keeps microseconds)."""
+    return t.replace(microsecond=0)
+
+
 # --------------------------------------------------------------------------- database
 
 
@@ -296,10 +304,12 @@ class Node(threading.Thread):
         # could be given that very port as its local one and connect to itself.
         return free_port()
 
-    def node_clock(self):
+    def node_clock(self, precise=False):
         """The node's own UTC wall clock, skewed by its offset, as CloudStack's
-        DateUtil.currentGMTTime() would read on a host with a wrong clock."""
-        return utc_now_naive() + datetime.timedelta(seconds=self.clock_offset)
+        DateUtil.currentGMTTime() would read on a host with a wrong clock: in whole
+        seconds, as it is written to the database, unless `precise`."""
+        t = utc_now_naive() + datetime.timedelta(seconds=self.clock_offset)
+        return t if precise else whole_seconds(t)
 
     def _set(self, **fields):
         with self._lock:
@@ -349,8 +359,9 @@ class Node(threading.Thread):
         """ClusterManagerImpl.start(): new runid, row Up, listener open, heartbeats on.
         Returns False when the database could not be written (the node stays dead,
         as a management server that cannot reach its database does not start)."""
-        now = self.node_clock()
-        runid = max(int(now.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000),
+        precise = self.node_clock(precise=True)
+        now = whole_seconds(precise)
+        runid = max(int(precise.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000),
                     self.runid + 1)
         row_id, ok = self._db_call("start", lambda: self.db.upsert_mshost(
             self.msid, runid, self.node_name, self.uuid, self.args.version, self.port, now))
@@ -369,7 +380,7 @@ class Node(threading.Thread):
         if not self.args.has_status_table:
             return
         rows, _ = self.db.execute("SELECT ms_id FROM mshost_status WHERE ms_id=%s", (self.uuid,))
-        now = utc_now_naive()
+        now = whole_seconds(utc_now_naive())
         if start is not None:
             if rows:
                 self.db.execute("UPDATE mshost_status SET last_jvm_start=%s, updated=%s "
