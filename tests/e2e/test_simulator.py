@@ -1,6 +1,7 @@
 """The simulator itself, against a real database per driver: the rows, heartbeats,
 peers and listeners every end-to-end test relies on. Without the exporter, so a
 failure here points at the test bed, not at the product."""
+import contextlib
 import datetime
 import os
 import socket
@@ -150,23 +151,155 @@ def test_shutdown_stuck_then_start(db, cluster):
     assert row(db, msid)["state"] == "Up"
 
 
-def test_peers_mark_a_silent_node_down(db, tmp_path):
-    """CloudStack's cluster.heartbeat.threshold: a live peer sets a silent node Down
-    and bumps its alert_count (with a 2 s threshold instead of 150 s)."""
+@contextlib.contextmanager
+def simulator_on(db, tmp_path, nodes=2, heartbeat_interval=0.3, version=None, extra=(),
+                 clock_offsets=None):
+    """A fresh simulator on emptied tables, stopped on the way out."""
     for table in ("mshost_peer", "mshost_status", "mshost"):
         db.execute("DELETE FROM " + table)
-    simulator = sim.start_simulator(db, str(tmp_path), nodes=2, heartbeat_interval=0.3,
-                                    extra_args=["--heartbeat-threshold", "2s"])
+    simulator = sim.start_simulator(db, str(tmp_path), nodes=nodes,
+                                    heartbeat_interval=heartbeat_interval,
+                                    cloudstack_version=version, extra_args=list(extra),
+                                    clock_offsets=clock_offsets)
     try:
+        yield simulator
+    finally:
+        simulator.stop()
+
+
+def peer_row(db, owner_msid, peer_msid):
+    rows = db.execute(
+        "SELECT p.peer_state, p.last_update, p.peer_runid FROM mshost_peer p "
+        "JOIN mshost o ON o.id = p.owner_mshost JOIN mshost q ON q.id = p.peer_mshost "
+        "WHERE o.msid=%s AND q.msid=%s", (owner_msid, peer_msid))
+    assert len(rows) <= 1, rows
+    return rows[0] if rows else None
+
+
+@pytest.mark.parametrize("version,column", [("4.18", "4.18.0.0"), ("4.19", "4.19.0.0"),
+                                            ("4.20.0", "4.20.0.0"), ("4.20.1", "4.20.1.0"),
+                                            ("4.21", "4.21.0.0")])
+def test_version_column(db, tmp_path, version, column):
+    with simulator_on(db, tmp_path, nodes=1, version=version) as simulator:
+        assert simulator.ready["cloudstack_version"] == version
+        [(written,)] = db.execute("SELECT version FROM mshost")
+        assert written == column
+
+
+def test_peers_mark_a_silent_node_down(db, tmp_path):
+    """4.20.1 and later (processInactiveNodes): a live peer sets a silent Up row Down,
+    and raises its alert_count once ("node left"); with a 2 s threshold instead of
+    150 s."""
+    with simulator_on(db, tmp_path, extra=["--heartbeat-threshold", "2s"]) as simulator:
         msid = simulator.msid("ms-2")
         since = simulator.mark()
         simulator.act("kill", "ms-2")
-        event = simulator.wait_event("peer_marked_down", node="ms-1", since=since, timeout=6)
+        event = simulator.wait_event("peer_marked_down", node="ms-1", since=since, timeout=8)
         assert event["peer_msid"] == msid
         r = row(db, msid)
         assert (r["state"], r["alert_count"]) == ("Down", 1)
-    finally:
-        simulator.stop()
+        assert peer_row(db, simulator.msid("ms-1"), msid)[0] == "Down"
+
+
+def test_peers_never_touch_state_before_4_20_1(db, tmp_path):
+    """Up to 4.20.0 live peers only update their own mshost_peer rows and raise the
+    "node left" alert (alert_count 1): the dead node's row says Up forever."""
+    with simulator_on(db, tmp_path, version="4.20.0",
+                      extra=["--heartbeat-threshold", "2s"]) as simulator:
+        msid = simulator.msid("ms-2")
+        since = simulator.mark()
+        simulator.act("kill", "ms-2")
+        event = simulator.wait_event("peer_left", node="ms-1", since=since, timeout=8)
+        assert (event["peer_msid"], event["alert_raised"]) == (msid, True)
+        time.sleep(1.0)  # three more peer scans past the threshold
+        r = row(db, msid)
+        assert (r["state"], r["alert_count"]) == ("Up", 1)
+        assert peer_row(db, simulator.msid("ms-1"), msid)[0] == "Down"
+        assert not [e for e in simulator.events[since:] if e["event"] == "peer_marked_down"]
+
+
+def test_peers_clear_only_up_rows(db, tmp_path):
+    """From 4.20.1 only a row whose state is exactly Up is cleared: a node that died
+    while preparing its shutdown keeps PreparingToShutDown."""
+    with simulator_on(db, tmp_path, nodes=3, extra=["--heartbeat-threshold", "2s"]) as simulator:
+        stuck, dead = simulator.msid("ms-2"), simulator.msid("ms-3")
+        since = simulator.mark()
+        simulator.act("shutdown-stuck", "ms-2")
+        simulator.act("kill", "ms-3")
+        simulator.wait_event("peer_marked_down", node="ms-1", since=since, timeout=8)
+        time.sleep(1.0)
+        assert row(db, dead)["state"] == "Down"
+        assert row(db, stuck)["state"] == "PreparingToShutDown"
+        marked = [e["peer_msid"] for e in simulator.events[since:]
+                  if e["event"] == "peer_marked_down"]
+        assert marked == [dead]
+
+
+def test_a_peer_row_up_within_the_threshold_keeps_a_row_up(db, tmp_path):
+    """4.20.1 clears a silent Up row only if no mshost_peer row shows it Up within the
+    threshold. A node whose clock runs 5 s behind writes heartbeats that look 5 s old,
+    yet while its status messages reach the peers (every --stats-interval) their rows
+    about it stay fresh, and it stays Up; once it hangs (no heartbeat, no status) it
+    is cleared."""
+    with simulator_on(db, tmp_path, extra=["--heartbeat-threshold", "2s",
+                                           "--stats-interval", "0.3s"]) as simulator:
+        msid = simulator.msid("ms-2")
+        wait_until(lambda: peer_row(db, simulator.msid("ms-1"), msid) is not None, 3,
+                   "ms-1's row about ms-2")
+        since = simulator.mark()
+        simulator.act("clock", "ms-2", "-5s")
+        time.sleep(3.0)
+        assert row(db, msid)["state"] == "Up"
+        state, last_update, _ = peer_row(db, simulator.msid("ms-1"), msid)
+        assert state == "Up"
+        assert abs((db_utc_now(db) - last_update).total_seconds()) < 2
+        assert not [e for e in simulator.events[since:] if e["event"] == "peer_marked_down"]
+        simulator.act("hang", "ms-2")
+        simulator.wait_event("peer_marked_down", node="ms-1", since=since, timeout=8)
+        assert row(db, msid)["state"] == "Down"
+
+
+def test_without_status_messages_a_skewed_node_is_cleared(db, tmp_path):
+    """The same skew with status messages every 60 s (the default): nothing keeps
+    ms-2's peer rows fresh, so 4.20.1 sets its row Down although it runs."""
+    with simulator_on(db, tmp_path, extra=["--heartbeat-threshold", "2s"]) as simulator:
+        msid = simulator.msid("ms-2")
+        since = simulator.mark()
+        simulator.act("clock", "ms-2", "-5s")
+        simulator.wait_event("peer_marked_down", node="ms-1", since=since, timeout=8)
+        assert row(db, msid)["state"] == "Down"
+        assert simulator.status()["ms-2"]["mode"] == "running"
+
+
+def test_heartbeat_interval_paces_writes_and_peer_rows_are_not_heartbeats(db, tmp_path):
+    """--heartbeat-interval paces the UPDATEs (at CloudStack's 1.5 s, consecutive
+    whole-second values differ by 1 or 2 s); mshost_peer rows are written on join and
+    leave and on status messages, not on every heartbeat."""
+    with simulator_on(db, tmp_path, heartbeat_interval=1.5) as simulator:
+        ms1, ms2 = simulator.msid("ms-1"), simulator.msid("ms-2")
+        wait_until(lambda: peer_row(db, ms1, ms2) is not None, 5, "ms-1's row about ms-2")
+        peer_before = peer_row(db, ms1, ms2)
+        beats_before = simulator.status()["ms-1"]["heartbeats"]
+        seen, t0 = [], time.monotonic()
+        while time.monotonic() - t0 < 6.0:
+            value = row(db, ms1)["last_update"]
+            if not seen or seen[-1] != value:
+                seen.append(value)
+            time.sleep(0.05)
+        beats = simulator.status()["ms-1"]["heartbeats"] - beats_before
+        assert 3 <= beats <= 5, beats  # 6 s / 1.5 s
+        steps = [(b - a).total_seconds() for a, b in zip(seen, seen[1:])]
+        assert len(steps) >= 3 and set(steps) <= {1.0, 2.0}, steps
+        assert peer_row(db, ms1, ms2) == peer_before
+
+
+def test_status_messages_refresh_peer_rows(db, tmp_path):
+    with simulator_on(db, tmp_path, extra=["--stats-interval", "1s"]) as simulator:
+        ms1, ms2 = simulator.msid("ms-1"), simulator.msid("ms-2")
+        wait_until(lambda: peer_row(db, ms1, ms2) is not None, 3, "ms-1's row about ms-2")
+        first = peer_row(db, ms1, ms2)[1]
+        wait_until(lambda: peer_row(db, ms1, ms2)[1] > first, 4, "a refreshed peer row")
+        assert peer_row(db, ms1, ms2)[0] == "Up"
 
 
 def test_unknown_command_and_node_are_reported(cluster):

@@ -40,6 +40,7 @@ class Simulator:
         self.log_path = log_path
         self.events = []
         self.nodes = {}  # name -> {"msid", "port", "runid"}, kept current from events
+        self.ready = None  # the "ready" event
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -140,9 +141,10 @@ class Simulator:
 
 
 def start_simulator(db, workdir, nodes=3, heartbeat_interval=1.5, clock_offsets=None,
-                    extra_args=(), timeout=30.0):
+                    extra_args=(), timeout=30.0, cloudstack_version=None):
     """Starts mssim against `db` (a db_servers.Database; it writes as the admin user)
-    and returns once every node is Up ("ready"). clock_offsets: {"ms-2": "-40s"}."""
+    and returns once every node is Up ("ready"). clock_offsets: {"ms-2": "-40s"};
+    cloudstack_version: "4.18" ... "4.21" (mssim's default, 4.20.1, when None)."""
     os.makedirs(workdir, exist_ok=True)
     password_file = os.path.join(workdir, "mssim.pass")
     with open(password_file, "w", encoding="utf-8") as f:
@@ -152,6 +154,8 @@ def start_simulator(db, workdir, nodes=3, heartbeat_interval=1.5, clock_offsets=
             "--port", str(db.port), "--user", db.admin_user,
             "--password-file", password_file, "--database", db.name,
             "--nodes", str(nodes), "--heartbeat-interval", "%gs" % heartbeat_interval]
+    if cloudstack_version:
+        args += ["--cloudstack-version", cloudstack_version]
     for node, offset in (clock_offsets or {}).items():
         args.append("--clock-offset=%s=%s" % (node, offset))
     args.extend(extra_args)
@@ -162,7 +166,7 @@ def start_simulator(db, workdir, nodes=3, heartbeat_interval=1.5, clock_offsets=
     log.close()
     sim = Simulator(proc, log_path)
     try:
-        sim.wait_event("ready", timeout=timeout)
+        sim.ready = sim.wait_event("ready", timeout=timeout)
     except Exception:
         sim.stop()
         raise

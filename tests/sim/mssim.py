@@ -54,6 +54,43 @@ HTTP_REPLY = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3
 # A hung node keeps accepting (the kernel does it for a paused JVM) but never
 # answers; its connections are dropped after this long so they do not pile up.
 HANG_HOLD_SECONDS = 5.0
+# management.server.stats.interval: how often a node sends its status to its peers,
+# which then refresh their mshost_peer row about it.
+DEFAULT_STATS_INTERVAL = 60.0
+
+
+class Version:
+    """What one CloudStack release writes to mshost (docs/verdicts.md, "What CloudStack
+    writes"): the values of ManagementServerHost.State, the state prepareForShutdown
+    writes (None: no such API), whether prepareForMaintenance exists and a stop or
+    start keeps a node in Maintenance (4.21, ClusterManagerImpl.start()/stop()), and
+    whether live peers set a silent Up row Down (4.20.1, apache/cloudstack PR #9885,
+    ClusterManagerImpl.processInactiveNodes)."""
+
+    def __init__(self, name, states, prepare_shutdown=None, maintenance=False,
+                 peers_clear=False):
+        self.name = name
+        # "4.20.1" -> "4.20.1.0", as the version column of a release reads.
+        self.column = ".".join((name.split(".") + ["0", "0"])[:4])
+        self.states = states
+        self.prepare_shutdown = prepare_shutdown
+        self.maintenance = maintenance
+        self.peers_clear = peers_clear
+
+
+STATES_418 = ("Up", "Down")
+STATES_419 = STATES_418 + ("PreparingToShutDown", "ReadyToShutDown", "ShuttingDown")
+STATES_421 = ("Up", "Down", "PreparingForMaintenance", "Maintenance", "PreparingForShutDown",
+              "ReadyToShutDown", "ShuttingDown")
+MAINTENANCE_STATES = ("PreparingForMaintenance", "Maintenance")
+VERSIONS = {v.name: v for v in (
+    Version("4.18", STATES_418),
+    Version("4.19", STATES_419, "PreparingToShutDown"),
+    Version("4.20.0", STATES_419, "PreparingToShutDown"),
+    Version("4.20.1", STATES_419, "PreparingToShutDown", peers_clear=True),
+    Version("4.21", STATES_421, "PreparingForShutDown", maintenance=True, peers_clear=True),
+)}
+DEFAULT_VERSION = "4.20.1"
 
 _out_lock = threading.Lock()
 
@@ -177,27 +214,27 @@ class Db:
         return bool(rows)
 
     def upsert_mshost(self, msid, runid, name, uuid, version, port, last_update):
-        # CloudStack's ClusterManagerImpl.start(): insert the row the first time,
-        # otherwise update it in place with the new runid and Up.
-        if self.args.driver == "mysql":
-            sql = ("INSERT INTO mshost (msid, runid, name, uuid, state, version, service_ip, "
-                   "service_port, last_update, removed, alert_count) "
-                   "VALUES (%s, %s, %s, %s, 'Up', %s, '127.0.0.1', %s, %s, NULL, 0) "
-                   "ON DUPLICATE KEY UPDATE runid=VALUES(runid), name=VALUES(name), "
-                   "state='Up', version=VALUES(version), service_ip=VALUES(service_ip), "
-                   "service_port=VALUES(service_port), last_update=VALUES(last_update), "
-                   "removed=NULL, alert_count=0")
-        else:
-            sql = ("INSERT INTO mshost (msid, runid, name, uuid, state, version, service_ip, "
-                   "service_port, last_update, removed, alert_count) "
-                   "VALUES (%s, %s, %s, %s, 'Up', %s, '127.0.0.1', %s, %s, NULL, 0) "
-                   "ON CONFLICT (msid) DO UPDATE SET runid=EXCLUDED.runid, name=EXCLUDED.name, "
-                   "state='Up', version=EXCLUDED.version, service_ip=EXCLUDED.service_ip, "
-                   "service_port=EXCLUDED.service_port, last_update=EXCLUDED.last_update, "
-                   "removed=NULL, alert_count=0")
-        self.execute(sql, (msid, runid, name, uuid, version, port, last_update))
+        """ClusterManagerImpl.start(): insert the row the first time (Up), otherwise
+        update it in place with the new runid; Up, except that 4.21 keeps a node that
+        was in Maintenance or PreparingForMaintenance in Maintenance. Returns (row id,
+        the state written). A node owns its msid, so read-then-write is safe."""
+        rows, _ = self.execute("SELECT id, state FROM mshost WHERE msid=%s", (msid,))
+        if rows:
+            row_id, old_state = int(rows[0][0]), rows[0][1]
+            state = "Up"
+            if self.args.cs.maintenance and old_state in MAINTENANCE_STATES:
+                state = "Maintenance"
+            self.execute("UPDATE mshost SET runid=%s, name=%s, version=%s, "
+                         "service_ip='127.0.0.1', service_port=%s, last_update=%s, "
+                         "removed=NULL, alert_count=0, state=%s WHERE id=%s",
+                         (runid, name, version, port, last_update, state, row_id))
+            return row_id, state
+        self.execute("INSERT INTO mshost (msid, runid, name, uuid, state, version, service_ip, "
+                     "service_port, last_update, removed, alert_count) "
+                     "VALUES (%s, %s, %s, %s, 'Up', %s, '127.0.0.1', %s, %s, NULL, 0)",
+                     (msid, runid, name, uuid, version, port, last_update))
         rows, _ = self.execute("SELECT id FROM mshost WHERE msid=%s", (msid,))
-        return int(rows[0][0])
+        return int(rows[0][0]), "Up"
 
 
 def create_schema_if_missing(args):
@@ -245,6 +282,7 @@ class Node(threading.Thread):
     def __init__(self, args, name, msid):
         super().__init__(name=name, daemon=True)
         self.args = args
+        self.cs = args.cs
         self.node_name = name
         self.msid = msid
         self.uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, "mssim-%d" % msid))
@@ -255,6 +293,7 @@ class Node(threading.Thread):
         self._wake_r.setblocking(False)
         self.row_id = None
         self.runid = 0
+        self.state = None  # the row's state as this node last wrote it
         self.process_alive = False
         self.heartbeating = False
         self.listening = False
@@ -262,9 +301,13 @@ class Node(threading.Thread):
         self.port = self._reserve_port()
         self.held = []  # (conn, drop_at) accepted while hung
         self.next_heartbeat = None
+        self.next_status = None
+        self.heartbeats = 0  # heartbeats written since the simulator started
         self.db_failing = False
         self.last_heartbeat = None
-        self.marked_down = set()  # (peer row id, peer runid) this node has marked Down
+        # ClusterManagerImpl._activePeers: {row id: (runid, msid)} of the peers this
+        # node has seen alive since it started.
+        self.active_peers = {}
         self._lock = threading.Lock()  # guards the fields snapshot() reads
 
     # ---- called from other threads
@@ -292,9 +335,11 @@ class Node(threading.Thread):
                 mode = "isolated"
             return {"node": self.node_name, "msid": str(self.msid), "id": self.row_id,
                     "runid": str(self.runid), "port": self.port, "mode": mode,
+                    "state": self.state,
                     "process_alive": self.process_alive, "heartbeating": self.heartbeating,
                     "listening": self.listening, "clock_offset_s": self.clock_offset,
-                    "db_ok": not self.db_failing, "db_isolated": self.db.cut}
+                    "db_ok": not self.db_failing, "db_isolated": self.db.cut,
+                    "heartbeats": self.heartbeats}
 
     # ---- node thread
 
@@ -356,23 +401,34 @@ class Node(threading.Thread):
         return result, True
 
     def _boot(self):
-        """ClusterManagerImpl.start(): new runid, row Up, listener open, heartbeats on.
+        """ClusterManagerImpl.start(): new runid, row Up (or kept in Maintenance on
+        4.21), its own mshost_peer rows cleared, listener open, heartbeats on.
         Returns False when the database could not be written (the node stays dead,
         as a management server that cannot reach its database does not start)."""
         precise = self.node_clock(precise=True)
         now = whole_seconds(precise)
         runid = max(int(precise.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000),
                     self.runid + 1)
-        row_id, ok = self._db_call("start", lambda: self.db.upsert_mshost(
-            self.msid, runid, self.node_name, self.uuid, self.args.version, self.port, now))
+
+        def write():
+            row_id, state = self.db.upsert_mshost(self.msid, runid, self.node_name, self.uuid,
+                                                  self.args.version, self.port, now)
+            # _mshostPeerDao.clearPeerInfo(_mshostId): a new run starts with no view
+            # of its peers.
+            self.db.execute("DELETE FROM mshost_peer WHERE owner_mshost=%s", (row_id,))
+            return row_id, state
+
+        result, ok = self._db_call("start", write)
         if not ok:
             return False
+        row_id, state = result
         self._db_call("start", lambda: self._write_status(start=now))
         self._open_listener()
-        self._set(row_id=row_id, runid=runid, process_alive=True, heartbeating=True,
-                  last_heartbeat=now)
-        self.marked_down = set()
+        self._set(row_id=row_id, runid=runid, state=state, process_alive=True,
+                  heartbeating=True, last_heartbeat=now)
+        self.active_peers = {}
         self.next_heartbeat = time.monotonic() + self.args.heartbeat_interval
+        self.next_status = time.monotonic() + self.args.stats_interval
         return True
 
     def _write_status(self, start=None, stop=None):
@@ -403,6 +459,22 @@ class Node(threading.Thread):
         self.db.close()
         self.db.cut = False
 
+    def _write_stop(self):
+        """ClusterManagerImpl.stop(): last_jvm_stop, then the row's state (by id and
+        runid) with a fresh last_update: Down, except that 4.21 keeps a node in
+        Maintenance or PreparingForMaintenance in Maintenance. Returns that state."""
+        now = self.node_clock()
+        state = "Down"
+        if self.cs.maintenance:
+            rows, _ = self.db.execute("SELECT state FROM mshost WHERE id=%s", (self.row_id,))
+            if rows and rows[0][0] in MAINTENANCE_STATES:
+                state = "Maintenance"
+        self._write_status(stop=now)
+        self.db.execute("UPDATE mshost SET state=%s, last_update=%s WHERE id=%s AND runid=%s",
+                        (state, now, self.row_id, self.runid))
+        self._set(state=state)
+        return state
+
     def _heartbeat(self):
         now = self.node_clock()
 
@@ -415,44 +487,105 @@ class Node(threading.Thread):
         count, ok = self._db_call("heartbeat", write)
         if not ok:
             return
-        self._set(last_heartbeat=now)
+        with self._lock:
+            self.last_heartbeat = now
+            self.heartbeats += 1
         if count == 0:
             # CloudStack treats a lost row or a changed runid as its session being
             # invalidated; the simulator reports it and keeps trying.
             emit("heartbeat_missed_row", **self._fields(runid=self.runid))
-        self._db_call("peers", lambda: self._update_peers(now))
+        # The same timer task scans the peers (ClusterManagerImpl.peerScan).
+        self._db_call("peers", lambda: self._peer_scan(now))
 
-    def _update_peers(self, now):
+    def _write_peer(self, peer_id, peer_runid, state, now):
+        """ManagementServerHostPeerDao.updatePeerInfo: this node's one row about a peer
+        (unique on owner and peer from 4.20.1; the simulator keeps one row per pair
+        for every version)."""
+        existing, _ = self.db.execute(
+            "SELECT id FROM mshost_peer WHERE owner_mshost=%s AND peer_mshost=%s",
+            (self.row_id, peer_id))
+        if existing:
+            self.db.execute(
+                "UPDATE mshost_peer SET peer_runid=%s, peer_state=%s, last_update=%s "
+                "WHERE id=%s", (peer_runid, state, now, existing[0][0]))
+        else:
+            self.db.execute(
+                "INSERT INTO mshost_peer (owner_mshost, peer_mshost, peer_runid, peer_state, "
+                "last_update) VALUES (%s, %s, %s, %s, %s)",
+                (self.row_id, peer_id, peer_runid, state, now))
+
+    def _peer_seen_up(self, peer_id, cut, owner=None):
+        """ManagementServerHostPeerDao.isPeerUpState: does a mshost_peer row (this
+        node's own, with `owner`; anybody's, without) show the peer Up since `cut`?"""
+        sql = ("SELECT 1 FROM mshost_peer WHERE peer_mshost=%s AND peer_state='Up' "
+               "AND last_update > %s")
+        params = [peer_id, cut]
+        if owner is not None:
+            sql += " AND owner_mshost=%s"
+            params.append(owner)
+        rows, _ = self.db.execute(sql, tuple(params))
+        return bool(rows)
+
+    def _peer_scan(self, now):
+        """ClusterManagerImpl.peerScan, on every heartbeat. A peer is active while its
+        last_update is newer than --heartbeat-threshold (on this node's clock).
+          - a peer seen active and now inactive has left, unless this node's own
+            mshost_peer row shows it Up within the threshold: the row is set Down and
+            the peer's alert_count raised once (ClusterAlertAdapter, "Management server
+            node ... is down"); its mshost.state is not touched;
+          - a peer that joined (or restarted: a new runid) gets a row Up;
+          - from 4.20.1 only (processInactiveNodes): an inactive row whose state is
+            exactly Up, and that no mshost_peer row shows Up within the threshold, is
+            set Down. Any other state is left alone."""
         rows, _ = self.db.execute(
             "SELECT id, msid, runid, state, last_update FROM mshost WHERE removed IS NULL")
         cut = now - datetime.timedelta(seconds=self.args.heartbeat_threshold)
+        active, inactive = {}, []
         for peer_id, peer_msid, peer_runid, peer_state, last_update in rows:
             peer_id = int(peer_id)
-            if peer_id == self.row_id:
+            if peer_id == self.row_id or last_update is None:
                 continue
-            fresh = last_update is not None and last_update >= cut
-            seen_state = "Up" if (fresh and peer_state != "Down") else "Down"
-            if not fresh and peer_state != "Down" and (peer_id, peer_runid) not in self.marked_down:
-                # A peer silent past the threshold is taken for gone: its row is set
-                # Down and its alert_count bumped (the "node left" alert).
-                _, count = self.db.execute(
-                    "UPDATE mshost SET state='Down', alert_count=alert_count+1 "
-                    "WHERE id=%s AND runid=%s", (peer_id, peer_runid))
-                self.marked_down.add((peer_id, peer_runid))
-                if count:
-                    emit("peer_marked_down", **self._fields(peer_msid=str(peer_msid)))
-            existing, _ = self.db.execute(
-                "SELECT id FROM mshost_peer WHERE owner_mshost=%s AND peer_mshost=%s",
-                (self.row_id, peer_id))
-            if existing:
-                self.db.execute(
-                    "UPDATE mshost_peer SET peer_runid=%s, peer_state=%s, last_update=%s "
-                    "WHERE id=%s", (peer_runid, seen_state, now, existing[0][0]))
+            if last_update > cut:
+                active[peer_id] = (int(peer_runid), str(peer_msid))
             else:
-                self.db.execute(
-                    "INSERT INTO mshost_peer (owner_mshost, peer_mshost, peer_runid, peer_state, "
-                    "last_update) VALUES (%s, %s, %s, %s, %s)",
-                    (self.row_id, peer_id, peer_runid, seen_state, now))
+                inactive.append((peer_id, str(peer_msid), peer_state))
+        for peer_id, (peer_runid, peer_msid) in list(self.active_peers.items()):
+            if peer_id in active or self._peer_seen_up(peer_id, cut, owner=self.row_id):
+                continue
+            del self.active_peers[peer_id]
+            self._write_peer(peer_id, peer_runid, "Down", now)
+            _, raised = self.db.execute(
+                "UPDATE mshost SET alert_count=alert_count+1 WHERE id=%s AND alert_count=0",
+                (peer_id,))
+            emit("peer_left", **self._fields(peer_msid=peer_msid, alert_raised=bool(raised)))
+        for peer_id, (peer_runid, peer_msid) in active.items():
+            if self.active_peers.get(peer_id, (None,))[0] != peer_runid:
+                self.active_peers[peer_id] = (peer_runid, peer_msid)
+                self._write_peer(peer_id, peer_runid, "Up", now)
+        if not self.cs.peers_clear:
+            return
+        for peer_id, peer_msid, peer_state in inactive:
+            if peer_state != "Up" or self._peer_seen_up(peer_id, cut):
+                continue
+            _, count = self.db.execute(
+                "UPDATE mshost SET state='Down' WHERE id=%s AND state='Up' AND last_update <= %s",
+                (peer_id, cut))
+            if count:
+                emit("peer_marked_down", **self._fields(peer_msid=peer_msid))
+
+    def _send_status(self):
+        """Every --stats-interval (management.server.stats.interval) a running node
+        sends its status to the peers its database shows active
+        (ClusterManagerImpl.publishStatus); each receiver refreshes its mshost_peer row
+        about the sender (see "status_from"). A node cut off from the database sends
+        nothing."""
+        cut = self.node_clock() - datetime.timedelta(seconds=self.args.heartbeat_threshold)
+        rows, _ = self.db.execute(
+            "SELECT id FROM mshost WHERE removed IS NULL AND last_update > %s", (cut,))
+        ids = {int(r[0]) for r in rows} - {self.row_id}
+        for node in self.args.node_list:
+            if node is not self and node.row_id in ids:
+                node.submit("status_from", (self.row_id, self.runid))
 
     def _accept(self):
         while self.listener is not None:
@@ -491,8 +624,10 @@ class Node(threading.Thread):
         self.args.booted.release()
         while True:
             timeout = 1.0
+            now = time.monotonic()
             if self.heartbeating and self.next_heartbeat is not None:
-                timeout = max(0.0, self.next_heartbeat - time.monotonic())
+                timeout = min(timeout, max(0.0, self.next_heartbeat - now))
+                timeout = min(timeout, max(0.0, self.next_status - now))
             if self.held:
                 timeout = min(timeout, 0.5)
             watch = [self._wake_r] + ([self.listener] if self.listener is not None else [])
@@ -521,6 +656,10 @@ class Node(threading.Thread):
                 # the rate; but never more than one catch-up beat.
                 self.next_heartbeat = max(self.next_heartbeat + self.args.heartbeat_interval,
                                           time.monotonic())
+            if self.heartbeating and time.monotonic() >= self.next_status:
+                self._db_call("status", self._send_status)
+                self.next_status = max(self.next_status + self.args.stats_interval,
+                                       time.monotonic())
 
     def _drop_held(self):
         if not self.held:
@@ -539,6 +678,14 @@ class Node(threading.Thread):
 
     def _command(self, verb, arg):
         alive = self.process_alive
+        if verb == "status_from":
+            # A peer's status message: a running node (not a hung one) refreshes its
+            # row about the sender.
+            if alive and self.heartbeating and self.row_id is not None:
+                sender_id, sender_runid = arg
+                self._db_call("peers", lambda: self._write_peer(sender_id, sender_runid, "Up",
+                                                                self.node_clock()))
+            return
         if verb == "kill":
             if not alive:
                 return self._refuse(verb, "not running")
@@ -547,20 +694,16 @@ class Node(threading.Thread):
         elif verb == "stop":
             if not alive:
                 return self._refuse(verb, "not running")
-            # ClusterManagerImpl.stop(): the row is set Down (by id and runid), then the
-            # servlet closes. The last heartbeat stays fresh in the row.
+            # ClusterManagerImpl.stop(): the row is set Down (or kept in Maintenance on
+            # 4.21), then the servlet closes.
             self._set(heartbeating=False)
-            now = self.node_clock()
-
-            def write_down():
-                self.db.execute("UPDATE mshost SET state='Down' WHERE id=%s AND runid=%s",
-                                (self.row_id, self.runid))
-                self._write_status(stop=now)
-
-            _, ok = self._db_call("stop", write_down)
+            state, ok = self._db_call("stop", self._write_stop)
             self._die()
-            if ok:
-                emit("stopped", **self._fields(runid=str(self.runid)))
+            if ok and state == "Down":
+                emit("stopped", **self._fields(runid=str(self.runid), state=state))
+            elif ok:
+                emit("stopped", **self._fields(runid=str(self.runid), state=state,
+                                               row_down=False))
             else:
                 # Like the bug of apache/cloudstack#9722: the process ended but the row
                 # was never set Down.
@@ -584,14 +727,16 @@ class Node(threading.Thread):
         elif verb == "half-stop":
             if not alive:
                 return self._refuse(verb, "not running")
-            # A shutdown that set the row Down and then hung: the process never exits,
-            # so its port keeps accepting (unanswered) while heartbeats have stopped.
+            # A shutdown whose ClusterManagerImpl.stop() ran (row Down, or Maintenance
+            # kept on 4.21) and then hung: the process never exits, so its port keeps
+            # accepting (unanswered) while heartbeats have stopped.
             self._set(heartbeating=False)
-            _, ok = self._db_call("stop", lambda: self.db.execute(
-                "UPDATE mshost SET state='Down' WHERE id=%s AND runid=%s",
-                (self.row_id, self.runid)))
-            if ok:
-                emit("half-stopped", **self._fields(runid=str(self.runid)))
+            state, ok = self._db_call("stop", self._write_stop)
+            if ok and state == "Down":
+                emit("half-stopped", **self._fields(runid=str(self.runid), state=state))
+            elif ok:
+                emit("half-stopped", **self._fields(runid=str(self.runid), state=state,
+                                                    row_down=False))
             else:
                 emit("half-stopped", **self._fields(runid=str(self.runid), row_down=False))
         elif verb == "partition":
@@ -629,21 +774,28 @@ class Node(threading.Thread):
                 return
             if verb == "restart":
                 emit("restarted", **self._fields(runid=str(self.runid),
-                                                 old_runid=str(old_runid), port=self.port))
+                                                 old_runid=str(old_runid), port=self.port,
+                                                 state=self.state))
             else:
                 emit("started", **self._fields(runid=str(self.runid), port=self.port,
-                                               clock_offset_s=self.clock_offset))
+                                               clock_offset_s=self.clock_offset,
+                                               state=self.state))
         elif verb == "shutdown-stuck":
             if not alive:
                 return self._refuse(verb, "not running")
-            # 4.19+: the node announces PreparingToShutDown, then dies before it gets
-            # to Down.
+            if self.cs.prepare_shutdown is None:
+                return self._refuse(verb, "CloudStack %s has no shutdown API (4.19 and later)"
+                                    % self.cs.name)
+            # 4.19+: the node announces PreparingToShutDown (PreparingForShutDown on
+            # 4.21), then dies before it gets any further.
             self._set(heartbeating=False)
+            state = self.cs.prepare_shutdown
             self._db_call("shutdown", lambda: self.db.execute(
-                "UPDATE mshost SET state='PreparingToShutDown' WHERE id=%s AND runid=%s",
-                (self.row_id, self.runid)))
+                "UPDATE mshost SET state=%s WHERE id=%s AND runid=%s",
+                (state, self.row_id, self.runid)))
+            self._set(state=state)
             self._die()
-            emit("shutdown-stuck", **self._fields(runid=str(self.runid)))
+            emit("shutdown-stuck", **self._fields(runid=str(self.runid), state=state))
         elif verb == "clock":
             self._set(clock_offset=arg)
             emit("clock", **self._fields(clock_offset_s=arg))
@@ -667,6 +819,8 @@ class Simulator:
                 msid += HIGH_BIT
             name = "ms-%d" % i
             self.nodes[name] = Node(args, name, msid)
+        # Who receives a node's status messages (Node._send_status).
+        args.node_list = list(self.nodes.values())
         self.done = threading.Event()
 
     def run_command(self, line):
@@ -761,7 +915,8 @@ class Simulator:
             self.args.booted.acquire()
         alive = [n.snapshot() for n in self.nodes.values()]
         emit("ready", nodes=[{k: s[k] for k in ("node", "msid", "runid", "port")} for s in alive],
-             heartbeat_interval_s=self.args.heartbeat_interval)
+             heartbeat_interval_s=self.args.heartbeat_interval,
+             cloudstack_version=self.args.cs.name, version=self.args.version)
         server = self.serve_control(self.args.control) if self.args.control else None
         for line in self.args.cmd:
             self.command_or_report(line)
@@ -798,12 +953,20 @@ def parse_args(argv):
                    help="DDL run when mshost is missing (default tests/sql/<driver>_schema.sql)")
     p.add_argument("--nodes", type=int, default=3)
     p.add_argument("--msid-base", type=lambda s: int(s, 0), default=DEFAULT_MSID_BASE)
-    p.add_argument("--version", default="4.20.0.0-sim", help="the version column")
+    p.add_argument("--cloudstack-version", choices=sorted(VERSIONS), default=DEFAULT_VERSION,
+                   help="the CloudStack release to play: its states, what a stop and a "
+                   "start write, what peers do to a silent row (default %s)" % DEFAULT_VERSION)
+    p.add_argument("--version", default=None,
+                   help="the version column (default: the release's, e.g. 4.20.1.0)")
     p.add_argument("--heartbeat-interval", type=parse_duration, default=DEFAULT_HEARTBEAT_INTERVAL,
                    help="seconds or a duration (default 1.5s)")
     p.add_argument("--heartbeat-threshold", type=parse_duration,
                    default=DEFAULT_HEARTBEAT_THRESHOLD,
-                   help="silence after which live peers set a node Down (default 150s)")
+                   help="cluster.heartbeat.threshold: silence after which live peers take a "
+                   "node for gone (default 150s)")
+    p.add_argument("--stats-interval", type=parse_duration, default=DEFAULT_STATS_INTERVAL,
+                   help="management.server.stats.interval: how often a node's status "
+                   "refreshes its peers' mshost_peer rows about it (default 60s)")
     p.add_argument("--clock-offset", action="append", default=[], metavar="[NODE=]OFFSET",
                    help="clock skew, e.g. ms-2=-40s (one node) or -40s (every node)")
     p.add_argument("--control", default=None, metavar="PATH",
@@ -815,6 +978,11 @@ def parse_args(argv):
         p.error("--nodes must be at least 1")
     if args.heartbeat_interval <= 0:
         p.error("--heartbeat-interval must be positive")
+    if args.stats_interval <= 0:
+        p.error("--stats-interval must be positive")
+    args.cs = VERSIONS[args.cloudstack_version]
+    if args.version is None:
+        args.version = args.cs.column
     if args.port is None:
         args.port = 3306 if args.driver == "mysql" else 5432
     if args.password is None and args.password_file:
