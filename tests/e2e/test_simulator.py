@@ -330,3 +330,134 @@ def test_timestamps_are_whole_seconds(db, cluster):
         stamps += list(r)
     assert len(stamps) >= 9 and all(s is not None for s in stamps), stamps
     assert [s for s in stamps if s.microsecond] == []
+
+
+def states_announced(simulator, node, since):
+    return [e["state"] for e in simulator.events[since:]
+            if e["event"] == "state" and e.get("node") == node]
+
+
+@pytest.mark.parametrize("version,preparing", [("4.19", "PreparingToShutDown"),
+                                               ("4.20.1", "PreparingToShutDown"),
+                                               ("4.21", "PreparingForShutDown")])
+def test_shutdown_apis(db, tmp_path, version, preparing):
+    """prepareForShutdown / cancelShutdown / triggerShutdown (4.19+; 4.21 renamed the
+    first state). A completed shutdown ends Down with the process gone."""
+    with simulator_on(db, tmp_path, version=version) as simulator:
+        msid, port = simulator.msid("ms-1"), simulator.nodes["ms-1"]["port"]
+        assert simulator.act("prepare-shutdown", "ms-1")["state"] == preparing
+        assert row(db, msid)["state"] == preparing
+        assert connects(port)  # still running, finishing its jobs
+        simulator.act("cancel-shutdown", "ms-1")
+        assert row(db, msid)["state"] == "Up"
+
+        simulator.act("prepare-shutdown", "ms-1")
+        seen = []
+        since = simulator.mark()
+        simulator.send("trigger-shutdown ms-1 step=0.5s")
+        simulator.wait_event("state", node="ms-1", since=since)
+        seen.append(row(db, msid)["state"])
+        event = simulator.wait_event("shutdown-triggered", node="ms-1", since=since)
+        assert states_announced(simulator, "ms-1", since) == ["ReadyToShutDown", "ShuttingDown"]
+        assert seen == ["ReadyToShutDown"]
+        assert (event["state"], event["row_down"], event["aborted"]) == ("Down", True, False)
+        assert row(db, msid)["state"] == "Down"
+        assert not connects(port)
+        assert simulator.status()["ms-1"]["mode"] == "dead"
+
+
+def test_no_shutdown_api_on_4_18(db, tmp_path):
+    with simulator_on(db, tmp_path, nodes=1, version="4.18") as simulator:
+        for verb in ("prepare-shutdown", "trigger-shutdown", "shutdown-stuck", "maintenance"):
+            with pytest.raises(sim.SimulatorError, match="has no"):
+                simulator.act(verb, "ms-1")
+        simulator.act("stop", "ms-1")
+        [(state,)] = db.execute("SELECT state FROM mshost")
+        assert state == "Down"  # 4.18 knows Up and Down only
+
+
+@pytest.mark.parametrize("abort", ["ShuttingDown", "ReadyToShutDown"])
+def test_trigger_shutdown_that_aborts(db, tmp_path, abort):
+    """apache/cloudstack#9722 on the shutdown path: the stop aborts half-way, the
+    process is gone and the row keeps the state it had reached; 4.20.1's peers do
+    not clear a row that is not Up (2 s threshold)."""
+    with simulator_on(db, tmp_path, extra=["--heartbeat-threshold", "2s",
+                                           "--transition-time", "0.3s"]) as simulator:
+        msid, port = simulator.msid("ms-2"), simulator.nodes["ms-2"]["port"]
+        event = simulator.act("trigger-shutdown", "ms-2", "abort=" + abort)
+        assert (event["state"], event["row_down"], event["aborted"]) == (abort, False, True)
+        assert not connects(port)
+        frozen = row(db, msid)
+        assert frozen["state"] == abort
+        time.sleep(3.5)  # past the threshold: a peer_left, but no Down
+        r = row(db, msid)
+        assert (r["state"], r["last_update"]) == (abort, frozen["last_update"])
+        assert r["alert_count"] == 1
+
+
+def test_stop_that_aborts_leaves_the_row_up(db, cluster):
+    """apache/cloudstack#9722 itself: `service cloudstack-management stop` whose
+    sequence aborts before ClusterManagerImpl.stop(): the process exits, the row
+    still says Up."""
+    msid, port = cluster.msid("ms-1"), cluster.nodes["ms-1"]["port"]
+    event = cluster.act("stop", "ms-1", "abort")
+    assert (event["row_down"], event["aborted"]) == (False, True)
+    assert row(db, msid)["state"] == "Up"
+    assert not connects(port)
+
+
+def test_maintenance_on_4_21(db, tmp_path):
+    """prepareForMaintenance: PreparingForMaintenance, then Maintenance. A stop keeps
+    the node in Maintenance (ClusterManagerImpl.stop()), a start keeps it there
+    (start()), and cancelMaintenance brings it back Up."""
+    with simulator_on(db, tmp_path, version="4.21") as simulator:
+        msid, port = simulator.msid("ms-1"), simulator.nodes["ms-1"]["port"]
+        since = simulator.mark()
+        assert simulator.act("maintenance", "ms-1", "step=0.3s")["state"] == "Maintenance"
+        assert states_announced(simulator, "ms-1", since) == ["PreparingForMaintenance"]
+        assert row(db, msid)["state"] == "Maintenance"
+        assert connects(port)  # out of service, but running
+
+        event = simulator.act("stop", "ms-1")
+        assert (event["state"], event["row_down"]) == ("Maintenance", False)
+        assert row(db, msid)["state"] == "Maintenance"
+        assert not connects(port)
+
+        assert simulator.act("start", "ms-1")["state"] == "Maintenance"
+        r = row(db, msid)
+        assert r["state"] == "Maintenance"
+        wait_until(lambda: row(db, msid)["last_update"] > r["last_update"], 3, "a heartbeat")
+        assert row(db, msid)["state"] == "Maintenance"
+
+        simulator.act("cancel-maintenance", "ms-1")
+        assert row(db, msid)["state"] == "Up"
+        # Stopped while still preparing: 4.21 writes Maintenance too.
+        assert simulator.act("maintenance", "ms-1", "hold")["state"] == "PreparingForMaintenance"
+        assert simulator.act("stop", "ms-1")["state"] == "Maintenance"
+        # A node that is not in maintenance stops Down as before.
+        assert simulator.act("stop", "ms-2")["state"] == "Down"
+
+
+@pytest.mark.parametrize("version", ["4.19", "4.20.0", "4.20.1"])
+def test_no_maintenance_before_4_21(db, tmp_path, version):
+    with simulator_on(db, tmp_path, nodes=1, version=version) as simulator:
+        for verb in ("maintenance", "cancel-maintenance"):
+            with pytest.raises(sim.SimulatorError, match="no maintenance API"):
+                simulator.act(verb, "ms-1")
+        [(state,)] = db.execute("SELECT state FROM mshost")
+        assert state == "Up"
+
+
+def test_operator_commands_need_a_running_node_in_the_right_state(db, tmp_path):
+    with simulator_on(db, tmp_path, version="4.21") as simulator:
+        with pytest.raises(sim.SimulatorError, match="the row is Up, not PreparingForShutDown"):
+            simulator.act("cancel-shutdown", "ms-1")
+        simulator.act("hang", "ms-1")
+        with pytest.raises(sim.SimulatorError, match="hung"):
+            simulator.act("prepare-shutdown", "ms-1")
+        simulator.act("kill", "ms-2")
+        with pytest.raises(sim.SimulatorError, match="not running"):
+            simulator.act("maintenance", "ms-2")
+        since = simulator.mark()
+        simulator.send("trigger-shutdown ms-1 abort=Down")
+        assert "abort=Down" in simulator.wait_event("error", since=since)["message"]

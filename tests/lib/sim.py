@@ -21,11 +21,15 @@ import time
 SIM_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim", "mssim.py")
 PYTHON = "/usr/bin/python3"
 
-# The event each node command prints when it has taken effect.
+# The event each node command prints when it has taken effect (docs/simulator.md).
 EVENT_OF = {
     "kill": "killed", "stop": "stopped", "hang": "hung", "partition": "partitioned",
+    "isolate": "isolated", "half-stop": "half-stopped",
     "resume": "resumed", "restart": "restarted", "start": "started",
     "shutdown-stuck": "shutdown-stuck", "clock": "clock",
+    "prepare-shutdown": "shutdown-prepared", "cancel-shutdown": "shutdown-cancelled",
+    "trigger-shutdown": "shutdown-triggered", "maintenance": "maintenance-set",
+    "cancel-maintenance": "maintenance-cancelled",
 }
 
 
@@ -95,10 +99,12 @@ class Simulator:
         self.proc.stdin.write(line.rstrip("\n") + "\n")
         self.proc.stdin.flush()
 
-    def act(self, verb, node, arg=None, timeout=15.0):
-        """Runs `verb node [arg]` and returns the event saying it took effect."""
+    def act(self, verb, node, *args, timeout=15.0):
+        """Runs `verb node [args...]` (an offset, or options such as "abort",
+        "step=0.5s") and returns the event saying it took effect; raises
+        SimulatorError if the simulator refused it."""
         since = self.mark()
-        self.send(" ".join(x for x in (verb, node, arg) if x))
+        self.send(" ".join((verb, node) + tuple(a for a in args if a)))
         return self.wait_event(EVENT_OF[verb], node=node, since=since, timeout=timeout)
 
     def status(self):

@@ -302,6 +302,9 @@ class Node(threading.Thread):
         self.held = []  # (conn, drop_at) accepted while hung
         self.next_heartbeat = None
         self.next_status = None
+        # Steps of an operator command still to come (trigger-shutdown, maintenance):
+        # [(monotonic time, verb, function)], in time order.
+        self.pending = []
         self.heartbeats = 0  # heartbeats written since the simulator started
         self.db_failing = False
         self.last_heartbeat = None
@@ -456,6 +459,7 @@ class Node(threading.Thread):
         path belongs to the process: the next one connects afresh."""
         self._close_listener()
         self._set(process_alive=False, heartbeating=False)
+        self.pending = []
         self.db.close()
         self.db.cut = False
 
@@ -630,6 +634,8 @@ class Node(threading.Thread):
                 timeout = min(timeout, max(0.0, self.next_status - now))
             if self.held:
                 timeout = min(timeout, 0.5)
+            if self.pending:
+                timeout = min(timeout, max(0.0, self.pending[0][0] - now))
             watch = [self._wake_r] + ([self.listener] if self.listener is not None else [])
             readable, _, _ = select.select(watch, [], [], timeout)
             if self._wake_r in readable:
@@ -650,6 +656,9 @@ class Node(threading.Thread):
                     self._die()
                     return
                 self._command(verb, arg)
+            while self.pending and time.monotonic() >= self.pending[0][0]:
+                _, _, step = self.pending.pop(0)
+                step()
             if self.heartbeating and time.monotonic() >= self.next_heartbeat:
                 self._heartbeat()
                 # Scheduled from the previous slot, so a slow database does not drift
@@ -691,6 +700,15 @@ class Node(threading.Thread):
                 return self._refuse(verb, "not running")
             self._die()
             emit("killed", **self._fields(runid=str(self.runid)))
+        elif verb == "stop" and arg.get("abort"):
+            if not alive:
+                return self._refuse(verb, "not running")
+            # apache/cloudstack#9722: the stop sequence aborts before
+            # ClusterManagerImpl.stop() runs (an exception in another bean's stop()),
+            # yet the process exits: nothing is written, the row keeps its state.
+            self._die()
+            emit("stopped", **self._fields(runid=str(self.runid), state=self.state,
+                                           row_down=False, aborted=True))
         elif verb == "stop":
             if not alive:
                 return self._refuse(verb, "not running")
@@ -799,14 +817,171 @@ class Node(threading.Thread):
         elif verb == "clock":
             self._set(clock_offset=arg)
             emit("clock", **self._fields(clock_offset_s=arg))
+        else:
+            self._operator(verb, arg)
+
+    # ---- the operator's APIs
+
+    def _row_state(self):
+        rows, _ = self.db.execute("SELECT state FROM mshost WHERE id=%s", (self.row_id,))
+        return rows[0][0] if rows else None
+
+    def _write_state(self, state):
+        """ManagementServerHostDao.updateState: the state with a fresh last_update."""
+        self.db.execute("UPDATE mshost SET state=%s, last_update=%s WHERE id=%s AND runid=%s",
+                        (state, self.node_clock(), self.row_id, self.runid))
+        self._set(state=state)
+
+    def _step_to(self, state, announce=False):
+        """Writes one state of an operator command (a database failure is reported
+        once as db_error); an intermediate one is announced with a `state` event."""
+        _, ok = self._db_call("state", lambda: self._write_state(state))
+        if announce:
+            emit("state", **self._fields(state=state, row_written=ok))
+        return ok
+
+    def _operator(self, verb, arg):
+        """prepare-shutdown, cancel-shutdown, trigger-shutdown, maintenance,
+        cancel-maintenance: refused unless the release has the API, the process runs
+        and answers (not hung), no other such command is under way (cancel-maintenance
+        may interrupt maintenance), and the row is in a state the API accepts."""
+        cs = self.cs
+        shutdown_verbs = ("prepare-shutdown", "cancel-shutdown", "trigger-shutdown")
+        if verb in shutdown_verbs and cs.prepare_shutdown is None:
+            return self._refuse(verb, "CloudStack %s has no shutdown API (4.19 and later)"
+                                % cs.name)
+        if verb in ("maintenance", "cancel-maintenance") and not cs.maintenance:
+            return self._refuse(verb, "CloudStack %s has no maintenance API (4.21 and later)"
+                                % cs.name)
+        if not self.process_alive:
+            return self._refuse(verb, "not running")
+        if not self.heartbeating:
+            return self._refuse(verb, "hung: its API does not answer")
+        if self.pending and not (verb == "cancel-maintenance"
+                                 and self.pending[0][1] == "maintenance"):
+            return self._refuse(verb, "%s is under way" % self.pending[0][1])
+        state, ok = self._db_call(verb, self._row_state)
+        if not ok:
+            return self._refuse(verb, "the database cannot be reached")
+        accepted = {
+            "prepare-shutdown": ("Up",),
+            "cancel-shutdown": (cs.prepare_shutdown, "ReadyToShutDown"),
+            "trigger-shutdown": ("Up", cs.prepare_shutdown, "ReadyToShutDown"),
+            "maintenance": ("Up",),
+            "cancel-maintenance": MAINTENANCE_STATES,
+        }[verb]
+        if state not in accepted:
+            return self._refuse(verb, "the row is %s, not %s" % (state, " or ".join(accepted)))
+        step = arg.get("step", self.args.transition_time)
+        runid = str(self.runid)
+        unwritten = "the row could not be written"
+        if verb == "prepare-shutdown":
+            # Running, finishing its jobs, taking no new ones. The simulator has no
+            # jobs to drain: the state stays until trigger-shutdown or cancel-shutdown.
+            if not self._step_to(cs.prepare_shutdown):
+                return self._refuse(verb, unwritten)
+            emit("shutdown-prepared", **self._fields(runid=runid, state=self.state))
+        elif verb in ("cancel-shutdown", "cancel-maintenance"):
+            self.pending = []
+            if not self._step_to("Up"):
+                return self._refuse(verb, unwritten)
+            emit("shutdown-cancelled" if verb == "cancel-shutdown"
+                 else "maintenance-cancelled", **self._fields(runid=runid, state="Up"))
+        elif verb == "maintenance":
+            # PreparingForMaintenance while its agents move to other nodes, then
+            # Maintenance (with `hold`: the agents never all leave).
+            hold = arg.get("hold")
+            if not self._step_to("PreparingForMaintenance", announce=not hold):
+                return self._refuse(verb, unwritten)
+            if hold:
+                emit("maintenance-set", **self._fields(runid=runid, state=self.state))
+                return
+
+            def done():
+                self._step_to("Maintenance")
+                emit("maintenance-set", **self._fields(runid=runid, state=self.state))
+
+            self.pending = [(time.monotonic() + step, verb, done)]
+        elif verb == "trigger-shutdown":
+            self._trigger_shutdown(step, arg.get("abort"))
+
+    def _trigger_shutdown(self, step, abort):
+        """ReadyToShutDown, `step` later ShuttingDown (the stop sequence starts),
+        `step` later the process exits. ClusterManagerImpl.stop() then writes Down,
+        unless `abort` names the state the stop aborted in (apache/cloudstack#9722):
+        the process is gone and the row keeps that state. Heartbeats go on until the
+        process ends."""
+        runid = str(self.runid)
+
+        def finish():
+            if abort:
+                self._die()
+                emit("shutdown-triggered", **self._fields(
+                    runid=runid, state=self.state, row_down=False, aborted=True))
+                return
+            self._set(heartbeating=False)
+            state, ok = self._db_call("stop", self._write_stop)
+            self._die()
+            emit("shutdown-triggered", **self._fields(
+                runid=runid, state=state if ok else self.state,
+                row_down=bool(ok and state == "Down"), aborted=False))
+
+        def shutting_down():
+            self._step_to("ShuttingDown", announce=True)
+            self.pending = [(time.monotonic() + step, "trigger-shutdown", finish)]
+
+        if not self._step_to("ReadyToShutDown", announce=True):
+            return self._refuse("trigger-shutdown", "the row could not be written")
+        then = finish if abort == "ReadyToShutDown" else shutting_down
+        self.pending = [(time.monotonic() + step, "trigger-shutdown", then)]
 
 
 # --------------------------------------------------------------------------- control
 
-NODE_VERBS = ("kill", "stop", "hang", "partition", "isolate", "half-stop", "resume",
-              "restart", "start", "shutdown-stuck", "clock")
-USAGE = ("commands: kill|stop|hang|partition|isolate|half-stop|resume|restart|start|"
-         "shutdown-stuck NODE, clock NODE OFFSET, status, quit")
+# verb -> the options it takes after NODE (`key` or `key=value`); clock takes OFFSET.
+NODE_VERBS = {
+    "kill": (), "stop": ("abort",), "hang": (), "partition": (), "isolate": (),
+    "half-stop": (), "resume": (), "restart": (), "start": (), "shutdown-stuck": (),
+    "clock": None,
+    # The operator's APIs (4.19+: prepareForShutdown, cancelShutdown, triggerShutdown;
+    # 4.21: prepareForMaintenance, cancelMaintenance).
+    "prepare-shutdown": (), "cancel-shutdown": (), "trigger-shutdown": ("abort", "step"),
+    "maintenance": ("hold", "step"), "cancel-maintenance": (),
+}
+ABORT_STATES = ("ShuttingDown", "ReadyToShutDown")
+USAGE = ("commands: kill|hang|partition|isolate|half-stop|resume|restart|start|"
+         "shutdown-stuck NODE, stop NODE [abort], clock NODE OFFSET, "
+         "prepare-shutdown|cancel-shutdown NODE, "
+         "trigger-shutdown NODE [abort[=ShuttingDown|ReadyToShutDown]] [step=D], "
+         "maintenance NODE [hold] [step=D], cancel-maintenance NODE, status, quit")
+
+
+def parse_options(verb, words):
+    """`key` / `key=value` words after NODE -> {key: value}; raises ValueError."""
+    allowed = NODE_VERBS[verb]
+    options = {}
+    for word in words:
+        key, eq, value = word.partition("=")
+        if key not in allowed:
+            raise ValueError("%s takes no option %r (%s)" % (
+                verb, word, ", ".join(allowed) if allowed else "no options"))
+        if key == "step":
+            if not eq:
+                raise ValueError("step needs a duration, e.g. step=2s")
+            options["step"] = parse_duration(value)
+            if options["step"] < 0:
+                raise ValueError("step must not be negative")
+        elif key == "abort":
+            if eq and value not in ABORT_STATES:
+                raise ValueError("abort=%s: the stop aborts in %s" % (value, " or ".join(
+                    ABORT_STATES)))
+            options["abort"] = value if eq else (
+                ABORT_STATES[0] if verb == "trigger-shutdown" else True)
+        elif eq:
+            raise ValueError("%s takes no value" % key)
+        else:
+            options[key] = True
+    return options
 
 
 class Simulator:
@@ -840,18 +1015,18 @@ class Simulator:
             return None
         if verb not in NODE_VERBS:
             return "unknown command %r; %s" % (words[0], USAGE)
-        want = 3 if verb == "clock" else 2
-        if len(words) != want:
+        if verb == "clock" and len(words) != 3 or verb != "clock" and len(words) < 2:
             return "%s needs %s; %s" % (verb, "NODE OFFSET" if verb == "clock" else "NODE", USAGE)
         node = self.resolve(words[1])
         if node is None:
             return "unknown node %r (nodes: %s)" % (words[1], ", ".join(self.nodes))
-        arg = None
-        if verb == "clock":
-            try:
+        try:
+            if verb == "clock":
                 arg = parse_duration(words[2])
-            except ValueError as e:
-                return str(e)
+            else:
+                arg = parse_options(verb, words[2:])
+        except ValueError as e:
+            return str(e)
         node.submit(verb, arg)
         return None
 
@@ -969,6 +1144,9 @@ def parse_args(argv):
                    "refreshes its peers' mshost_peer rows about it (default 60s)")
     p.add_argument("--clock-offset", action="append", default=[], metavar="[NODE=]OFFSET",
                    help="clock skew, e.g. ms-2=-40s (one node) or -40s (every node)")
+    p.add_argument("--transition-time", type=parse_duration, default=1.0, metavar="D",
+                   help="how long each intermediate state of trigger-shutdown and "
+                   "maintenance lasts, unless the command says step=D (default 1s)")
     p.add_argument("--control", default=None, metavar="PATH",
                    help="unix socket taking the same commands as stdin, one per line")
     p.add_argument("--cmd", action="append", default=[], metavar="COMMAND",
@@ -980,6 +1158,8 @@ def parse_args(argv):
         p.error("--heartbeat-interval must be positive")
     if args.stats_interval <= 0:
         p.error("--stats-interval must be positive")
+    if args.transition_time < 0:
+        p.error("--transition-time must not be negative")
     args.cs = VERSIONS[args.cloudstack_version]
     if args.version is None:
         args.version = args.cs.column
