@@ -461,3 +461,27 @@ def test_operator_commands_need_a_running_node_in_the_right_state(db, tmp_path):
         since = simulator.mark()
         simulator.send("trigger-shutdown ms-1 abort=Down")
         assert "abort=Down" in simulator.wait_event("error", since=since)["message"]
+
+
+def test_reidentify_leaves_the_old_row_behind(db, cluster):
+    """A host whose MAC changed starts under a new msid: a new row with the same name
+    and service_ip:service_port. The old row stays Up after kill + reidentify, Down
+    after stop + reidentify."""
+    for name, first, old_state in (("ms-2", "kill", "Up"), ("ms-3", "stop", "Down")):
+        old_msid, port = cluster.msid(name), cluster.nodes[name]["port"]
+        cluster.act(first, name)
+        event = cluster.act("reidentify", name)
+        new_msid = cluster.msid(name)
+        assert event["old_msid"] == old_msid and event["msid"] == new_msid != old_msid
+        assert event["port"] == port
+        rows = db.execute("SELECT msid, state, service_ip, service_port FROM mshost "
+                          "WHERE name=%s ORDER BY id", (name,))
+        assert [(str(m), st, ip.strip(), p) for m, st, ip, p in rows] == [
+            (old_msid, old_state, "127.0.0.1", port), (new_msid, "Up", "127.0.0.1", port)]
+        assert connects(port)
+        r = row(db, new_msid)
+        wait_until(lambda: row(db, new_msid)["last_update"] > r["last_update"], 3,
+                   "the new row heartbeats")
+    assert int(cluster.msid("ms-2")) < 2**48 <= 2**63 <= int(cluster.msid("ms-3")) < 2**64
+    with pytest.raises(sim.SimulatorError, match="stop it .* or kill it"):
+        cluster.act("reidentify", "ms-1")

@@ -29,7 +29,7 @@ EVENT_OF = {
     "shutdown-stuck": "shutdown-stuck", "clock": "clock",
     "prepare-shutdown": "shutdown-prepared", "cancel-shutdown": "shutdown-cancelled",
     "trigger-shutdown": "shutdown-triggered", "maintenance": "maintenance-set",
-    "cancel-maintenance": "maintenance-cancelled",
+    "cancel-maintenance": "maintenance-cancelled", "reidentify": "reidentified",
 }
 
 
@@ -57,7 +57,8 @@ class Simulator:
                 continue
             with self._cond:
                 node = event.get("node")
-                if node and "runid" in event and event["event"] in ("started", "restarted"):
+                if node and "runid" in event and event["event"] in ("started", "restarted",
+                                                                     "reidentified"):
                     self.nodes[node] = {"msid": event["msid"], "port": event["port"],
                                         "runid": event["runid"]}
                 self.events.append(event)

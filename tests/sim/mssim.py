@@ -57,6 +57,9 @@ HANG_HOLD_SECONDS = 5.0
 # management.server.stats.interval: how often a node sends its status to its peers,
 # which then refresh their mshost_peer row about it.
 DEFAULT_STATS_INTERVAL = 60.0
+# reidentify: the k-th new identity of a node is its first msid + k * this (a new
+# MAC); with the default base the msids stay below 2^48 for 255 changes.
+REIDENTIFY_STEP = 1 << 32
 
 
 class Version:
@@ -285,6 +288,8 @@ class Node(threading.Thread):
         self.cs = args.cs
         self.node_name = name
         self.msid = msid
+        self.first_msid = msid
+        self.identities = 0  # how many times reidentify gave it a new msid
         self.uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, "mssim-%d" % msid))
         self.clock_offset = args.offsets.get(name, args.default_offset)
         self.db = Db(args)
@@ -817,6 +822,24 @@ class Node(threading.Thread):
         elif verb == "clock":
             self._set(clock_offset=arg)
             emit("clock", **self._fields(clock_offset_s=arg))
+        elif verb == "reidentify":
+            if alive:
+                return self._refuse(verb, "running: stop it (its old row stays Down) or "
+                                    "kill it (its old row stays Up) first")
+            # The host's MAC changed (apache/cloudstack #8174, #8516): it starts under a
+            # new msid, so CloudStack inserts a new row with the same name and the same
+            # service_ip:service_port; the old row stays as it was left.
+            old_msid = self.msid
+            with self._lock:
+                self.identities += 1
+                self.msid = self.first_msid + self.identities * REIDENTIFY_STEP
+                self.row_id = None
+            self.uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, "mssim-%d" % self.msid))
+            if not self._boot():
+                emit("start_failed", **self._fields())
+                return
+            emit("reidentified", **self._fields(old_msid=str(old_msid), runid=str(self.runid),
+                                                port=self.port, state=self.state))
         else:
             self._operator(verb, arg)
 
@@ -947,13 +970,16 @@ NODE_VERBS = {
     # 4.21: prepareForMaintenance, cancelMaintenance).
     "prepare-shutdown": (), "cancel-shutdown": (), "trigger-shutdown": ("abort", "step"),
     "maintenance": ("hold", "step"), "cancel-maintenance": (),
+    # The host starts again under a new msid (its MAC changed).
+    "reidentify": (),
 }
 ABORT_STATES = ("ShuttingDown", "ReadyToShutDown")
 USAGE = ("commands: kill|hang|partition|isolate|half-stop|resume|restart|start|"
          "shutdown-stuck NODE, stop NODE [abort], clock NODE OFFSET, "
          "prepare-shutdown|cancel-shutdown NODE, "
          "trigger-shutdown NODE [abort[=ShuttingDown|ReadyToShutDown]] [step=D], "
-         "maintenance NODE [hold] [step=D], cancel-maintenance NODE, status, quit")
+         "maintenance NODE [hold] [step=D], cancel-maintenance NODE, reidentify NODE, "
+         "status, quit")
 
 
 def parse_options(verb, words):
