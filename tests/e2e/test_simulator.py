@@ -5,6 +5,7 @@ import contextlib
 import datetime
 import os
 import socket
+import ssl
 import sys
 import time
 
@@ -485,3 +486,86 @@ def test_reidentify_leaves_the_old_row_behind(db, cluster):
     assert int(cluster.msid("ms-2")) < 2**48 <= 2**63 <= int(cluster.msid("ms-3")) < 2**64
     with pytest.raises(sim.SimulatorError, match="stop it .* or kill it"):
         cluster.act("reidentify", "ms-1")
+
+
+def http_get(port, path="/", timeout=2.0):
+    """The raw answer to a plain HTTP GET (b"" if the server closed without one)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(b"GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" % path.encode())
+        answer = b""
+        try:
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+        except ConnectionResetError:
+            pass
+        return answer
+
+
+def tls_client(cert=None, key=None):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    if cert:
+        context.load_cert_chain(cert, key)
+    return context
+
+
+def test_cluster_port_speaks_tls_with_client_auth(cluster):
+    """Like CloudStack's cluster servlet (needClientAuth): a TCP connect succeeds, a
+    plain HTTP request gets a TLS alert record and no HTTP answer, a TLS handshake
+    without a client certificate fails, one with the simulator's certificate gets an
+    answer."""
+    port = cluster.nodes["ms-1"]["port"]
+    assert connects(port)
+    answer = http_get(port)
+    assert answer.startswith(b"\x15\x03"), answer  # an alert record, not "HTTP/"
+
+    # TLS 1.2: the handshake itself fails without a client certificate.
+    context = tls_client()
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
+        with pytest.raises(ssl.SSLError, match="HANDSHAKE_FAILURE"):
+            context.wrap_socket(raw)
+    # TLS 1.3 completes the client's side before the server checks the certificate:
+    # the refusal shows on the first read, and no answer comes.
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
+        try:
+            with tls_client().wrap_socket(raw) as s:
+                s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                result = s.recv(4096)
+        except (ssl.SSLError, ConnectionResetError) as e:
+            result = e
+    assert not isinstance(result, bytes) or result == b"", result
+
+    ready = cluster.ready
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as raw:
+        with tls_client(ready["tls_cert"], ready["tls_key"]).wrap_socket(raw) as s:
+            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            assert s.recv(4096).startswith(b"HTTP/1.1 200")
+
+
+def test_api_port_answers_http_like_client_api(db, tmp_path):
+    """--api-port: CloudStack's http.port, where any HTTP answer (401 for an unsigned
+    /client/api request) proves the JVM serves requests: the target of probe kind
+    http. It accepts without answering while hung, and refuses when partitioned or
+    dead, like the cluster port."""
+    with simulator_on(db, tmp_path, nodes=2, extra=["--api-port"]) as simulator:
+        api = simulator.nodes["ms-1"]["api_port"]
+        assert api and api != simulator.nodes["ms-1"]["port"]
+        answer = http_get(api, "/client/api")
+        assert answer.startswith(b"HTTP/1.1 401 "), answer
+        assert b'"errorcode":401' in answer
+        simulator.act("hang", "ms-1")
+        with pytest.raises(socket.timeout):
+            http_get(api, timeout=1.0)
+        simulator.act("resume", "ms-1")
+        assert http_get(api).startswith(b"HTTP/1.1 401 ")
+        simulator.act("partition", "ms-1")
+        assert not connects(api)
+        simulator.act("kill", "ms-2")
+        assert not connects(simulator.nodes["ms-2"]["api_port"])
+        assert simulator.act("restart", "ms-2")["api_port"] == simulator.nodes["ms-2"]["api_port"]
+        assert http_get(simulator.nodes["ms-2"]["api_port"]).startswith(b"HTTP/1.1 401 ")

@@ -43,7 +43,7 @@ class Simulator:
         self.pid = proc.pid
         self.log_path = log_path
         self.events = []
-        self.nodes = {}  # name -> {"msid", "port", "runid"}, kept current from events
+        self.nodes = {}  # name -> {"msid", "port", "api_port", "runid"}, kept current from events
         self.ready = None  # the "ready" event
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -60,6 +60,7 @@ class Simulator:
                 if node and "runid" in event and event["event"] in ("started", "restarted",
                                                                      "reidentified"):
                     self.nodes[node] = {"msid": event["msid"], "port": event["port"],
+                                        "api_port": event.get("api_port"),
                                         "runid": event["runid"]}
                 self.events.append(event)
                 self._cond.notify_all()

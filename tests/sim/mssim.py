@@ -30,9 +30,12 @@ import os
 import queue
 import re
 import select
+import shutil
 import signal
 import socket
+import ssl
 import sys
+import tempfile
 import threading
 import time
 import uuid as uuidlib
@@ -49,8 +52,16 @@ DEFAULT_HEARTBEAT_THRESHOLD = 150.0
 DEFAULT_MSID_BASE = 0x1_0000_0000_00
 HIGH_BIT = 1 << 63
 DB_TIMEOUT_SECONDS = 3
+# The cluster servlet's answer to a peer that passed the TLS handshake.
 HTTP_REPLY = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
               b"Connection: close\r\n\r\nok\n")
+# What /client/api answers a request without a signature (--api-port).
+_API_BODY = (b'{"errorresponse":{"uuidList":[],"errorcode":401,"errortext":'
+             b'"unable to verify user credentials and/or request signature"}}')
+API_REPLY = (b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json;charset=utf-8\r\n"
+             b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(_API_BODY)) + _API_BODY
+# How long a connection to either port may take to say something.
+CONN_TIMEOUT_SECONDS = 2.0
 # A hung node keeps accepting (the kernel does it for a paused JVM) but never
 # answers; its connections are dropped after this long so they do not pile up.
 HANG_HOLD_SECONDS = 5.0
@@ -138,6 +149,112 @@ def whole_seconds(t):
     whole seconds, truncated. The simulator writes the same for both drivers (MariaDB
     would truncate a DATETIME anyway; the PostgreSQL mirror keeps microseconds)."""
     return t.replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------- ports
+
+
+class Tls:
+    """The cluster port's TLS: a throwaway self-signed certificate (EC P-256, valid for
+    127.0.0.1 and localhost), made at start with python3-cryptography in a temp
+    folder removed at the end, and a server context that requires a client
+    certificate signed by it, as CloudStack's cluster servlet requires one
+    (needClientAuth). The same certificate and key serve as a client certificate for
+    a test that wants to complete the handshake (the `ready` event names them)."""
+
+    def __init__(self):
+        try:
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        except ImportError:
+            raise SystemExit("mssim: the cluster port speaks TLS and needs python3-cryptography "
+                             "(scripts/install-deps.sh installs it)")
+        import ipaddress
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mssim cluster")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder()
+                .subject_name(name).issuer_name(name)
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.SubjectAlternativeName([
+                    x509.DNSName("localhost"),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                                      ExtendedKeyUsageOID.CLIENT_AUTH]),
+                               critical=False)
+                .sign(key, hashes.SHA256()))
+        self.dir = tempfile.mkdtemp(prefix="mssim-tls-")
+        self.cert_path = os.path.join(self.dir, "cluster.crt")
+        self.key_path = os.path.join(self.dir, "cluster.key")
+        with open(self.cert_path, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(self.cert_path, self.key_path)
+        self.context.verify_mode = ssl.CERT_REQUIRED
+        self.context.load_verify_locations(cafile=self.cert_path)
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# A fatal TLS alert (unexpected_message) in a TLS 1.2 record: what a TLS server
+# answers to bytes that are not a TLS record, such as a plain HTTP request.
+TLS_ALERT = b"\x15\x03\x03\x00\x02\x02\x0a"
+
+
+def serve_cluster_connection(conn, context):
+    """One connection to the cluster port, on a thread of its own. A TCP probe
+    connects and leaves; anything else must first pass a TLS handshake with a client
+    certificate. Bytes that do not start a TLS handshake (a plain HTTP request) get a
+    TLS alert record, never an HTTP answer. A peer with a certificate gets an HTTP
+    answer over TLS."""
+    try:
+        conn.settimeout(CONN_TIMEOUT_SECONDS)
+        first = conn.recv(1, socket.MSG_PEEK)
+        if not first:
+            return  # a TCP connect and close
+        if first != b"\x16":  # not a TLS handshake record
+            conn.sendall(TLS_ALERT)
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(4096):  # read the rest, so the close is not a reset
+                pass
+            return
+        with context.wrap_socket(conn, server_side=True) as tls:
+            if tls.recv(4096):
+                tls.sendall(HTTP_REPLY)
+    except (ssl.SSLError, OSError, ValueError):
+        pass
+    finally:
+        conn.close()
+
+
+def serve_api_connection(conn):
+    """One connection to the API port (--api-port): any request gets the 401 that
+    CloudStack's /client/api gives a request without a signature."""
+    try:
+        conn.settimeout(CONN_TIMEOUT_SECONDS)
+        request = b""
+        while b"\r\n\r\n" not in request and len(request) < 65536:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            request += chunk
+        conn.sendall(API_REPLY)
+    except OSError:
+        pass
+    finally:
+        conn.close()
 
 
 # --------------------------------------------------------------------------- database
@@ -304,6 +421,10 @@ class Node(threading.Thread):
         self.listening = False
         self.listener = None
         self.port = self._reserve_port()
+        # --api-port: the API/UI port (http.port 8080 in CloudStack), kept open and
+        # closed with the cluster port.
+        self.api_listener = None
+        self.api_port = self._reserve_port() if args.api_port else None
         self.held = []  # (conn, drop_at) accepted while hung
         self.next_heartbeat = None
         self.next_status = None
@@ -342,7 +463,8 @@ class Node(threading.Thread):
             if mode == "running" and self.db.cut:
                 mode = "isolated"
             return {"node": self.node_name, "msid": str(self.msid), "id": self.row_id,
-                    "runid": str(self.runid), "port": self.port, "mode": mode,
+                    "runid": str(self.runid), "port": self.port, "api_port": self.api_port,
+                    "mode": mode,
                     "state": self.state,
                     "process_alive": self.process_alive, "heartbeating": self.heartbeating,
                     "listening": self.listening, "clock_offset_s": self.clock_offset,
@@ -374,19 +496,33 @@ class Node(threading.Thread):
         f.update(extra)
         return f
 
-    def _open_listener(self):
+    def _ports(self):
+        """The ports an event about a starting node names."""
+        ports = {"port": self.port}
+        if self.api_port is not None:
+            ports["api_port"] = self.api_port
+        return ports
+
+    @staticmethod
+    def _listen(port):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("127.0.0.1", self.port))
+        s.bind(("127.0.0.1", port))
         s.listen(64)
         s.setblocking(False)
-        self.listener = s
+        return s
+
+    def _open_listener(self):
+        self.listener = self._listen(self.port)
+        if self.api_port is not None:
+            self.api_listener = self._listen(self.api_port)
         self._set(listening=True)
 
     def _close_listener(self):
-        if self.listener is not None:
-            self.listener.close()
-            self.listener = None
+        for s in (self.listener, self.api_listener):
+            if s is not None:
+                s.close()
+        self.listener = self.api_listener = None
         for conn, _ in self.held:
             conn.close()
         self.held = []
@@ -596,38 +732,29 @@ class Node(threading.Thread):
             if node is not self and node.row_id in ids:
                 node.submit("status_from", (self.row_id, self.runid))
 
-    def _accept(self):
-        while self.listener is not None:
+    def _accept(self, listener):
+        while True:
             try:
-                conn, _ = self.listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
+                conn, _ = listener.accept()
+            except OSError:  # BlockingIOError: nothing more to accept
                 return
             if not self.heartbeating:
                 # Hung: the connection is accepted (by the kernel, for a paused JVM)
                 # and left unanswered.
                 self.held.append((conn, time.monotonic() + HANG_HOLD_SECONDS))
                 continue
-            self._answer(conn)
-
-    def _answer(self, conn):
-        # A TCP probe connects and leaves; an HTTP probe sends a request first. Wait
-        # briefly for one, and answer 200 to anything.
-        try:
-            conn.settimeout(0.2)
-            data = conn.recv(4096)
-            if data:
-                conn.sendall(HTTP_REPLY)
-        except OSError:
-            pass
-        finally:
-            conn.close()
+            # Answered on a thread of its own, so a slow client cannot delay a
+            # heartbeat.
+            if listener is self.listener:
+                target, args = serve_cluster_connection, (conn, self.args.tls.context)
+            else:
+                target, args = serve_api_connection, (conn,)
+            threading.Thread(target=target, args=args, daemon=True).start()
 
     def run(self):
         if self._boot():
-            emit("started", **self._fields(runid=str(self.runid), port=self.port,
-                                           clock_offset_s=self.clock_offset))
+            emit("started", **self._fields(runid=str(self.runid), clock_offset_s=self.clock_offset,
+                                           state=self.state, **self._ports()))
         else:
             emit("start_failed", **self._fields())
         self.args.booted.release()
@@ -641,7 +768,8 @@ class Node(threading.Thread):
                 timeout = min(timeout, 0.5)
             if self.pending:
                 timeout = min(timeout, max(0.0, self.pending[0][0] - now))
-            watch = [self._wake_r] + ([self.listener] if self.listener is not None else [])
+            watch = [self._wake_r] + [s for s in (self.listener, self.api_listener)
+                                      if s is not None]
             readable, _, _ = select.select(watch, [], [], timeout)
             if self._wake_r in readable:
                 try:
@@ -649,8 +777,9 @@ class Node(threading.Thread):
                         pass
                 except (BlockingIOError, OSError):
                     pass
-            if self.listener is not None and self.listener in readable:
-                self._accept()
+            for listener in (self.listener, self.api_listener):
+                if listener is not None and listener in readable:
+                    self._accept(listener)
             self._drop_held()
             while True:
                 try:
@@ -797,12 +926,12 @@ class Node(threading.Thread):
                 return
             if verb == "restart":
                 emit("restarted", **self._fields(runid=str(self.runid),
-                                                 old_runid=str(old_runid), port=self.port,
-                                                 state=self.state))
+                                                 old_runid=str(old_runid), state=self.state,
+                                                 **self._ports()))
             else:
-                emit("started", **self._fields(runid=str(self.runid), port=self.port,
+                emit("started", **self._fields(runid=str(self.runid),
                                                clock_offset_s=self.clock_offset,
-                                               state=self.state))
+                                               state=self.state, **self._ports()))
         elif verb == "shutdown-stuck":
             if not alive:
                 return self._refuse(verb, "not running")
@@ -839,7 +968,7 @@ class Node(threading.Thread):
                 emit("start_failed", **self._fields())
                 return
             emit("reidentified", **self._fields(old_msid=str(old_msid), runid=str(self.runid),
-                                                port=self.port, state=self.state))
+                                                state=self.state, **self._ports()))
         else:
             self._operator(verb, arg)
 
@@ -1105,6 +1234,13 @@ class Simulator:
         return server
 
     def main(self):
+        self.args.tls = Tls()
+        try:
+            self._run()
+        finally:
+            self.args.tls.cleanup()
+
+    def _run(self):
         create_schema_if_missing(self.args)
         probe = Db(self.args)
         self.args.has_status_table = probe.table_exists("mshost_status")
@@ -1115,9 +1251,11 @@ class Simulator:
         for _ in self.nodes:
             self.args.booted.acquire()
         alive = [n.snapshot() for n in self.nodes.values()]
-        emit("ready", nodes=[{k: s[k] for k in ("node", "msid", "runid", "port")} for s in alive],
+        emit("ready", nodes=[{k: s[k] for k in ("node", "msid", "runid", "port", "api_port")}
+                             for s in alive],
              heartbeat_interval_s=self.args.heartbeat_interval,
-             cloudstack_version=self.args.cs.name, version=self.args.version)
+             cloudstack_version=self.args.cs.name, version=self.args.version,
+             tls_cert=self.args.tls.cert_path, tls_key=self.args.tls.key_path)
         server = self.serve_control(self.args.control) if self.args.control else None
         for line in self.args.cmd:
             self.command_or_report(line)
@@ -1173,6 +1311,9 @@ def parse_args(argv):
     p.add_argument("--transition-time", type=parse_duration, default=1.0, metavar="D",
                    help="how long each intermediate state of trigger-shutdown and "
                    "maintenance lasts, unless the command says step=D (default 1s)")
+    p.add_argument("--api-port", action="store_true",
+                   help="give every node an API port too (CloudStack's http.port 8080): "
+                   "it answers any HTTP request with 401, like /client/api unsigned")
     p.add_argument("--control", default=None, metavar="PATH",
                    help="unix socket taking the same commands as stdin, one per line")
     p.add_argument("--cmd", action="append", default=[], metavar="COMMAND",
