@@ -569,3 +569,25 @@ def test_api_port_answers_http_like_client_api(db, tmp_path):
         assert not connects(simulator.nodes["ms-2"]["api_port"])
         assert simulator.act("restart", "ms-2")["api_port"] == simulator.nodes["ms-2"]["api_port"]
         assert http_get(simulator.nodes["ms-2"]["api_port"]).startswith(b"HTTP/1.1 401 ")
+
+
+def test_status_reports_rows_and_prints_a_table(db, cluster):
+    """`status`: the JSON event tests parse (each node's row state as the database has
+    it, and the rows no node drives any more), and a table on stderr for a human."""
+    old = cluster.msid("ms-2")
+    cluster.act("kill", "ms-2")
+    cluster.act("reidentify", "ms-2")
+    db.execute("UPDATE mshost SET state='Down' WHERE msid=%s", (cluster.msid("ms-1"),))
+    since = cluster.mark()
+    cluster.send("status")
+    event = cluster.wait_event("status", since=since)
+    nodes = {n["node"]: n for n in event["nodes"]}
+    assert (nodes["ms-1"]["state"], nodes["ms-1"]["mode"]) == ("Down", "running")
+    assert nodes["ms-2"]["msid"] == cluster.msid("ms-2") != old
+    assert event["other_rows"] == [{"msid": old, "name": "ms-2", "state": "Up"}]
+    wait_until(lambda: "an earlier identity" in open(cluster.log_path).read(), 3,
+               "the table on stderr")
+    table = open(cluster.log_path).read()
+    assert "row state" in table
+    assert any(line.split()[:4] == ["ms-1", cluster.msid("ms-1"), "Down", "running"]
+               for line in table.splitlines())

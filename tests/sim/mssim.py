@@ -1152,6 +1152,32 @@ class Simulator:
         # Who receives a node's status messages (Node._send_status).
         args.node_list = list(self.nodes.values())
         self.done = threading.Event()
+        self._status_db = Db(args)  # for `status`, from any command thread
+        self._status_lock = threading.Lock()
+
+    def status(self):
+        """`status`: every node's snapshot, with its row's state as the database has
+        it now (peers may have changed it), and the rows no node drives any more
+        (left by reidentify). One JSON event on stdout, and a table on stderr for a
+        human at a terminal."""
+        nodes = [n.snapshot() for n in self.nodes.values()]
+        others = []
+        with self._status_lock:
+            try:
+                rows, _ = self._status_db.execute(
+                    "SELECT msid, name, state FROM mshost WHERE removed IS NULL ORDER BY id")
+            except Exception as e:
+                rows = None
+                log("status: cannot read mshost: %s" % (str(e).splitlines() or [""])[0])
+        if rows is not None:
+            states = {str(msid): (name, state) for msid, name, state in rows}
+            mine = {n["msid"] for n in nodes}
+            for n in nodes:
+                n["state"] = states.get(n["msid"], (None, n["state"]))[1]
+            others = [{"msid": msid, "name": name, "state": state}
+                      for msid, (name, state) in states.items() if msid not in mine]
+        emit("status", nodes=nodes, other_rows=others)
+        log(status_table(self.args, nodes, others))
 
     def run_command(self, line):
         """Parses and dispatches one command line. Returns an error text or None."""
@@ -1163,7 +1189,7 @@ class Simulator:
             self.done.set()
             return None
         if verb == "status":
-            emit("status", nodes=[n.snapshot() for n in self.nodes.values()])
+            self.status()
             return None
         if verb == "help":
             emit("help", message=USAGE)
@@ -1238,6 +1264,7 @@ class Simulator:
         try:
             self._run()
         finally:
+            self._status_db.close()
             self.args.tls.cleanup()
 
     def _run(self):
@@ -1274,6 +1301,23 @@ class Simulator:
                 except OSError:
                     pass
             emit("quit")
+
+
+def status_table(args, nodes, others):
+    """The `status` answer as text: one line per node, then the rows no node drives."""
+    lines = ["status (CloudStack %s, heartbeat every %gs):" % (args.cs.name,
+                                                               args.heartbeat_interval)]
+    fmt = "  %-6s %-20s %-23s %-11s %-6s %-6s %-8s %s"
+    lines.append(fmt % ("node", "msid", "row state", "mode", "port", "api", "clock", "database"))
+    for n in nodes:
+        lines.append(fmt % (
+            n["node"], n["msid"], n["state"] if n["state"] is not None else "-", n["mode"],
+            n["port"], n["api_port"] or "-", "%+gs" % n["clock_offset_s"],
+            "cut off" if n["db_isolated"] else ("ok" if n["db_ok"] else "failing")))
+    for o in others:
+        lines.append("  %-6s %-20s %-23s (an earlier identity: no process writes it)"
+                     % (o["name"] or "-", o["msid"], o["state"]))
+    return "\n".join(lines)
 
 
 def parse_args(argv):
