@@ -72,6 +72,15 @@ class Simulator:
         with self._cond:
             return len(self.events)
 
+    def events_after(self, since, timeout):
+        """(index, events): the events at index >= since, waiting up to `timeout`
+        seconds for one; index is where the next call should start. For a reader
+        that follows everything the simulator says (the demo)."""
+        with self._cond:
+            if len(self.events) <= since:
+                self._cond.wait(timeout)
+            return len(self.events), self.events[since:]
+
     def wait_event(self, name, node=None, since=0, timeout=15.0):
         """The first event `name` (for `node`, if given) at index >= since. Raises
         SimulatorError on timeout, on the simulator's exit, or when the simulator
