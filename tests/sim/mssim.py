@@ -2,26 +2,30 @@
 """mssim: simulated CloudStack management servers, for the demo and end-to-end tests.
 
 Each simulated node behaves toward the database and the network like CloudStack's
-ClusterManagerImpl (docs/simulator.md; docs/verdicts.md, "What CloudStack writes"):
-  - on start it inserts or updates its mshost row: state Up, a new runid (its start
-    time in ms), service_ip 127.0.0.1, service_port = its own TCP listener, which
-    stands for the cluster servlet;
+ClusterManagerImpl, as the release given by --cloudstack-version does
+(docs/simulator.md; docs/verdicts.md, "What CloudStack writes"):
+  - on start it inserts or updates its mshost row: state Up (Maintenance kept on
+    4.21), a new runid (its start time in ms), service_ip 127.0.0.1, service_port =
+    its own cluster port, a TLS server that requires a client certificate;
   - every --heartbeat-interval it runs
-      UPDATE mshost SET last_update=<its UTC clock>, removed=NULL, alert_count=0
-      WHERE id=? AND runid=?
-    and keeps one mshost_peer row per peer;
-  - like CloudStack, a live node marks a peer Down once the peer's last_update is
-    older than --heartbeat-threshold (150 s by default, so tests rarely see it).
+      UPDATE mshost SET last_update=<its UTC clock, whole seconds>, removed=NULL,
+      alert_count=0 WHERE id=? AND runid=?
+    and scans its peers: it writes its mshost_peer row about a peer when the peer
+    joins or leaves and when the peer's status message arrives (every
+    --stats-interval); a peer that left gets its alert_count raised once, and from
+    4.20.1 a silent row that is exactly Up, and that no peer row shows Up, is set
+    Down after --heartbeat-threshold (150 s by default).
 
 Commands (stdin, one per line; the --control unix socket; or --cmd at start):
-  kill NODE, stop NODE, hang NODE, partition NODE, isolate NODE, half-stop NODE,
-  resume NODE, restart NODE, shutdown-stuck NODE, start NODE, clock NODE OFFSET,
-  status, quit.
+  kill, stop [abort], hang, partition, isolate, half-stop, resume, restart, start,
+  shutdown-stuck, prepare-shutdown, cancel-shutdown, trigger-shutdown [abort] [step=D],
+  maintenance [hold] [step=D], cancel-maintenance, reidentify NODE; clock NODE OFFSET;
+  status; help; quit.
 Each action prints one JSON line on stdout once it has taken effect.
 
-One thread per node owns that node's database connection, its listening socket and
-its state, so commands are handed to it through a queue and nothing else is shared
-but the output lock.
+One thread per node owns that node's database connection, its listening sockets and
+its state, so commands are handed to it through a queue; connections to its ports are
+answered on threads of their own.
 """
 import argparse
 import datetime
@@ -47,8 +51,10 @@ from lib.ports import free_port  # noqa: E402
 # cluster.heartbeat.threshold.
 DEFAULT_HEARTBEAT_INTERVAL = 1.5
 DEFAULT_HEARTBEAT_THRESHOLD = 150.0
-# msids are derived from MAC addresses in CloudStack, so they are large: the base
-# below is 48 bits, and the last node is moved above 2^63 to exercise unsigned reads.
+# msids are derived from MAC addresses in CloudStack (ManagementServerNode), so they are
+# large but at most 2^48-1: the base below is 2^40. The last node is moved above 2^63
+# on purpose, beyond anything CloudStack writes, to exercise the whole unsigned 64-bit
+# range of the column that the exporter must read.
 DEFAULT_MSID_BASE = 0x1_0000_0000_00
 HIGH_BIT = 1 << 63
 DB_TIMEOUT_SECONDS = 3
@@ -69,7 +75,7 @@ HANG_HOLD_SECONDS = 5.0
 # which then refresh their mshost_peer row about it.
 DEFAULT_STATS_INTERVAL = 60.0
 # reidentify: the k-th new identity of a node is its first msid + k * this (a new
-# MAC); with the default base the msids stay below 2^48 for 255 changes.
+# MAC); with the default base the others stay below 2^48, the last node above 2^63.
 REIDENTIFY_STEP = 1 << 32
 
 
