@@ -177,12 +177,20 @@ def peer_row(db, owner_msid, peer_msid):
     return rows[0] if rows else None
 
 
-@pytest.mark.parametrize("version,column", [("4.18", "4.18.0.0"), ("4.19", "4.19.0.0"),
-                                            ("4.20.0", "4.20.0.0"), ("4.20.1", "4.20.1.0"),
-                                            ("4.21", "4.21.0.0")])
-def test_version_column(db, tmp_path, version, column):
+SHUTDOWN_STATES = ["ReadyToShutDown", "ShuttingDown"]
+
+
+@pytest.mark.parametrize("version,column,states", [
+    ("4.18", "4.18.0.0", ["Up", "Down"]),
+    ("4.19", "4.19.0.0", ["Up", "Down", "PreparingToShutDown"] + SHUTDOWN_STATES),
+    ("4.20.0", "4.20.0.0", ["Up", "Down", "PreparingToShutDown"] + SHUTDOWN_STATES),
+    ("4.20.1", "4.20.1.0", ["Up", "Down", "PreparingToShutDown"] + SHUTDOWN_STATES),
+    ("4.21", "4.21.0.0", ["Up", "Down", "PreparingForMaintenance", "Maintenance",
+                          "PreparingForShutDown"] + SHUTDOWN_STATES)])
+def test_version_column_and_states(db, tmp_path, version, column, states):
     with simulator_on(db, tmp_path, nodes=1, version=version) as simulator:
         assert simulator.ready["cloudstack_version"] == version
+        assert simulator.ready["states"] == states
         [(written,)] = db.execute("SELECT version FROM mshost")
         assert written == column
 

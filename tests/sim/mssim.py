@@ -1288,6 +1288,7 @@ class Simulator:
                              for s in alive],
              heartbeat_interval_s=self.args.heartbeat_interval,
              cloudstack_version=self.args.cs.name, version=self.args.version,
+             states=list(self.args.cs.states),
              tls_cert=self.args.tls.cert_path, tls_key=self.args.tls.key_path)
         server = self.serve_control(self.args.control) if self.args.control else None
         for line in self.args.cmd:
