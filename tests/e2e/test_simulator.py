@@ -467,9 +467,13 @@ def test_operator_commands_need_a_running_node_in_the_right_state(db, tmp_path):
         simulator.act("kill", "ms-2")
         with pytest.raises(sim.SimulatorError, match="not running"):
             simulator.act("maintenance", "ms-2")
-        since = simulator.mark()
-        simulator.send("trigger-shutdown ms-1 abort=Down")
-        assert "abort=Down" in simulator.wait_event("error", since=since)["message"]
+        for line, message in (("trigger-shutdown ms-1 abort=Down", "abort=Down: the stop "),
+                              ("stop ms-1 abort=Up", "abort takes no value"),
+                              ("kill ms-1 now", "kill takes no option 'now'"),
+                              ("maintenance ms-1 step", "step needs a duration")):
+            since = simulator.mark()
+            simulator.send(line)
+            assert message in simulator.wait_event("error", since=since)["message"], line
 
 
 def test_reidentify_leaves_the_old_row_behind(db, cluster):

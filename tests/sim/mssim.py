@@ -1133,6 +1133,8 @@ def parse_options(verb, words):
             if options["step"] < 0:
                 raise ValueError("step must not be negative")
         elif key == "abort":
+            if eq and verb != "trigger-shutdown":
+                raise ValueError("%s: abort takes no value" % verb)
             if eq and value not in ABORT_STATES:
                 raise ValueError("abort=%s: the stop aborts in %s" % (value, " or ".join(
                     ABORT_STATES)))
