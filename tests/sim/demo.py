@@ -360,11 +360,11 @@ def main():
     args.workdir = os.path.abspath(args.workdir)
 
     # Ctrl-C and SIGTERM both end the demo through the same cleanup, once: Ctrl-C
-    # reaches the demo and demo.sh at the same time, and demo.sh passes a TERM on, so
-    # the first signal ignores the ones after it. (Set explicitly: a shell starting
-    # the demo in the background hands it an ignored SIGINT.)
-    # (Later ones go to a handler that does nothing, not to SIG_IGN: Python reports
-    # a signal that arrived while its handler was being set to SIG_IGN as an error.)
+    # reaches the demo and demo.sh together, and demo.sh passes a TERM on. Later
+    # signals go to a handler that does nothing (not to SIG_IGN: Python reports a
+    # signal that arrives while its handler is being set to SIG_IGN as an error).
+    # Set explicitly: a shell starting the demo in the background hands it an
+    # ignored SIGINT.
     def ignore(signum, frame):
         pass
 
