@@ -38,8 +38,12 @@ chmod 755 "$workdir"   # the database server may run as another user
 
 # Safety net behind demo.py's own cleanup: whatever still runs from the work folder
 # is killed by PID, then the folder goes.
+watchdog_pid=""
 cleanup() {
   local pids="" pid
+  if [ -n "$watchdog_pid" ]; then   # the watchdog and its sleep, by PID
+    kill "$watchdog_pid" $(pgrep -P "$watchdog_pid" 2>/dev/null) 2>/dev/null || true
+  fi
   for pid in $(grep -lsF "$workdir" /proc/[0-9]*/cmdline | cut -d/ -f3); do
     # (the grep itself matched too, and is gone by now)
     if [ "$pid" != "$$" ] && [ -e "/proc/$pid" ]; then pids="$pids $pid"; fi
@@ -55,8 +59,19 @@ trap cleanup EXIT
 # demo.py runs in the background of this shell so that a TERM or HUP sent to the
 # shell alone is passed on to it; Ctrl-C reaches it directly. Either way the shell
 # waits for demo.py's own orderly cleanup, then cleanup() makes sure nothing is left.
+# The first signal also starts a watchdog: should demo.py not be done within 60 s,
+# it is killed and cleanup() stops what it started. (With `demo.sh | tee log`,
+# Ctrl-C ends tee too: demo.py then writes to the terminal through stderr.)
 demo_pid=""
-trap '[ -n "$demo_pid" ] && kill -TERM "$demo_pid" 2>/dev/null || true' INT TERM HUP
+on_signal() {
+  [ -n "$demo_pid" ] || return 0
+  kill -TERM "$demo_pid" 2>/dev/null || true
+  if [ -z "$watchdog_pid" ]; then
+    ( trap '' INT HUP; sleep 60; kill -KILL "$demo_pid" 2>/dev/null ) </dev/null >/dev/null 2>&1 &
+    watchdog_pid=$!
+  fi
+}
+trap on_signal INT TERM HUP
 /usr/bin/python3 tests/sim/demo.py --workdir "$workdir" "${demo_args[@]}" <&0 &
 demo_pid=$!
 status=0

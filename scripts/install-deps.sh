@@ -28,6 +28,7 @@ test_pkgs=(
   docker-compose                  # validates docker/compose.yml (`docker-compose config`; no engine needed)
   curl procps iproute2 python3 python3-pytest   # test runner for integration and e2e suites
   python3-pymysql python3-psycopg2 python3-requests python3-yaml  # test and simulator clients
+  python3-cryptography            # the simulator's throwaway certificate: its cluster port speaks TLS with client auth
   chromium python3-websocket      # the status page test: headless browser, DevTools protocol
   python3-jsonschema              # /api/v1/status against docs/status.schema.json
   clang libclang-rt-14-dev        # libFuzzer targets (tests/fuzz); gcc's ASan/UBSan come with build-essential

@@ -3,8 +3,10 @@
 no process and no folder behind."""
 import os
 import re
+import shutil
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -83,3 +85,56 @@ def test_demo_tells_the_story_and_cleans_up(driver):
     assert workdir.startswith("/") and "mshost-demo." in workdir
     assert processes_mentioning(workdir) == []
     assert not os.path.exists(workdir)
+
+
+def test_ctrl_c_through_tee_stops_everything(tmp_path):
+    """`bash scripts/demo.sh | tee demo.log`, then Ctrl-C: the terminal sends SIGINT to
+    the whole foreground group, which ends tee too. The demo must still stop every
+    process it started (MariaDB, simulator, exporter, Alertmanager) and end."""
+    env = dict(os.environ)
+    env.setdefault("MSX_BUILD_DIR", os.path.join(REPO, "build"))
+    log = str(tmp_path / "demo.log")
+    read_end, write_end = os.pipe()  # stdin like a terminal's: open, nothing typed
+
+    def foreground_job():  # a shell in a script would hand the job an ignored SIGINT
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()
+
+    demo = subprocess.Popen(["bash", "-c", "bash scripts/demo.sh | tee " + log], cwd=REPO,
+                            env=env, stdin=read_end, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=foreground_job)
+    os.close(read_end)
+    out, workdir, left = "", None, []
+    try:
+        deadline = time.monotonic() + 600  # room for a rebuild
+        while time.monotonic() < deadline and demo.poll() is None:
+            if os.path.exists(log) and "Everything keeps running" in open(log).read():
+                break
+            time.sleep(0.5)
+        story = open(log).read()
+        assert "Everything keeps running" in story, story
+        workdir = re.search(r"files, logs +(\S+)", story).group(1)
+        assert processes_mentioning(workdir)
+        os.killpg(demo.pid, signal.SIGINT)
+        out, _ = demo.communicate(timeout=90)
+    finally:
+        os.close(write_end)
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.communicate()
+        # Whatever the demo left behind (in sessions of their own) is a failure; it
+        # goes all the same, by PID, so that it cannot disturb later tests.
+        left = processes_mentioning(workdir) if workdir else []
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        kept = bool(workdir) and os.path.exists(workdir)
+        if kept:
+            shutil.rmtree(workdir, ignore_errors=True)
+    assert left == [], out
+    assert "Traceback" not in out, out
+    assert re.search(r"Stopped MariaDB, simulator, Alertmanager, mshost_exporter; "
+                     r"no process left", out), out
+    assert not kept

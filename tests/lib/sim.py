@@ -21,11 +21,15 @@ import time
 SIM_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sim", "mssim.py")
 PYTHON = "/usr/bin/python3"
 
-# The event each node command prints when it has taken effect.
+# The event each node command prints when it has taken effect (docs/simulator.md).
 EVENT_OF = {
     "kill": "killed", "stop": "stopped", "hang": "hung", "partition": "partitioned",
+    "isolate": "isolated", "half-stop": "half-stopped",
     "resume": "resumed", "restart": "restarted", "start": "started",
     "shutdown-stuck": "shutdown-stuck", "clock": "clock",
+    "prepare-shutdown": "shutdown-prepared", "cancel-shutdown": "shutdown-cancelled",
+    "trigger-shutdown": "shutdown-triggered", "maintenance": "maintenance-set",
+    "cancel-maintenance": "maintenance-cancelled", "reidentify": "reidentified",
 }
 
 
@@ -39,7 +43,8 @@ class Simulator:
         self.pid = proc.pid
         self.log_path = log_path
         self.events = []
-        self.nodes = {}  # name -> {"msid", "port", "runid"}, kept current from events
+        self.nodes = {}  # name -> {"msid", "port", "api_port", "runid"}, kept current from events
+        self.ready = None  # the "ready" event
         self._cond = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -52,8 +57,10 @@ class Simulator:
                 continue
             with self._cond:
                 node = event.get("node")
-                if node and "runid" in event and event["event"] in ("started", "restarted"):
+                if node and "runid" in event and event["event"] in ("started", "restarted",
+                                                                     "reidentified"):
                     self.nodes[node] = {"msid": event["msid"], "port": event["port"],
+                                        "api_port": event.get("api_port"),
                                         "runid": event["runid"]}
                 self.events.append(event)
                 self._cond.notify_all()
@@ -64,6 +71,15 @@ class Simulator:
         """An index into the event list: wait_event(since=mark) ignores older events."""
         with self._cond:
             return len(self.events)
+
+    def events_after(self, since, timeout):
+        """(index, events): the events at index >= since, waiting up to `timeout`
+        seconds for one; index is where the next call should start. For a reader
+        that follows everything the simulator says (the demo)."""
+        with self._cond:
+            if len(self.events) <= since:
+                self._cond.wait(timeout)
+            return len(self.events), self.events[since:]
 
     def wait_event(self, name, node=None, since=0, timeout=15.0):
         """The first event `name` (for `node`, if given) at index >= since. Raises
@@ -94,10 +110,12 @@ class Simulator:
         self.proc.stdin.write(line.rstrip("\n") + "\n")
         self.proc.stdin.flush()
 
-    def act(self, verb, node, arg=None, timeout=15.0):
-        """Runs `verb node [arg]` and returns the event saying it took effect."""
+    def act(self, verb, node, *args, timeout=15.0):
+        """Runs `verb node [args...]` (an offset, or options such as "abort",
+        "step=0.5s") and returns the event saying it took effect; raises
+        SimulatorError if the simulator refused it."""
         since = self.mark()
-        self.send(" ".join(x for x in (verb, node, arg) if x))
+        self.send(" ".join((verb, node) + tuple(a for a in args if a)))
         return self.wait_event(EVENT_OF[verb], node=node, since=since, timeout=timeout)
 
     def status(self):
@@ -140,9 +158,10 @@ class Simulator:
 
 
 def start_simulator(db, workdir, nodes=3, heartbeat_interval=1.5, clock_offsets=None,
-                    extra_args=(), timeout=30.0):
+                    extra_args=(), timeout=30.0, cloudstack_version=None):
     """Starts mssim against `db` (a db_servers.Database; it writes as the admin user)
-    and returns once every node is Up ("ready"). clock_offsets: {"ms-2": "-40s"}."""
+    and returns once every node is Up ("ready"). clock_offsets: {"ms-2": "-40s"};
+    cloudstack_version: "4.18" ... "4.21" (mssim's default, 4.20.1, when None)."""
     os.makedirs(workdir, exist_ok=True)
     password_file = os.path.join(workdir, "mssim.pass")
     with open(password_file, "w", encoding="utf-8") as f:
@@ -152,6 +171,8 @@ def start_simulator(db, workdir, nodes=3, heartbeat_interval=1.5, clock_offsets=
             "--port", str(db.port), "--user", db.admin_user,
             "--password-file", password_file, "--database", db.name,
             "--nodes", str(nodes), "--heartbeat-interval", "%gs" % heartbeat_interval]
+    if cloudstack_version:
+        args += ["--cloudstack-version", cloudstack_version]
     for node, offset in (clock_offsets or {}).items():
         args.append("--clock-offset=%s=%s" % (node, offset))
     args.extend(extra_args)
@@ -162,7 +183,7 @@ def start_simulator(db, workdir, nodes=3, heartbeat_interval=1.5, clock_offsets=
     log.close()
     sim = Simulator(proc, log_path)
     try:
-        sim.wait_event("ready", timeout=timeout)
+        sim.ready = sim.wait_event("ready", timeout=timeout)
     except Exception:
         sim.stop()
         raise

@@ -36,17 +36,43 @@ MEANING = {
 
 
 class Story:
-    """Prints the story: wall-clock time and seconds since the start on every line."""
+    """Prints the story: wall-clock time and seconds since the start on every line.
+
+    Output goes to stdout until stdout breaks: with `demo.sh | tee demo.log`, Ctrl-C
+    ends tee along with the demo, and the next line would raise BrokenPipeError in
+    the middle of the cleanup. From then on lines go to stderr (still the terminal)
+    and stdout points at /dev/null, so nothing raises again, not even the flush at
+    exit."""
 
     def __init__(self):
         self.t0 = time.monotonic()
+        self.out = sys.stdout
+        self._lock = threading.Lock()  # the story, the watcher and the event printer
+
+    def line(self, text=""):
+        with self._lock:
+            for _ in range(2):
+                try:
+                    self.out.write(text + "\n")
+                    self.out.flush()
+                    return
+                except (BrokenPipeError, OSError, ValueError):
+                    if self.out is sys.stderr:
+                        return
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    try:
+                        os.dup2(devnull, sys.stdout.fileno())
+                    except (OSError, ValueError):
+                        pass
+                    os.close(devnull)
+                    self.out = sys.stderr
 
     def say(self, text):
-        print("[%s %+6.1fs] %s" % (time.strftime("%H:%M:%S"), time.monotonic() - self.t0, text),
-              flush=True)
+        self.line("[%s %+6.1fs] %s" % (time.strftime("%H:%M:%S"), time.monotonic() - self.t0,
+                                        text))
 
     def detail(self, text):
-        print(" " * 20 + text, flush=True)
+        self.line(" " * 20 + text)
 
 
 def node_view(exporter):
@@ -224,14 +250,14 @@ def tell(story, args, started):
     for line in check.stdout.strip().splitlines():
         story.detail(line)
 
-    print()
-    print("Where to look:")
-    print("  status page   %s/" % exporter.url)
-    print("  metrics       %s/metrics" % exporter.url)
-    print("  JSON status   %s/api/v1/status" % exporter.url)
-    print("  Alertmanager  %s/#/alerts" % am.url)
-    print("  files, logs   %s" % args.workdir)
-    print(flush=True)
+    story.line()
+    story.line("Where to look:")
+    story.line("  status page   %s/" % exporter.url)
+    story.line("  metrics       %s/metrics" % exporter.url)
+    story.line("  JSON status   %s/api/v1/status" % exporter.url)
+    story.line("  Alertmanager  %s/#/alerts" % am.url)
+    story.line("  files, logs   %s" % args.workdir)
+    story.line()
     return cluster, exporter
 
 
@@ -252,6 +278,78 @@ def watch(story, cluster, exporter, stop):
         stop.wait(0.5)
 
 
+# What the simulator's events mean, for the person typing commands (docs/simulator.md).
+QUIET_EVENTS = ("ready", "quit", "schema_created")
+
+
+def describe(event):
+    """One simulator event as a line for a person; None for the ones not worth one."""
+    name = event["event"]
+    if name in QUIET_EVENTS:
+        return None
+    who = event.get("node", "")
+    if name == "help":
+        return event.get("message", "")
+    if name == "error":
+        return "refused %r: %s" % (event.get("command", ""), event.get("message", ""))
+    if name == "state":
+        return "%s's row is now %s" % (who, event.get("state"))
+    if name in ("peer_marked_down", "peer_left"):
+        what = ("set the row of msid %s Down" if name == "peer_marked_down"
+                else "saw msid %s leave (its alert_count raised)" if event.get("alert_raised")
+                else "saw msid %s leave")
+        return "%s %s" % (who, what % event.get("peer_msid"))
+    extra = []
+    for key in ("state", "runid", "old_msid", "port", "api_port", "clock_offset_s", "during",
+                "error"):
+        if key in event:
+            extra.append("%s=%s" % (key, event[key]))
+    for key in ("row_down", "aborted"):
+        if key in event:
+            extra.append("%s=%s" % (key, str(event[key]).lower()))
+    return "%s %s%s" % (who, name, (" (" + ", ".join(extra) + ")") if extra else "")
+
+
+def status_lines(event):
+    """The simulator's status event as a table."""
+    lines = ["%-5s %-20s %-23s %-11s %s" % ("node", "msid", "row state", "mode", "cluster port")]
+    for n in event.get("nodes", []):
+        lines.append("%-5s %-20s %-23s %-11s %s" % (n["node"], n["msid"], n.get("state") or "-",
+                                                   n["mode"], n["port"]))
+    for o in event.get("other_rows", []):
+        lines.append("%-5s %-20s %-23s (an earlier identity of the host)"
+                     % (o.get("name") or "-", o["msid"], o["state"]))
+    return lines
+
+
+def print_events(story, cluster, since, stop):
+    """Prints what the simulator says in answer to the commands typed in the demo."""
+    while not stop.is_set():
+        since, events = cluster.events_after(since, 0.5)
+        for event in events:
+            if stop.is_set():
+                return
+            if event["event"] == "status":
+                story.say("simulator status:")
+                for line in status_lines(event):
+                    story.detail(line)
+                continue
+            text = describe(event)
+            if text:
+                story.say("simulator: " + text)
+
+
+def forward_stdin(cluster):
+    """Passes each line typed in the demo to the simulator. On its own thread, so the
+    main thread never sits in a read that a signal cannot interrupt."""
+    try:
+        for line in sys.stdin:
+            if line.strip():
+                cluster.send(line)
+    except (OSError, ValueError):
+        pass
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--workdir", required=True, help="an empty folder for data, configs, logs")
@@ -261,10 +359,22 @@ def main():
     args = p.parse_args()
     args.workdir = os.path.abspath(args.workdir)
 
-    # Ctrl-C and SIGTERM both end the demo through the same cleanup. (Set explicitly:
-    # a shell starting the demo in the background hands it an ignored SIGINT.)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Ctrl-C and SIGTERM both end the demo through the same cleanup, once: Ctrl-C
+    # reaches the demo and demo.sh together, and demo.sh passes a TERM on. Later
+    # signals go to a handler that does nothing (not to SIG_IGN: Python reports a
+    # signal that arrives while its handler is being set to SIG_IGN as an error).
+    # Set explicitly: a shell starting the demo in the background hands it an
+    # ignored SIGINT.
+    def ignore(signum, frame):
+        pass
+
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGINT, ignore)
+        signal.signal(signal.SIGTERM, ignore)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     story = Story()
     started = []
     interrupted = False
@@ -274,26 +384,29 @@ def main():
         cluster, exporter = tell(story, args, started)
         if not args.no_wait:
             story.say("Everything keeps running. Type simulator commands here (restart %s, "
-                      "hang ms-3, partition ms-1, stop ms-1, status) and watch the verdicts; "
-                      "Ctrl-C stops everything." % VICTIM)
+                      "hang ms-3, partition ms-1, stop ms-1, prepare-shutdown ms-3, status; "
+                      "help lists them all) and watch the verdicts; Ctrl-C stops everything."
+                      % VICTIM)
             threading.Thread(target=watch, args=(story, cluster, exporter, stop_watch),
                              daemon=True).start()
-            for line in sys.stdin:
-                if line.strip():
-                    cluster.send(line)
-            # End of input: keep going until Ctrl-C.
+            threading.Thread(target=print_events,
+                             args=(story, cluster, cluster.mark(), stop_watch),
+                             daemon=True).start()
+            threading.Thread(target=forward_stdin, args=(cluster,), daemon=True).start()
+            # Until Ctrl-C or SIGTERM. A signal may be delivered to any thread, and
+            # Python runs its handler in the main thread only: short waits let it run.
             while True:
-                time.sleep(3600)
+                time.sleep(0.2)
     except KeyboardInterrupt:
         interrupted = True
-        print()
+        story.line()
     except Exception as e:  # the story failed: say why, then clean up all the same
         story.say("demo failed: %s" % e)
         rc = 1
     finally:
-        # A second Ctrl-C (or the shell passing on a TERM) must not cut the cleanup.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        # A later Ctrl-C (or the shell passing on a TERM) must not cut the cleanup.
+        signal.signal(signal.SIGINT, ignore)
+        signal.signal(signal.SIGTERM, ignore)
         stop_watch.set()
         story.say("Stopping everything the demo started%s..." % (" (interrupted)" if interrupted else ""))
         for what, server in reversed(started):
