@@ -10,7 +10,7 @@ DASHBOARD = os.path.join(REPO, "dashboards", "cloudstack-mshost.json")
 
 # What Grafana puts in place of each variable when "All" is selected (allValue ".*").
 VARIABLE_VALUES = {
-    "target": ".*", "instance": ".*", "stale_after": "10", "probe_timeout": "1",
+    "target": ".*", "instance": ".*", "probe_timeout": "1",
     "__rate_interval": "1m", "__interval": "15s", "__range": "1h",
 }
 

@@ -13,8 +13,9 @@ from promside import dashboard_queries as dq
 from promside.promtools import PROMTOOL, run
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
+# By code of node:cloudstack_mshost_verdict:code: new verdicts get new codes.
 VERDICTS = ["ok", "down_but_running", "up_unreachable", "up_heartbeat_stale",
-            "up_not_running", "unknown"]
+            "up_not_running", "unknown", "maintenance", "superseded", "stop_unfinished"]
 
 
 def test_schema_version_uid_and_variables():
@@ -65,19 +66,29 @@ def test_the_overview_has_the_panels_the_issue_asks_for():
     for p in dq.panels():
         by_type.setdefault(p["type"], []).append(p["title"])
     titles = [p["title"] for p in dq.panels()]
-    for title in ("Nodes per verdict", "Nodes per state", "Nodes", "Heartbeat silence",
-                  "Probe duration", "Verdict timeline", "Firing alerts (exporter)",
-                  "Scrapes and database reads"):
+    for title in ("Running nodes", "Nodes per verdict", "Nodes per state", "Nodes",
+                  "Heartbeat silence", "Heartbeat interval and thresholds", "Probe duration",
+                  "Verdict timeline", "Firing alerts (exporter)", "Scrapes and database reads"):
         assert title in titles, title
     assert "Verdict timeline" in by_type["state-timeline"]
     table = next(p for p in dq.panels() if p["title"] == "Nodes")
     exprs = " ".join(t["expr"] for t in table["targets"])
     for metric in ("cloudstack_mshost_state", "cloudstack_mshost_verdict",
                    "cloudstack_mshost_heartbeat_silence_seconds", "cloudstack_mshost_probe_success",
-                   "cloudstack_mshost_info", "cloudstack_mshost_restarts_total"):
+                   "cloudstack_mshost_info", "cloudstack_mshost_restarts_total",
+                   "cloudstack_mshost_heartbeat_interval_seconds",
+                   "cloudstack_mshost_stale_after_seconds", "cloudstack_mshost_dead_after_seconds"):
         assert metric in exprs, metric
+    running = next(p for p in dq.panels() if p["title"] == "Running nodes")
+    assert "cloudstack_mshost_running_nodes" in running["targets"][0]["expr"]
+    # The thresholds drawn are those in force, which follow the heartbeat: not a
+    # variable someone has to keep in step with the exporter.
     silence = next(p for p in dq.panels() if p["title"] == "Heartbeat silence")
-    assert any("$stale_after" in t["expr"] for t in silence["targets"])
+    silence_exprs = " ".join(t["expr"] for t in silence["targets"])
+    assert "cloudstack_mshost_stale_after_seconds" in silence_exprs
+    assert "cloudstack_mshost_dead_after_seconds" in silence_exprs
+    interval = next(p for p in dq.panels() if p["title"] == "Heartbeat interval and thresholds")
+    assert "cloudstack_mshost_heartbeat_interval_seconds" in interval["targets"][0]["expr"]
     alerts = next(p for p in dq.panels() if p["title"] == "Firing alerts (exporter)")
     assert "cloudstack_mshost_alert_firing" in alerts["targets"][0]["expr"]
 

@@ -9,12 +9,13 @@ scenario brings every alert's condition about in turn, and each alert's expressi
 queried while its condition holds (pending counts: the expression returns data):
 
   empty mshost table          -> CloudStackNoRunningMgmtServer (no node at all)
-  six nodes; ms-1 stays ok
+  seven nodes; ms-1 stays ok
   ms-2 hangs                  -> up_heartbeat_stale
   ms-3 is killed              -> up_not_running (fires at once, in the exporter too)
   ms-4 is partitioned         -> up_unreachable
   ms-5's row is set Down      -> down_but_running
   ms-6 restarts four times    -> CloudStackMgmtServerFlapping
+  ms-7 is killed, its row set ShuttingDown -> stop_unfinished
   the database stops          -> CloudStackMshostSourceDown; firing node alerts stay firing
   the exporter stops          -> CloudStackMshostExporterDown
 """
@@ -132,7 +133,7 @@ def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
     # An empty mshost table: no node runs.
     check_alert("CloudStackNoRunningMgmtServer")
 
-    stack.sim = sim.start_simulator(stack.db, str(tmp_path / "sim"), nodes=6,
+    stack.sim = sim.start_simulator(stack.db, str(tmp_path / "sim"), nodes=7,
                                     heartbeat_interval=0.5)
     msid = {n: stack.sim.msid(n) for n in stack.sim.nodes}
     wait_data(prom, 'cloudstack_mshost_verdict{verdict="ok",msid="%s"} == 1' % msid["ms-1"], "ms-1 ok")
@@ -142,6 +143,9 @@ def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
     stack.sim.act("kill", "ms-3")
     stack.sim.act("partition", "ms-4")
     stack.db.execute("UPDATE mshost SET state='Down' WHERE msid=%s", (msid["ms-5"],))
+    # A stop that aborted after the operator's triggerShutdown (apache/cloudstack#9722).
+    stack.sim.act("kill", "ms-7")
+    stack.db.execute("UPDATE mshost SET state='ShuttingDown' WHERE msid=%s", (msid["ms-7"],))
     for i in range(4):
         stack.sim.act("restart", "ms-6")
         prom_servers.wait_until(
@@ -154,11 +158,13 @@ def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
     check_alert("CloudStackMgmtServerUnreachable")
     check_alert("CloudStackMgmtServerDownButRunning")
     check_alert("CloudStackMgmtServerFlapping")
+    check_alert("CloudStackMgmtServerStopUnfinished")
     for name, node in (("CloudStackMgmtServerHeartbeatStale", "ms-2"),
                        ("CloudStackMgmtServerUpNotRunning", "ms-3"),
                        ("CloudStackMgmtServerUnreachable", "ms-4"),
                        ("CloudStackMgmtServerDownButRunning", "ms-5"),
-                       ("CloudStackMgmtServerFlapping", "ms-6")):
+                       ("CloudStackMgmtServerFlapping", "ms-6"),
+                       ("CloudStackMgmtServerStopUnfinished", "ms-7")):
         got = {s["metric"].get("msid") for s in prom.query(rules[name]["expr"])}
         assert msid[node] in got, (name, node, got)
 
@@ -176,6 +182,24 @@ def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
                if not _eventually(prom, expr)]
     assert not missing, "dashboard queries without data:\n" + "\n".join(
         "%s/%s: %s" % m for m in missing)
+
+    # The catalog's metric names are what the exporter exposes, all of them and no
+    # other: the rules and the dashboard may read only those names, so a name the
+    # exporter does not export yet must not be in the catalog. The simulator writes
+    # no last_system_boot, and last_jvm_stop only on a clean stop: set them for ms-1.
+    stack.db.execute("UPDATE mshost_status SET last_system_boot=UTC_TIMESTAMP() - INTERVAL 1 DAY, "
+                     "last_jvm_stop=UTC_TIMESTAMP() - INTERVAL 1 HOUR "
+                     "WHERE ms_id=(SELECT uuid FROM mshost WHERE msid=%s)", (msid["ms-1"],))
+    catalog_names = catalog.contract_metrics() | catalog.addition_metrics()
+    try:
+        prom_servers.wait_until(lambda: _exported_names(prom) >= catalog_names, TIMEOUT,
+                                "every metric of the catalog exported")
+    except AssertionError:
+        pass  # the assertion below says which
+    live = _exported_names(prom)
+    assert live == catalog_names, ("exported, not in the catalog: %s; in the catalog, not "
+                                   "exported: %s" % (sorted(live - catalog_names),
+                                                     sorted(catalog_names - live)))
 
     # The database goes away: SourceDown, and the node alerts that fire keep firing
     # on the frozen series (the rules' outage guard, live).
@@ -196,6 +220,11 @@ def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
     stack.exporter.stop()
     check_alert("CloudStackMshostExporterDown")
     assert checked == set(rules), set(rules) - checked
+
+
+def _exported_names(prom):
+    return {s["metric"]["__name__"] for s in prom.query(
+        'group by (__name__) ({__name__=~"cloudstack_mshost_.+|mshost_exporter_.+"})')}
 
 
 def _eventually(prom, expr, timeout=10):
