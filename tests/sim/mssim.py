@@ -425,6 +425,7 @@ class Node(threading.Thread):
         self.process_alive = False
         self.heartbeating = False
         self.listening = False
+        self.starting = False  # --listen-delay: the row says Up, the ports are not open yet
         self.listener = None
         self.port = self._reserve_port()
         # --api-port: the API/UI port (http.port 8080 in CloudStack), kept open and
@@ -458,6 +459,8 @@ class Node(threading.Thread):
         with self._lock:
             if not self.process_alive:
                 mode = "dead"
+            elif self.starting:
+                mode = "starting"
             elif self.heartbeating and self.listening:
                 mode = "running"
             elif self.listening:
@@ -550,11 +553,12 @@ class Node(threading.Thread):
             emit("db_ok", **self._fields(during=what))
         return result, True
 
-    def _boot(self):
+    def _boot(self, listen=True):
         """ClusterManagerImpl.start(): new runid, row Up (or kept in Maintenance on
-        4.21), its own mshost_peer rows cleared, listener open, heartbeats on.
-        Returns False when the database could not be written (the node stays dead,
-        as a management server that cannot reach its database does not start)."""
+        4.21), its own mshost_peer rows cleared, heartbeats on, and (with `listen`)
+        the listener open. Returns False when the database could not be written (the
+        node stays dead, as a management server that cannot reach its database does
+        not start)."""
         precise = self.node_clock(precise=True)
         now = whole_seconds(precise)
         runid = max(int(precise.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000),
@@ -573,13 +577,36 @@ class Node(threading.Thread):
             return False
         row_id, state = result
         self._db_call("start", lambda: self._write_status(start=now))
-        self._open_listener()
+        if listen:
+            self._open_listener()
         self._set(row_id=row_id, runid=runid, state=state, process_alive=True,
                   heartbeating=True, last_heartbeat=now)
         self.active_peers = {}
         self.next_heartbeat = time.monotonic() + self.args.heartbeat_interval
         self.next_status = time.monotonic() + self.args.stats_interval
         return True
+
+    def _start_again(self, announce):
+        """A start after the first (start, restart, reidentify): _boot, then
+        announce() once the ports are open. With --listen-delay they open that long
+        after the row says Up with the new runid, heartbeats going on meanwhile: in
+        CloudStack the cluster servlet starts after ClusterManagerImpl.start() has
+        written the row."""
+        delay = self.args.listen_delay
+        if not self._boot(listen=delay <= 0):
+            emit("start_failed", **self._fields())
+            return
+        if delay <= 0:
+            announce()
+            return
+
+        def open_ports():
+            self._open_listener()
+            self._set(starting=False)
+            announce()
+
+        self._set(starting=True)
+        self.pending = [(time.monotonic() + delay, "start", open_ports)]
 
     def _write_status(self, start=None, stop=None):
         # mshost_status (CloudStack 4.17+) records JVM start and stop per node uuid.
@@ -605,7 +632,7 @@ class Node(threading.Thread):
         """The process ends without touching the database (kill -9). A cut database
         path belongs to the process: the next one connects afresh."""
         self._close_listener()
-        self._set(process_alive=False, heartbeating=False)
+        self._set(process_alive=False, heartbeating=False, starting=False)
         self.pending = []
         self.db.close()
         self.db.cut = False
@@ -835,6 +862,9 @@ class Node(threading.Thread):
                 self._db_call("peers", lambda: self._write_peer(sender_id, sender_runid, "Up",
                                                                 self.node_clock()))
             return
+        if self.starting and verb in ("hang", "partition", "isolate", "half-stop", "resume",
+                                      "shutdown-stuck"):
+            return self._refuse(verb, "starting: its ports are not open yet")
         if verb == "kill":
             if not alive:
                 return self._refuse(verb, "not running")
@@ -927,17 +957,14 @@ class Node(threading.Thread):
             old_runid = self.runid
             if alive:
                 self._die()
-            if not self._boot():
-                emit("start_failed", **self._fields())
-                return
             if verb == "restart":
-                emit("restarted", **self._fields(runid=str(self.runid),
-                                                 old_runid=str(old_runid), state=self.state,
-                                                 **self._ports()))
+                self._start_again(lambda: emit("restarted", **self._fields(
+                    runid=str(self.runid), old_runid=str(old_runid), state=self.state,
+                    **self._ports())))
             else:
-                emit("started", **self._fields(runid=str(self.runid),
-                                               clock_offset_s=self.clock_offset,
-                                               state=self.state, **self._ports()))
+                self._start_again(lambda: emit("started", **self._fields(
+                    runid=str(self.runid), clock_offset_s=self.clock_offset,
+                    state=self.state, **self._ports())))
         elif verb == "shutdown-stuck":
             if not alive:
                 return self._refuse(verb, "not running")
@@ -970,11 +997,9 @@ class Node(threading.Thread):
                 self.msid = self.first_msid + self.identities * REIDENTIFY_STEP
                 self.row_id = None
             self.uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_OID, "mssim-%d" % self.msid))
-            if not self._boot():
-                emit("start_failed", **self._fields())
-                return
-            emit("reidentified", **self._fields(old_msid=str(old_msid), runid=str(self.runid),
-                                                state=self.state, **self._ports()))
+            self._start_again(lambda: emit("reidentified", **self._fields(
+                old_msid=str(old_msid), runid=str(self.runid), state=self.state,
+                **self._ports())))
         else:
             self._operator(verb, arg)
 
@@ -1364,6 +1389,11 @@ def parse_args(argv):
     p.add_argument("--transition-time", type=parse_duration, default=1.0, metavar="D",
                    help="how long each intermediate state of trigger-shutdown and "
                    "maintenance lasts, unless the command says step=D (default 1s)")
+    p.add_argument("--listen-delay", type=parse_duration, default=0.0, metavar="D",
+                   help="after a start, restart or reidentify, open the node's ports D "
+                   "after its row says Up with the new runid (heartbeats begin at once), "
+                   "as CloudStack's cluster servlet starts after the row is written "
+                   "(default 0)")
     p.add_argument("--api-port", action="store_true",
                    help="give every node an API port too (CloudStack's http.port 8080): "
                    "it answers any HTTP request with 401, like /client/api unsigned")
@@ -1378,6 +1408,8 @@ def parse_args(argv):
         p.error("--heartbeat-interval must be positive")
     if args.stats_interval <= 0:
         p.error("--stats-interval must be positive")
+    if args.listen_delay < 0:
+        p.error("--listen-delay must not be negative")
     if args.transition_time < 0:
         p.error("--transition-time must not be negative")
     args.cs = VERSIONS[args.cloudstack_version]
