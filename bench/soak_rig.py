@@ -7,13 +7,13 @@ exporter's RSS, file descriptors and threads.
 Every record carries Unix times. Each instrument guards its own lists with a lock
 and is stopped with stop(); the lists are read after that.
 """
-import http.server
-import json
 import os
 import threading
 import time
 
 import requests
+
+from lib.alert_sinks import Recorder, Webhook, parse_time  # noqa: F401  (the soak's sinks)
 
 # What Prometheus 2.42 sends when it scrapes.
 PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,"
@@ -22,81 +22,6 @@ PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,"
 SCRAPE_HEADERS = {"Accept": PROMETHEUS_ACCEPT, "Accept-Encoding": "gzip",
                   "User-Agent": "Prometheus/2.42.0", "X-Prometheus-Scrape-Timeout-Seconds": "5"}
 SCRAPE_TIMEOUT = 10.0
-
-
-def parse_time(text):
-    """RFC 3339 (Alertmanager's and the exporter's startsAt/endsAt) -> Unix seconds."""
-    import datetime
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-class _JsonSink:
-    """A loopback HTTP server that records the JSON body of every POST to `path`."""
-
-    def __init__(self, path_suffix):
-        self.records = []  # (receive time, body)
-        self.bad = []  # (time, path or error)
-        self._lock = threading.Lock()
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                now = time.time()
-                if not self.path.split("?")[0].endswith(path_suffix):
-                    with sink._lock:
-                        sink.bad.append((now, "POST " + self.path))
-                    self._answer(404)
-                    return
-                try:
-                    data = json.loads(body)
-                except ValueError as e:
-                    with sink._lock:
-                        sink.bad.append((now, "bad JSON: %s" % e))
-                    self._answer(400)
-                    return
-                with sink._lock:
-                    sink.records.append((now, data))
-                self._answer(200)
-
-            def _answer(self, status):
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def snapshot(self):
-        with self._lock:
-            return list(self.records)
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class Recorder(_JsonSink):
-    """Speaks Alertmanager's POST /api/v2/alerts: the exact record of every push."""
-
-    def __init__(self):
-        super().__init__("/api/v2/alerts")
-
-
-class Webhook(_JsonSink):
-    """The real Alertmanager's webhook receiver: what would have paged."""
-
-    def __init__(self):
-        super().__init__("/hook")
-        self.url += "/hook"
 
 
 class _Loop(threading.Thread):
