@@ -11,9 +11,10 @@ STALE_AFTER = 4.0
 # 0.5 s keeps the gap between heartbeats (plus the second DATETIME truncates) well
 # under dead_after, so a node that heartbeats is never taken for silent.
 HEARTBEAT_INTERVAL = 0.5
-# Verdicts that raise an alert; "ok" is the only one that does not.
-ALERT_WORTHY = {"up_not_running", "up_heartbeat_stale", "up_unreachable", "down_but_running",
-                "unknown"}
+# Verdicts that raise an alert, and "unknown"; ok, maintenance and superseded page
+# nobody (docs/verdicts.md).
+ALERT_WORTHY = {"up_not_running", "stop_unfinished", "up_heartbeat_stale", "up_unreachable",
+                "down_but_running", "unknown"}
 DRIVERS = ["mysql", "postgresql"]
 _msid_bases = itertools.count(0x2_0000_0000_00, 0x100)
 
@@ -24,40 +25,57 @@ def next_msid_base():
 
 
 class VerdictWatcher:
-    """Scrapes the exporter's /metrics every 100 ms (five times per poll) in a thread
-    and records each node's verdict and state over time, so a test can assert the
-    whole sequence, not just where it ended. Samples are (monotonic time,
-    {msid: (verdict, state)}) and guarded by a lock."""
+    """Reads the exporter every 100 ms (five times per poll) in a thread and records
+    each node's verdict and state over time, so a test can assert the whole sequence,
+    not just where it ended. Samples are (monotonic time, {msid: (verdict, state)})
+    and guarded by a lock.
 
-    def __init__(self, exporter, period=0.1):
+    source="metrics" scrapes /metrics (the default target); source="status" reads
+    /api/v1/status (its first target) and also records the target's running_nodes
+    per sample (`running`)."""
+
+    def __init__(self, exporter, period=0.1, source="metrics"):
         self.exporter = exporter
         self.period = period
+        self.source = source
         self.samples = []
+        self.running = []  # (monotonic time, running_nodes), source="status" only
         self.errors = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def _read_metrics(self):
+        nodes = {}
+        for (name, labels), value in self.exporter.metrics().items():
+            labels = dict(labels)
+            if value != 1 or "msid" not in labels:
+                continue
+            if name == "cloudstack_mshost_verdict":
+                nodes.setdefault(labels["msid"], [None, None])[0] = labels["verdict"]
+            elif name == "cloudstack_mshost_state":
+                nodes.setdefault(labels["msid"], [None, None])[1] = labels["state"]
+        return {m: tuple(v) for m, v in nodes.items()}, None
+
+    def _read_status(self):
+        target = self.exporter.status()["targets"][0]
+        nodes = {n["msid"]: (n["verdict"], n["state"]) for n in target["nodes"]}
+        return nodes, target["running_nodes"] if target["db"]["ever_up"] else None
+
     def _run(self):
+        read = self._read_status if self.source == "status" else self._read_metrics
         while not self._stop.is_set():
             try:
-                metrics = self.exporter.metrics()
+                nodes, running = read()
             except Exception as e:  # recorded; a test reading errors decides
                 self.errors.append(repr(e))
             else:
-                nodes = {}
-                for (name, labels), value in metrics.items():
-                    labels = dict(labels)
-                    if value != 1 or "msid" not in labels:
-                        continue
-                    if name == "cloudstack_mshost_verdict":
-                        nodes.setdefault(labels["msid"], [None, None])[0] = labels["verdict"]
-                    elif name == "cloudstack_mshost_state":
-                        nodes.setdefault(labels["msid"], [None, None])[1] = labels["state"]
+                now = time.monotonic()
                 with self._lock:
-                    self.samples.append((time.monotonic(),
-                                         {m: tuple(v) for m, v in nodes.items()}))
+                    self.samples.append((now, nodes))
+                    if running is not None:
+                        self.running.append((now, running))
             self._stop.wait(self.period)
 
     def stop(self):
@@ -69,6 +87,24 @@ class VerdictWatcher:
         with self._lock:
             return [(t, nodes[msid][0], nodes[msid][1])
                     for t, nodes in self.samples if t >= since and msid in nodes]
+
+    def verdicts(self, msid, since=0.0):
+        """The set of verdicts msid showed since `since`."""
+        return {v for _, v, _ in self.history(msid, since)}
+
+    def states(self, msid, since=0.0):
+        """The states of msid since `since`, consecutive repeats collapsed."""
+        out = []
+        for _, _, state in self.history(msid, since):
+            if not out or out[-1] != state:
+                out.append(state)
+        return out
+
+    def min_running(self, since=0.0):
+        """The fewest running nodes seen since `since` (source="status")."""
+        with self._lock:
+            seen = [n for t, n in self.running if t >= since]
+        return min(seen) if seen else None
 
     def sequence(self, msid, since=0.0):
         """The verdicts of msid since `since`, consecutive repeats collapsed."""

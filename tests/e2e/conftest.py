@@ -3,6 +3,7 @@ exporter, a real Prometheus scraping it every second and a real Alertmanager it
 pushes to, all on free loopback ports in temp folders, stopped by PID.
 
 Fixtures:
+  db       (module scope, parametrized over the driver): a database alone.
   stack    (module scope, parametrized over the driver): database, Alertmanager,
            exporter (short settings below), Prometheus. One per driver, shared by the
            scenarios of that driver.
@@ -23,6 +24,19 @@ sys.path.insert(0, HERE)
 from bed import (DRIVERS, HEARTBEAT_INTERVAL, Stack, VerdictWatcher,  # noqa: E402
                  exporter_config, next_msid_base)
 from lib import db_servers, procs, prom_servers, sim  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=DRIVERS)
+def db(request, tmp_path_factory):
+    """A database alone (CloudStack's schema, no other server), one per driver and
+    module: for suites that start their own simulator and exporter per test."""
+    database = db_servers.start_database(request.param,
+                                         str(tmp_path_factory.mktemp("db-" + request.param)))
+    try:
+        yield database
+    finally:
+        database.stop()
+        database.cleanup()
 
 
 @pytest.fixture(scope="module", params=DRIVERS)

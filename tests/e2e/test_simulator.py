@@ -13,20 +13,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bed import DRIVERS  # noqa: E402
-from lib import db_servers, sim  # noqa: E402
+from lib import sim  # noqa: E402
 from lib.prom_servers import wait_until  # noqa: E402
-
-
-@pytest.fixture(scope="module", params=DRIVERS)
-def db(request, tmp_path_factory):
-    database = db_servers.start_database(request.param,
-                                         str(tmp_path_factory.mktemp("sim-" + request.param)))
-    try:
-        yield database
-    finally:
-        database.stop()
-        database.cleanup()
 
 
 @pytest.fixture
@@ -150,6 +138,30 @@ def test_shutdown_stuck_then_start(db, cluster):
         cluster.act("kill", "ms-2")
     cluster.act("start", "ms-2")
     assert row(db, msid)["state"] == "Up"
+
+
+def test_listen_delay_writes_the_row_before_the_port_opens(db, tmp_path):
+    """--listen-delay: a restarted node's row says Up with the new runid, and it
+    heartbeats, while its port still refuses; the event comes once the port is open."""
+    with simulator_on(db, tmp_path, nodes=1, extra=["--listen-delay", "1.5s"]) as simulator:
+        msid, port = simulator.msid("ms-1"), simulator.nodes["ms-1"]["port"]
+        assert connects(port)  # the simulator's own start opens at once
+        old = row(db, msid)["runid"]
+        since = simulator.mark()
+        t0 = time.monotonic()
+        simulator.send("restart ms-1")
+        wait_until(lambda: row(db, msid)["runid"] != old, 3, "the new runid in the row")
+        assert row(db, msid)["state"] == "Up"
+        assert not connects(port)
+        assert simulator.status()["ms-1"]["mode"] == "starting"
+        with pytest.raises(sim.SimulatorError, match="starting"):
+            simulator.act("partition", "ms-1")
+        before = row(db, msid)["last_update"]
+        event = simulator.wait_event("restarted", node="ms-1", since=since, timeout=5)
+        assert time.monotonic() - t0 >= 1.4
+        assert connects(port)
+        assert event["runid"] == str(row(db, msid)["runid"])
+        assert row(db, msid)["last_update"] > before  # it heartbeat during the gap
 
 
 @contextlib.contextmanager
