@@ -147,7 +147,6 @@ def test_listen_delay_writes_the_row_before_the_port_opens(db, tmp_path):
         msid, port = simulator.msid("ms-1"), simulator.nodes["ms-1"]["port"]
         assert connects(port)  # the simulator's own start opens at once
         old = row(db, msid)["runid"]
-        since = simulator.mark()
         t0 = time.monotonic()
         simulator.send("restart ms-1")
         wait_until(lambda: row(db, msid)["runid"] != old, 3, "the new runid in the row")
@@ -156,6 +155,7 @@ def test_listen_delay_writes_the_row_before_the_port_opens(db, tmp_path):
         assert simulator.status()["ms-1"]["mode"] == "starting"
         with pytest.raises(sim.SimulatorError, match="starting"):
             simulator.act("partition", "ms-1")
+        since = simulator.mark()  # after the refusal, which wait_event would raise again
         before = row(db, msid)["last_update"]
         event = simulator.wait_event("restarted", node="ms-1", since=since, timeout=5)
         assert time.monotonic() - t0 >= 1.4
