@@ -42,11 +42,12 @@ FLAPPING = "CloudStackMgmtServerFlapping"
 # (a killed node until dead_after passes; a restarted node whose row is Up before its
 # port opens), down_but_running (an old Down row of a re-identified host until it is
 # stale) and stop_unfinished, whose own `for` is shortened only to keep cases quick.
-FAST_FORS = {UP_NOT_RUNNING: "0s", NO_RUNNING: "0s", FLAPPING: "0s", SOURCE_DOWN: "0s",
-             HEARTBEAT_STALE: "0s", STOP_UNFINISHED: "2s", UNREACHABLE: "5s",
-             DOWN_BUT_RUNNING: "8s"}
 STOP_UNFINISHED_FOR = 2.0
 UNREACHABLE_FOR = 5.0
+DOWN_BUT_RUNNING_FOR = 8.0
+FAST_FORS = {UP_NOT_RUNNING: 0.0, NO_RUNNING: 0.0, FLAPPING: 0.0, SOURCE_DOWN: 0.0,
+             HEARTBEAT_STALE: 0.0, STOP_UNFINISHED: STOP_UNFINISHED_FOR,
+             UNREACHABLE: UNREACHABLE_FOR, DOWN_BUT_RUNNING: DOWN_BUT_RUNNING_FOR}
 # As in test_scenarios.py: heartbeat age at the kill, DATETIME truncation, one poll,
 # the watcher.
 CATCH_SLACK = HEARTBEAT_INTERVAL + 1.0 + POLL_INTERVAL + 0.5
@@ -80,7 +81,7 @@ def fast_config(db, recorder):
             "labels": dict(LABELS),
         }],
         "alerting": {"alertmanagers": [recorder.url], "resend_interval": "2s",
-                     "rules": {name: {"for": d} for name, d in FAST_FORS.items()}},
+                     "rules": {name: {"for": duration(d)} for name, d in FAST_FORS.items()}},
     }
 
 
