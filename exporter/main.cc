@@ -75,7 +75,7 @@ int Serve(const Flags& flags) {
     sigwait(&signals, &received);
     if (received != SIGHUP) break;
     msx::LogInfo("reloading configuration", {{"signal", "SIGHUP"}});
-    system.Reload();
+    (void)system.Reload();  // logs its own outcome
   }
   msx::LogInfo("stopping");
   // The server first: no handler may run while the pollers go away. A poll stuck in
@@ -151,9 +151,9 @@ int main(int argc, char** argv) {
                            : msx::kExitBadConfig;
   }
 
-  std::string error;
-  if (!msx::SetupLogging(flags.log_level, flags.log_format, &error)) {
-    std::cerr << "mshost_exporter: " << error << "\n";
+  if (const msx::Status logging = msx::SetupLogging(flags.log_level, flags.log_format);
+      !logging.ok()) {
+    std::cerr << "mshost_exporter: " << logging.message() << "\n";
     return msx::kExitBadConfig;
   }
   if (check_config->parsed()) {

@@ -402,9 +402,13 @@ bool PrepareCivetwebTls(std::string* error) {
 std::unique_ptr<HttpServer> StartHttpServer(const HttpServerOptions& options,
                                             const Router& router, std::string* error) {
   WebConfig web;
-  if (!options.web_config_file.empty() &&
-      !LoadWebConfig(options.web_config_file, &web, error)) {
-    return nullptr;
+  if (!options.web_config_file.empty()) {
+    StatusOr<WebConfig> loaded = LoadWebConfig(options.web_config_file);
+    if (!loaded.ok()) {
+      *error = loaded.status().message();
+      return nullptr;
+    }
+    web = std::move(loaded).value();
   }
   if (web.tls_enabled && !PrepareCivetwebTls(error)) return nullptr;
   auto server = std::make_unique<CivetHttpServer>(router, options, std::move(web));

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace msx {
 
 struct TlsServerConfig {
@@ -36,13 +38,13 @@ struct WebConfig {
 };
 
 // Parses the web config `text`; `file` names it in messages and its folder is where
-// relative paths resolve. Returns false and sets *error ("web.yml:3:5:
-// tls_server_config.client_auth_type: unknown value \"Bogus\"") on the first problem.
-bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig* out,
-                    std::string* error);
+// relative paths resolve. On failure the status holds every problem of the file, each
+// at its place ("web.yml:3:5: tls_server_config.client_auth_type: unknown value
+// \"Bogus\"").
+StatusOr<WebConfig> ParseWebConfig(const std::string& text, const std::string& file);
 
 // Reads and parses the file at `path`.
-bool LoadWebConfig(const std::string& path, WebConfig* out, std::string* error);
+StatusOr<WebConfig> LoadWebConfig(const std::string& path);
 
 // HTTP basic auth against bcrypt hashes ($2a$, $2b$, $2y$), computed with libcrypt.
 // Successful checks are remembered (by a SHA-256 digest, never the password) so a

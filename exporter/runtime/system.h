@@ -25,15 +25,11 @@
 #include "config/config.h"
 #include "model/alert.h"
 #include "model/snapshot.h"
+#include "common/status.h"
 #include "poll/poller.h"
 #include "runtime/parts.h"
 
 namespace msx {
-
-struct ReloadResult {
-  bool ok = false;
-  std::string message;  // "configuration reloaded", or every error, one per line
-};
 
 // One consistent read of the whole system.
 struct SystemState {
@@ -62,7 +58,7 @@ class System {
   // State().config_reload_ok turns false). A good one replaces the pollers of
   // targets whose settings changed in any way, keeps those that did not (their
   // silence estimates and restart counters survive) and stops those removed.
-  ReloadResult Reload();
+  Status Reload();
 
   // Stops the pollers. Returns false when that takes longer than `deadline_seconds`
   // on the System's Clock (a poll stuck in a database call): the caller should then

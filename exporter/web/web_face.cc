@@ -152,8 +152,11 @@ HttpResponse WebFace::HandleReady(const HttpRequest&) const {
 }
 
 HttpResponse WebFace::HandleReload(const HttpRequest&) {
-  ReloadResult result = system_.Reload();
-  return Text(result.ok ? 200 : 500, result.message + (result.ok ? "\n" : ""));
+  const Status reloaded = system_.Reload();
+  if (reloaded.ok()) return Text(200, "configuration reloaded\n");
+  std::string body;
+  for (const std::string& problem : reloaded.problems()) body += problem + "\n";
+  return Text(500, body);
 }
 
 namespace {
