@@ -1,5 +1,6 @@
 // Web config: the exporter-toolkit file behind --web.config.file (TLS and basic
-// auth), parsed into plain values, and the basic-auth check it configures.
+// auth), parsed into plain values, the basic-auth check it configures, and the pin
+// a client (the healthcheck subcommand) uses to recognise the server's certificate.
 //
 // Parsing is pure (text in, struct or error out); the server applies the result.
 // WebConfig is a plain value. BasicAuthenticator is immutable after construction
@@ -45,6 +46,11 @@ StatusOr<WebConfig> ParseWebConfig(const std::string& text, const std::string& f
 
 // Reads and parses the file at `path`.
 StatusOr<WebConfig> LoadWebConfig(const std::string& path);
+
+// The public-key pin of the first certificate in the PEM file `cert_file`, as
+// libcurl's CURLOPT_PINNEDPUBLICKEY takes it: "sha256//" and the base64 SHA-256 of
+// its SubjectPublicKeyInfo; an error when the file holds none.
+StatusOr<std::string> CertificatePublicKeyPin(const std::string& cert_file);
 
 // HTTP basic auth against bcrypt hashes ($2a$, $2b$, $2y$), computed with libcrypt.
 // Successful checks are remembered (by a SHA-256 digest, never the password) so a
