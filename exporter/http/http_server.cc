@@ -372,7 +372,7 @@ bool PrepareCivetwebTls(std::string* error) {
       std::string dir(exe, static_cast<size_t>(n));
       dir.erase(dir.rfind('/'));
       folders.push_back(dir + "/civetweb_ssl");
-      folders.push_back(dir + "/../lib/mshost_exporter");
+      folders.push_back(dir + "/" MSX_SHIMS_FROM_BINARY);  // where they are installed
     }
     folders.push_back(MSX_CIVETWEB_SSL_DIR);
     for (const std::string& folder : folders) {
