@@ -118,9 +118,7 @@ int main(int argc, char** argv) {
   CLI::App cli{
       "Prometheus exporter and alerter for Apache CloudStack management "
       "servers (cloud.mshost)."};
-  cli.set_version_flag("--version", std::string("mshost_exporter, version ") +
-                                        MSX_VERSION +
-                                        " (revision: " + msx::BuildRevision() + ")");
+  cli.set_version_flag("--version", msx::VersionText(MSX_VERSION));
   cli.add_option("--config.file", flags.config_file, "Configuration file")
       ->envname(kConfigFileEnv)
       ->capture_default_str();

@@ -349,8 +349,15 @@ std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
 
   MetricFamily build =
       Family("mshost_exporter_build_info",
-             "The exporter's version and source revision; always 1.", MetricType::Gauge);
-  Add(&build, {{"version", stats.version}, {"revision", stats.revision}}, 1);
+             "The exporter's version, source revision and branch, and the compiler "
+             "that built it; always 1.",
+             MetricType::Gauge);
+  Add(&build,
+      {{"version", stats.version},
+       {"revision", stats.revision},
+       {"branch", stats.branch},
+       {"compiler", stats.compiler}},
+      1);
   families.push_back(std::move(build));
 
   MetricFamily reload_ok =

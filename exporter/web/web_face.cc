@@ -109,6 +109,8 @@ ExporterStats WebFace::Stats(const SystemState& state) const {
   ExporterStats stats;
   stats.version = MSX_VERSION;
   stats.revision = BuildRevision();
+  stats.branch = BuildBranch();
+  stats.compiler = BuildCompiler();
   stats.config_last_reload_successful = state.config_reload_ok;
   stats.config_last_reload_success_timestamp_seconds = state.config_reload_success_unix;
   stats.notifications = state.notifications.notifications;

@@ -404,3 +404,20 @@ def test_dockerfile_labels_and_healthcheck():
     assert not re.search(r"\bcurl\b(?!4)", final.replace("libcurl4", "")), \
         "curl in the runtime image"
     assert "cmake --install build --prefix /usr" in text
+
+
+def test_version_names_the_build_and_every_library(root):
+    r = run([os.path.join(root, "usr/bin/mshost_exporter"), "--version"])
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert re.fullmatch(r"mshost_exporter, version %s \(branch: \S+, revision: \S+\)"
+                        % re.escape(project_version()), lines[0]), lines
+    fields = dict(re.findall(r"^  ([\w ]+?):\s+(.*)$", r.stdout, re.M))
+    assert re.fullmatch(r"\d{8}-\d\d:\d\d:\d\d", fields["build date"]), fields
+    assert re.fullmatch(r"GNU \d+\.\d+\.\d+", fields["compiler"]), fields
+    assert fields["platform"] == "linux/x86_64", fields
+    libraries = dict(l.rsplit(" ", 1) for l in fields["libraries"].split(", "))
+    assert set(libraries) == {"prometheus-cpp", "CivetWeb", "libmariadb", "libpqxx",
+                              "yaml-cpp", "OpenSSL", "libcurl"}, libraries
+    for name, version in libraries.items():
+        assert re.fullmatch(r"\d+(\.\d+)+", version), (name, version)
