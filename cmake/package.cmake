@@ -1,5 +1,6 @@
-# The .deb: `cpack -G DEB` in the build folder (docs/operations.md, "Install from the
-# .deb"). Its files are exactly what cmake/install.cmake installs, for the prefix /usr.
+# The .deb: `cmake --build build --target package`, or `cpack -G DEB` in the build
+# folder once built (docs/operations.md, "Install from the .deb"). Its files are
+# exactly what cmake/install.cmake installs, for the prefix /usr.
 
 set(MSX_PACKAGE_MAINTAINER
     "mshost_exporter maintainers <maintainers@users.noreply.r-seed-e8337202.example>"
