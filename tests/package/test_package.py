@@ -9,7 +9,9 @@ machine: everything is written into temporary folders (docs/operations.md).
   without errors or warnings; the tree extracted with dpkg-deb -x: its binary finds
   its shims, its configuration parses; `systemd-analyze verify` and `security` on
   its unit (the exposure score must be the one docs/operations.md reports); its man
-  page renders with `man -l`; its bash completion loads and knows every flag.
+  page renders with `man -l`; its bash completion loads and knows every flag; its
+  --version; its maintainer scripts, run with the commands that would change the
+  machine (adduser, chown, deb-systemd-helper...) replaced by stubs that log.
 """
 import os
 import re
@@ -421,3 +423,74 @@ def test_version_names_the_build_and_every_library(root):
                               "yaml-cpp", "OpenSSL", "libcurl"}, libraries
     for name, version in libraries.items():
         assert re.fullmatch(r"\d+(\.\d+)+", version), (name, version)
+
+
+# --- the maintainer scripts, run against stubs ---------------------------------------
+
+STUBBED = ("getent", "addgroup", "adduser", "dpkg-statoverride", "chown", "chmod",
+           "deb-systemd-helper", "deb-systemd-invoke", "systemctl")
+
+
+def run_script(control, script, args, tmp_path, known=(), overridden=False):
+    """Runs the package's maintainer script with every command that changes the
+    system replaced by a stub that logs its arguments and succeeds (so
+    `deb-systemd-helper was-enabled` says yes, as it does on a first installation).
+    `known`: the users and groups getent finds; `overridden`: dpkg-statoverride has
+    an entry. Returns the log."""
+    bin_dir = tmp_path / "stubs"
+    bin_dir.mkdir(exist_ok=True)
+    log = tmp_path / "calls.log"
+    log.write_text("")
+    for name in STUBBED:
+        status = "0"
+        if name == "getent":
+            status = '$( case " %s " in *" $2 "*) echo 0;; *) echo 2;; esac )' % " ".join(known)
+        elif name == "dpkg-statoverride":
+            status = "0" if overridden else "1"
+        stub = bin_dir / name
+        stub.write_text('#!/bin/sh\necho "%s $*" >> "%s"\nexit %s\n' % (name, log, status))
+        stub.chmod(0o755)
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % bin_dir)
+    r = run(["sh", "-e", str(control / script)] + list(args), env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return log.read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def control(deb, tmp_path_factory):
+    path = tmp_path_factory.mktemp("control") / "DEBIAN"
+    assert run(["dpkg-deb", "-e", deb, str(path)]).returncode == 0
+    return path
+
+
+def test_postinst_creates_the_user_without_a_shell_and_guards_the_configuration(
+        control, tmp_path):
+    calls = run_script(control, "postinst", ["configure"], tmp_path)
+    conf = "/etc/mshost_exporter/mshost_exporter.yml"
+    assert "addgroup --system --quiet mshost_exporter" in calls
+    adduser = [c for c in calls if c.startswith("adduser ")]
+    assert adduser == ["adduser --system --quiet --ingroup mshost_exporter --no-create-home "
+                       "--home /nonexistent --shell /usr/sbin/nologin --gecos mshost_exporter "
+                       "(CloudStack mshost exporter) mshost_exporter"], calls
+    assert "chown root:mshost_exporter " + conf in calls
+    assert "chmod 0640 " + conf in calls
+    # Enabled (deb-systemd-helper), never started by a first installation.
+    assert "deb-systemd-helper enable mshost_exporter.service" in calls
+    assert not [c for c in calls if c.startswith("deb-systemd-invoke")], calls
+
+
+def test_postinst_keeps_an_existing_user_and_an_administrators_override(control, tmp_path):
+    calls = run_script(control, "postinst", ["configure", "0.0.9"], tmp_path,
+                       known=("mshost_exporter",), overridden=True)
+    assert not [c for c in calls if c.startswith(("addgroup", "adduser", "chown", "chmod"))], \
+        calls
+
+
+def test_removal_scripts_mask_and_purge_the_unit_and_keep_the_user(control, tmp_path):
+    calls = run_script(control, "postrm", ["remove"], tmp_path)
+    assert "deb-systemd-helper mask mshost_exporter.service" in calls
+    calls = run_script(control, "postrm", ["purge"], tmp_path)
+    assert "deb-systemd-helper purge mshost_exporter.service" in calls
+    assert not [c for c in calls if "deluser" in c or "delgroup" in c]
+    with open(control / "postrm") as f:
+        assert "deluser" not in f.read()
