@@ -386,8 +386,13 @@ def test_bash_completion_knows_every_flag_and_subcommand(root):
     top = complete(script, "")
     assert set(SUBCOMMANDS) <= set(top)
     assert complete(script, "health") == ["healthcheck"]
+    # A value after "=": one word, or three as bash splits at '=' by default.
     assert complete(script, "--log.level=") == ["debug", "info", "warn", "error"]
-    assert complete(script, "--log.format", "j") == ["json"]
+    assert complete(script, "--log.level", "=") == ["debug", "info", "warn", "error"]
+    assert complete(script, "--log.level", "=", "w") == ["warn"]
+    assert complete(script, "check", "--log.format", "j") == ["json"]
+    assert complete(script, "--config.file", "=", os.path.join(root, "etc/default/msh")) \
+        == [os.path.join(root, "etc/default/mshost_exporter")]
     for sub, words in ((), top), *(((s,), complete(script, s, "--")) for s in SUBCOMMANDS):
         offered = {w.rstrip("=") for w in words}
         missing = flags_in_help(binary, *sub) - offered
