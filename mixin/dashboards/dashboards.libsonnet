@@ -1,1 +1,1 @@
-{ grafanaDashboards+:: {} }
+(import 'cloudstack-mshost.libsonnet')
