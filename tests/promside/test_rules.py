@@ -138,3 +138,27 @@ def test_expressions_use_only_contract_metrics():
         used |= set(re.findall(r"\b(?:[a-z_]+:)?(?:cloudstack_mshost|mshost_exporter)_[a-z_]+(?::[a-z_]+)?\b", e))
     assert used, "no metric found"
     assert used <= known, used - known
+
+
+def builtin_alerts():
+    """{alertname: {"severity", "for_seconds"}} of the built-in evaluator's table
+    (exporter/alerting/rules.cc, DefaultAlertRules, names from rules.h)."""
+    src = os.path.join(catalog.REPO, "exporter", "alerting")
+    with open(os.path.join(src, "rules.h"), encoding="utf-8") as f:
+        names = dict(re.findall(r'inline constexpr char (kAlert\w+)\[\] = "(\w+)";', f.read()))
+    with open(os.path.join(src, "rules.cc"), encoding="utf-8") as f:
+        rows = re.findall(r'\{(kAlert\w+), "(\w+)", (\d+), (?:true|false)\}', f.read())
+    return {names[k]: {"severity": sev, "for_seconds": float(secs)} for k, sev, secs in rows}
+
+
+def test_builtin_evaluator_has_the_contract_alerts_plus_its_watchdog():
+    builtin = builtin_alerts()
+    want = catalog.contract_alerts()
+    want.update(catalog.BUILTIN_ONLY)
+    assert builtin == want
+    # Names the two paths share mean the same alert; each path's own alerts are apart.
+    rules = catalog.rule_alerts()
+    assert set(builtin) & set(rules) == set(catalog.contract_alerts())
+    for name in catalog.BUILTIN_ONLY:
+        runbook = os.path.join(catalog.REPO, "docs", "runbooks", name + ".md")
+        assert os.path.isfile(runbook), runbook
