@@ -31,6 +31,8 @@ queried while its condition holds (pending counts: the expression returns data):
 """
 import json
 import os
+import re
+import socket
 
 import pytest
 import requests
@@ -243,6 +245,19 @@ def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
     wait_data(prom, 'ALERTS{alertname="CloudStackMgmtServerUpNotRunning", alertstate="firing"}',
               "Prometheus's firing alert")
     wait_data(prom, "mshost_exporter_notifications_total", "notifications")
+
+    # Every runbook_url of a live Prometheus alert is the runbook an exporter serves:
+    # <its external URL>/runbooks/<alertname> (the default, http://<hostname>:<port>,
+    # fetched on the loopback address the test's exporters listen on).
+    by_port = {e.port: e for e in (stack.exporter, stack.exporter_b)}
+    live = [a for a in prom.alerts() if a["labels"]["alertname"] in rules]
+    assert {a["labels"]["alertname"] for a in live} >= {"CloudStackMgmtServerUpNotRunning"}
+    for a in live:
+        url = a["annotations"]["runbook_url"]
+        m = re.match(r"http://%s:(\d+)(/runbooks/(\w+))$" % re.escape(socket.gethostname()), url)
+        assert m and m.group(3) == a["labels"]["alertname"], url
+        page = requests.get(by_port[int(m.group(1))].url + m.group(2), timeout=5)
+        assert page.status_code == 200 and "<h1>%s</h1>" % m.group(3) in page.text, url
 
     # Now every recording rule and every dashboard query has something to show.
     for record in catalog.recording_rules():
