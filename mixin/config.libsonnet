@@ -27,6 +27,10 @@
     // the exporter's --web.external-url), which serves every runbook of its version at
     // /runbooks/<alertname>. Set a fixed URL to point elsewhere, e.g.
     // 'https://git.example.net/ops/mshost_exporter/-/blob/main/docs/runbooks/%s.md'.
+    // Where your Grafana shows the dashboard, e.g.
+    // 'https://grafana.example.net/d/cloudstack-mshost': when set, every alert gets a
+    // dashboard_url annotation with the alert's target selected.
+    dashboardURL: '',
     runbookURLPattern: '{{ with query `mshost_exporter_external_url_info{%s}` }}{{ . | first | label "url" }}{{ end }}/runbooks/%%s' % self.exporterSelector,
 
     // `for` of each alert. The evaluator built into the exporter has the same defaults

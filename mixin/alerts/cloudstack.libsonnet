@@ -84,7 +84,10 @@ local selectors = |||
       summary: summary,
       description: p.fold(description),
       runbook_url: cfg.runbookURLPattern % name,
-    },
+    } + (
+      if cfg.dashboardURL == '' then {}
+      else { dashboard_url: cfg.dashboardURL + '?var-target={{ with $labels.target }}{{ . | urlquery }}{{ else }}All{{ end }}' }
+    ),
   },
 
   prometheusAlerts+:: {

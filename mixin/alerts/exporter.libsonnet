@@ -17,7 +17,10 @@ local p = import '../lib/promql.libsonnet';
       summary: summary,
       description: p.fold(description),
       runbook_url: cfg.runbookURLPattern % name,
-    },
+    } + (
+      if cfg.dashboardURL == '' then {}
+      else { dashboard_url: cfg.dashboardURL + '?var-target={{ with $labels.target }}{{ . | urlquery }}{{ else }}All{{ end }}' }
+    ),
   } + extra,
 
   prometheusAlerts+:: {

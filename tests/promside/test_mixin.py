@@ -76,6 +76,7 @@ def test_config_overrides_reach_every_rule_and_panel():
         mshostSelector: 'job="cs"', exporterSelector: 'job="cs-exporter"',
         replicaLabels: ["instance", "replica"],
         runbookURLPattern: "https://wiki.example/runbooks/%s",
+        dashboardURL: "https://grafana.example/d/cloudstack-mshost",
         alertFor+: { CloudStackMgmtServerUnreachable: "5m" },
         dashboardScrapeLabels: ["cloudstack", "region"],
       } };
@@ -85,6 +86,8 @@ def test_config_overrides_reach_every_rule_and_panel():
     assert alerts["CloudStackMgmtServerUnreachable"]["for"] == "5m"
     for name, rule in alerts.items():
         assert rule["annotations"]["runbook_url"] == "https://wiki.example/runbooks/" + name
+        assert rule["annotations"]["dashboard_url"].startswith(
+            "https://grafana.example/d/cloudstack-mshost?var-target="), name
         assert "without (instance, replica" in rule["expr"], name
         assert 'job=~"cloudstack-mshost.*"' not in rule["expr"], name
     assert 'up{job="cs-exporter"}' in alerts["CloudStackMshostExporterDown"]["expr"]
