@@ -1,5 +1,6 @@
 #include "web/runbooks.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -145,29 +146,54 @@ const EmbeddedRunbook* FindRunbook(std::string_view name) {
 }
 
 std::string RenderMarkdownHtml(std::string_view markdown) {
+  // One level of list, and one list nested in an item (indented markers): what the
+  // runbooks use.
+  struct List {
+    std::string kind;       // "ol", "ul"; "" when none is open
+    bool item_open = false;
+    bool item_has_text = false;  // the open item's first paragraph is out
+    size_t indent = 0;      // of the markers
+  };
   std::string out;
-  std::string paragraph;         // the open paragraph's text, lines joined
-  std::string list_kind;         // "ol", "ul" or "" when no list is open
-  bool item_open = false;
-  bool item_has_text = false;    // the open item's first paragraph is out
+  std::string paragraph;  // the open paragraph's text, lines joined
+  List outer, inner;
   bool in_code = false;
+  size_t code_indent = 0;  // of the open fence: its lines are indented as much
 
   auto close_paragraph = [&] {
     if (paragraph.empty()) return;
-    if (item_open && !item_has_text) {
+    List& list = inner.item_open ? inner : outer;
+    if (list.item_open && !list.item_has_text) {
       out += Inline(paragraph);
-      item_has_text = true;
+      list.item_has_text = true;
     } else {
       out += "<p>" + Inline(paragraph) + "</p>\n";
     }
     paragraph.clear();
   };
-  auto close_list = [&] {
+  auto close = [&](List& list) {
     close_paragraph();
-    if (item_open) out += "</li>\n";
-    item_open = false;
-    if (!list_kind.empty()) out += "</" + list_kind + ">\n";
-    list_kind.clear();
+    if (list.item_open) out += "</li>\n";
+    if (!list.kind.empty()) out += "</" + list.kind + ">\n";
+    list = List{};
+  };
+  auto close_all = [&] {
+    close(inner);
+    close(outer);
+  };
+  auto open_item = [&](List& list, const std::string& kind, size_t indent) {
+    close_paragraph();
+    if (list.kind != kind) {
+      close(list);
+      out += "<" + kind + ">\n";
+      list.kind = kind;
+    } else if (list.item_open) {
+      out += "</li>\n";
+    }
+    out += "<li>";
+    list.item_open = true;
+    list.item_has_text = false;
+    list.indent = indent;
   };
 
   size_t start = 0;
@@ -178,6 +204,9 @@ std::string RenderMarkdownHtml(std::string_view markdown) {
     start = end + 1;
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
     std::string_view line = Trimmed(raw);
+    const size_t indent = raw.find_first_not_of(' ') == std::string_view::npos
+                              ? 0
+                              : raw.find_first_not_of(' ');
 
     if (StartsWith(line, "```")) {
       if (in_code) {
@@ -185,30 +214,27 @@ std::string RenderMarkdownHtml(std::string_view markdown) {
         in_code = false;
       } else {
         close_paragraph();
-        if (raw.size() == line.size()) close_list();  // unindented: not in an item
+        if (indent == 0) close_all();  // a block of its own, not in an item
         out += "<pre><code>";
         in_code = true;
+        code_indent = indent;
       }
       continue;
     }
     if (in_code) {
-      // Inside a list item the block is indented like the item's text.
-      std::string_view code = raw;
-      size_t strip = 0;
-      while (strip < code.size() && strip < 3 && code[strip] == ' ' && item_open) ++strip;
-      out += HtmlEscape(std::string(code.substr(strip))) + "\n";
+      out += HtmlEscape(std::string(raw.substr(std::min(code_indent, indent)))) + "\n";
       continue;
     }
     if (line.empty()) {
       close_paragraph();
       continue;
     }
-    if (line[0] == '#') {
-      close_list();
+    if (indent == 0 && line[0] == '#') {
       size_t level = 0;
       while (level < line.size() && line[level] == '#') ++level;
       if (level <= 6 && level < line.size() && line[level] == ' ') {
-        std::string tag = "h" + std::to_string(level);
+        close_all();
+        const std::string tag = "h" + std::to_string(level);
         out += "<" + tag + ">" + Inline(Trimmed(line.substr(level + 1))) + "</" + tag +
                ">\n";
         continue;
@@ -216,31 +242,30 @@ std::string RenderMarkdownHtml(std::string_view markdown) {
     }
     std::string_view rest;
     bool ordered = false;
-    if (raw.size() == line.size() && ListItem(line, &rest, &ordered)) {
-      close_paragraph();
+    if (ListItem(line, &rest, &ordered)) {
       const std::string kind = ordered ? "ol" : "ul";
-      if (list_kind != kind) {
-        close_list();
-        out += "<" + kind + ">\n";
-        list_kind = kind;
-      } else if (item_open) {
-        out += "</li>\n";
+      if (indent == 0) {
+        close(inner);
+        open_item(outer, kind, 0);
+        paragraph = std::string(rest);
+        continue;
       }
-      out += "<li>";
-      item_open = true;
-      item_has_text = false;
-      paragraph = std::string(rest);
-      continue;
+      if (outer.item_open) {
+        open_item(inner, kind, indent);
+        paragraph = std::string(rest);
+        continue;
+      }
     }
-    // An unindented line after a blank one ends a list; an indented one (or one right
-    // below the item's text) continues the item.
-    const bool indented = raw.size() != line.size();
-    if (item_open && paragraph.empty() && !indented) close_list();
+    // Text. Below a nested item and indented past its marker: that item's. Indented
+    // (or right below the text) in an item: the item's. After a blank line and not
+    // indented: a paragraph of its own, the lists are over.
+    if (inner.item_open && indent <= inner.indent) close(inner);
+    if (outer.item_open && paragraph.empty() && indent == 0) close_all();
     if (!paragraph.empty()) paragraph += ' ';
     paragraph += std::string(line);
   }
   if (in_code) out += "</code></pre>\n";
-  close_list();
+  close_all();
   return out;
 }
 

@@ -39,7 +39,8 @@ TEST(RunbooksTest, HeadingsParagraphsListsAndCode) {
       "2. Second:\n"
       "\n"
       "   ```sh\n"
-      "   mshost_exporter check --target=prod\n"
+      "   mshost_exporter check \\\n"
+      "     --target=prod\n"
       "   ```\n"
       "- a bullet\n"
       "\n"
@@ -53,7 +54,8 @@ TEST(RunbooksTest, HeadingsParagraphsListsAndCode) {
             "</code></pre>\n"
             "<ol>\n"
             "<li>First step, continued.</li>\n"
-            "<li>Second:<pre><code>mshost_exporter check --target=prod\n"
+            "<li>Second:<pre><code>mshost_exporter check \\\n"
+            "  --target=prod\n"
             "</code></pre>\n"
             "</li>\n"
             "</ol>\n"
@@ -61,6 +63,31 @@ TEST(RunbooksTest, HeadingsParagraphsListsAndCode) {
             "<li>a bullet</li>\n"
             "</ul>\n"
             "<p>After the list.</p>\n");
+}
+
+TEST(RunbooksTest, NestedListsAndContinuationsStartingWithAHash) {
+  const std::string html = RenderMarkdownHtml(
+      "1. Set the row Down:\n"
+      "\n"
+      "   With care:\n"
+      "   - only once no process runs;\n"
+      "   - the runid you read,\n"
+      "     just before.\n"
+      "\n"
+      "   It resolves at the next poll, as in\n"
+      "   #9722.\n"
+      "2. Remove it.\n");
+  EXPECT_EQ(html,
+            "<ol>\n"
+            "<li>Set the row Down:<p>With care:</p>\n"
+            "<ul>\n"
+            "<li>only once no process runs;</li>\n"
+            "<li>the runid you read, just before.</li>\n"
+            "</ul>\n"
+            "<p>It resolves at the next poll, as in #9722.</p>\n"
+            "</li>\n"
+            "<li>Remove it.</li>\n"
+            "</ol>\n");
 }
 
 TEST(RunbooksTest, LinksToRunbooksAreServedOthersNamedAndEverythingEscaped) {
