@@ -5,6 +5,7 @@
 // character but '=', ':', '{', space and newline after an option name's first one.
 #include <malloc.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -18,6 +19,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "runtime/system.h"
+#include "web/external_url.h"
 #include "web/web_face.h"
 
 namespace {
@@ -26,6 +28,7 @@ struct Flags {
   std::string config_file = "mshost_exporter.yml";
   std::string listen_address;  // "" = the config's web.listen_address (:9887)
   std::string web_config_file;
+  std::string external_url;  // "" = http://<hostname>:<port>
   std::string log_level = "info";
   std::string log_format = "logfmt";
   std::string target;
@@ -61,7 +64,19 @@ sigset_t BlockControlSignals() {
   return signals;
 }
 
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "";
+  return name;
+}
+
 int Serve(const Flags& flags) {
+  std::string error;
+  // A bad flag stops the start before anything listens or polls.
+  if (msx::ResolveExternalUrl(flags.external_url, 0, "", &error).empty()) {
+    std::cerr << "mshost_exporter: " << error << "\n";
+    return msx::kExitBadConfig;
+  }
   sigset_t signals = BlockControlSignals();
   // A scraper that hangs up mid-response must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -81,11 +96,14 @@ int Serve(const Flags& flags) {
   msx::System system(std::move(*config), flags.config_file, clock, msx::RealParts(clock),
                      msx::MakeAlertmanagerNotifier);
   msx::WebFace web(system, clock);
-  std::string error;
   if (!web.Serve(web_options, &error)) {
     std::cerr << "mshost_exporter: " << error << "\n";
     return msx::kExitCannotServe;
   }
+  const std::string external_url =
+      msx::ResolveExternalUrl(flags.external_url, web.port(), HostName(), &error);
+  msx::LogInfo("external url", {{"url", external_url}});
+  system.SetExternalUrl(external_url);
   system.Start();
 
   for (;;) {
@@ -129,6 +147,10 @@ int main(int argc, char** argv) {
   cli.add_option("--web.config.file", flags.web_config_file,
                  "Web configuration file (TLS, basic auth; exporter-toolkit format)")
       ->envname(kWebConfigFileEnv);
+  cli.add_option("--web.external-url", flags.external_url,
+                 "The URL under which the exporter is reached from outside, for the "
+                 "alerts' runbook links and generatorURL (default: "
+                 "http://<hostname>:<port>)");
   cli.add_option("--log.level", flags.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();

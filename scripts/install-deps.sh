@@ -33,6 +33,7 @@ test_pkgs=(
   python3-cryptography            # the simulator's throwaway certificate: its cluster port speaks TLS with client auth
   chromium python3-websocket      # the status page test: headless browser, DevTools protocol
   python3-jsonschema              # /api/v1/status against docs/status.schema.json
+  jsonnet                         # mixin/: generates alerts/ and dashboards/; a test checks they are up to date
   clang libclang-rt-14-dev        # libFuzzer targets (tests/fuzz); gcc's ASan/UBSan come with build-essential
   lintian                         # checks the .deb (tests/package)
   systemd                         # systemd-analyze verify/security on the unit (nothing is started)

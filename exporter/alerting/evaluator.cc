@@ -119,7 +119,6 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
 
   std::map<std::string, Condition> active;
   for (Condition& condition : Conditions(snapshot, now_unix)) {
-    condition.annotations["runbook_url"] = RunbookUrl(condition.rule->alertname);
     std::string key = KeyOf(condition.rule->alertname, condition.msid);
     active.emplace(std::move(key), std::move(condition));
   }

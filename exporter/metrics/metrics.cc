@@ -360,6 +360,17 @@ std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
       1);
   families.push_back(std::move(build));
 
+  if (!stats.external_url.empty()) {
+    // The Prometheus rules build runbook links from it (mixin/config.libsonnet).
+    MetricFamily external =
+        Family("mshost_exporter_external_url_info",
+               "Where the exporter is reached from outside (--web.external-url): it "
+               "serves the runbooks at <url>/runbooks/<alertname>; always 1.",
+               MetricType::Gauge);
+    Add(&external, {{"url", stats.external_url}}, 1);
+    families.push_back(std::move(external));
+  }
+
   MetricFamily reload_ok =
       Family("mshost_exporter_config_last_reload_successful",
              "1 if the last configuration (re)load succeeded; 0 means the running "

@@ -135,6 +135,12 @@ std::shared_ptr<const System::Running> System::running() const {
   return running_;
 }
 
+void System::SetExternalUrl(const std::string& external_url) {
+  alerting_->SetExternalUrl(external_url);
+  std::lock_guard<std::mutex> lock(mu_);
+  external_url_ = external_url;
+}
+
 void System::Start() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   if (started_ || stopped_) return;
@@ -258,6 +264,7 @@ SystemState System::State() const {
   std::lock_guard<std::mutex> lock(mu_);
   state.config_reload_ok = last_reload_ok_;
   state.config_reload_success_unix = last_reload_success_unix_;
+  state.external_url = external_url_;
   return state;
 }
 

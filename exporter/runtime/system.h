@@ -39,6 +39,7 @@ struct SystemState {
   bool config_reload_ok = true;
   double config_reload_success_unix = 0;
   NotifierStats notifications;
+  std::string external_url;  // SetExternalUrl()
 };
 
 class System {
@@ -50,6 +51,10 @@ class System {
   ~System();  // Stop()
   System(const System&) = delete;
   System& operator=(const System&) = delete;
+
+  // Where the exporter is reached from outside (--web.external-url): the alerts'
+  // runbook_url and generatorURL point there. Call before Start().
+  void SetExternalUrl(const std::string& external_url);
 
   // Starts every poller's thread.
   void Start();
@@ -98,6 +103,7 @@ class System {
   std::shared_ptr<const Running> running_;  // guarded by mu_
   bool last_reload_ok_ = true;              // guarded by mu_
   double last_reload_success_unix_ = 0;     // guarded by mu_
+  std::string external_url_;                // guarded by mu_
 
   std::mutex stop_mu_;
   bool stop_started_ = false;  // guarded by stop_mu_

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/version.h"
+#include "web/runbooks.h"
 #include "web/status.h"
 #include "web/status_page.h"
 
@@ -49,6 +50,20 @@ WebFace::WebFace(System& system, const Clock& clock) : system_(system), clock_(c
                  [this](const HttpRequest& r) { return HandleStatusJson(r); });
   router_.Handle("GET", "/",
                  [this](const HttpRequest& r) { return HandleStatusPage(r); });
+  // One route per runbook: an unknown alert name is the router's 404.
+  router_.Handle("GET", "/runbooks/", [](const HttpRequest&) {
+    HttpResponse res = Text(200, RunbookIndexPage());
+    res.content_type = "text/html; charset=utf-8";
+    return res;
+  });
+  for (const EmbeddedRunbook& runbook : EmbeddedRunbooks()) {
+    router_.Handle("GET", std::string("/runbooks/") + runbook.name,
+                   [&runbook](const HttpRequest&) {
+                     HttpResponse res = Text(200, RunbookPage(runbook));
+                     res.content_type = "text/html; charset=utf-8";
+                     return res;
+                   });
+  }
 }
 
 WebFace::~WebFace() { Stop(); }
@@ -111,6 +126,7 @@ ExporterStats WebFace::Stats(const SystemState& state) const {
   stats.revision = BuildRevision();
   stats.branch = BuildBranch();
   stats.compiler = BuildCompiler();
+  stats.external_url = state.external_url;
   stats.config_last_reload_successful = state.config_reload_ok;
   stats.config_last_reload_success_timestamp_seconds = state.config_reload_success_unix;
   stats.notifications = state.notifications.notifications;

@@ -24,7 +24,7 @@ def test_promtool_check_config():
         assert "is valid prometheus config file syntax" in r.stdout, path
     # The example's rule_files reach the rules (promtool checked them too).
     r = run([PROMTOOL, "check", "config", "config/prometheus.example.yml"])
-    assert "alerts/cloudstack-mshost.rules.yml" in r.stdout and "SUCCESS: 13 rules" in r.stdout
+    assert "alerts/cloudstack-mshost.rules.yml" in r.stdout and "SUCCESS: 18 rules" in r.stdout
 
 
 def test_example_scrape_configs_set_the_target_label():
@@ -35,6 +35,9 @@ def test_example_scrape_configs_set_the_target_label():
     relabel = jobs["cloudstack-mshost-probe"]["relabel_configs"]
     assert {"source_labels": ["__param_target"], "target_label": "target"} in relabel
     assert jobs["cloudstack-mshost-probe"]["metrics_path"] == "/probe"
+    # instance stays the exporter's address, so HA replicas are distinct instances.
+    assert not any(r.get("target_label") == "instance" for r in relabel)
+    assert {"source_labels": ["__exporter"], "target_label": "__address__"} in relabel
     drop = jobs["cloudstack-mshost-exporter"]["metric_relabel_configs"][0]
     assert drop["action"] == "drop" and drop["regex"] == "cloudstack_mshost_.*"
 

@@ -71,7 +71,7 @@ TEST(ConfigLoaderTest, EveryAlertRuleHasTheContractDefaults) {
   ConfigLoad result = Load("minimal.yml");
   ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   const auto& rules = result.config->alerting.rules;
-  ASSERT_EQ(rules.size(), 8u);
+  ASSERT_EQ(rules.size(), 9u);
   struct Expected {
     const char* name;
     double for_seconds;
@@ -84,7 +84,8 @@ TEST(ConfigLoaderTest, EveryAlertRuleHasTheContractDefaults) {
                             Expected{"CloudStackMgmtServerDownButRunning", 60, "warning"},
                             Expected{"CloudStackNoRunningMgmtServer", 0, "critical"},
                             Expected{"CloudStackMshostSourceDown", 60, "critical"},
-                            Expected{"CloudStackMgmtServerFlapping", 0, "warning"}}) {
+                            Expected{"CloudStackMgmtServerFlapping", 0, "warning"},
+                            Expected{"MshostExporterWatchdog", 0, "none"}}) {
     ASSERT_EQ(rules.count(e.name), 1u) << e.name;
     EXPECT_EQ(rules.at(e.name).for_seconds, e.for_seconds) << e.name;
     EXPECT_EQ(rules.at(e.name).severity, e.severity) << e.name;

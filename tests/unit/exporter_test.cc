@@ -208,6 +208,31 @@ TEST_F(ExporterTest, ProbeWithoutOrWithUnknownTargetIs400) {
   EXPECT_EQ(app->router().Serve(Get("/probe", "target=prod%20")).status, 400);
 }
 
+TEST_F(ExporterTest, RunbooksAreServedByAlertNameAndUnknownNamesAre404) {
+  auto app = MakeApp();
+  for (const AlertRule& rule : DefaultAlertRules()) {
+    HttpResponse res = app->router().Serve(Get("/runbooks/" + rule.alertname));
+    EXPECT_EQ(res.status, 200) << rule.alertname;
+    EXPECT_EQ(res.content_type, "text/html; charset=utf-8");
+    EXPECT_THAT(res.body, HasSubstr("<h1>" + rule.alertname + "</h1>"));
+  }
+  EXPECT_EQ(app->router().Serve(Get("/runbooks/CloudStackNoSuchAlert")).status, 404);
+  EXPECT_EQ(app->router().Serve(Get("/runbooks/CloudStackMshostSourceDown.md")).status, 404);
+  EXPECT_EQ(app->router().Serve(Get("/runbooks/cloudstackmshostsourcedown")).status, 404);
+  HttpResponse index = app->router().Serve(Get("/runbooks/"));
+  EXPECT_EQ(index.status, 200);
+  EXPECT_THAT(index.body, HasSubstr("href=\"CloudStackMshostSourceDown\""));
+}
+
+TEST_F(ExporterTest, TheExternalUrlIsExported) {
+  auto app = MakeApp();
+  EXPECT_THAT(app->router().Serve(Get("/metrics")).body,
+              Not(HasSubstr("mshost_exporter_external_url_info")));
+  app->system.SetExternalUrl("https://mshost.example:8443");
+  EXPECT_THAT(app->router().Serve(Get("/metrics")).body,
+              HasSubstr("mshost_exporter_external_url_info{url=\"https://mshost.example:8443\"} 1"));
+}
+
 TEST_F(ExporterTest, PathsMatchExactlyAndMethodsAreChecked) {
   auto app = MakeApp();
   EXPECT_EQ(app->router().Serve(Get("/metrics/x")).status, 404);
