@@ -112,7 +112,7 @@ void CheckConfig(const Config& config, const std::string& file) {
   FUZZ_CHECK(alerting.rules.size() == DefaultAlertRules().size(),
              "rules: " + std::to_string(alerting.rules.size()));
   for (const auto& [name, rule] : alerting.rules) {
-    FUZZ_CHECK(name.rfind("CloudStack", 0) == 0, name);
+    FUZZ_CHECK(name.rfind("CloudStack", 0) == 0 || name.rfind("MshostExporter", 0) == 0, name);
     FUZZ_CHECK(std::isfinite(rule.for_seconds) && rule.for_seconds >= 0, name);
     FUZZ_CHECK(!rule.severity.empty(), name);
   }
