@@ -516,7 +516,7 @@ QUOTES_NAME = "a & \"b\" 'c' &lt; \\u003c"
 NODE_COLUMNS = ["name", "msid", "state", "verdict", "heartbeat age", "silence",
                 "stale / dead after", "heartbeat interval", "clock offset", "probe",
                 "probed at", "version", "started (runid)", "JVM start / stop", "host boot",
-                "restarts seen", "alert_count"]
+                "restarts seen", "alert_count", "agents", "jobs in progress"]
 ALERT_COLUMNS = ["alert", "severity", "node", "msid", "firing since", "for"]
 PEER_COLUMNS = ["node", "msid", "sees peer", "peer msid", "as"]
 
@@ -532,7 +532,8 @@ def fake_node(msid, verdict, **fields):
             "verdict": verdict, "heartbeat_interval_seconds": 1.5,
             "stale_after_seconds": 10.0, "dead_after_seconds": 5.0, "superseded_by": None,
             "jvm_start": None, "jvm_stop": None, "system_boot": None,
-            "restarts": 0, "alert_count": 0}
+            "restarts": 0, "alert_count": 0, "agents": None, "agents_total": None,
+            "jobs_in_progress": None}
     node.update(fields)
     return node
 
@@ -547,7 +548,9 @@ def fake_target(name, nodes=(), db=None, **fields):
                                    if n["claims_running"] and n["verdict"] in ("ok", "up_unreachable")),
               "running_ok_nodes": sum(1 for n in nodes
                                       if n["claims_running"] and n["verdict"] == "ok"),
-              "nodes": list(nodes), "alerts": [], "peers_available": False, "peers": []}
+              "nodes": list(nodes), "alerts": [], "peers_available": False, "peers": [],
+              "blast_radius": {"up": None, "error": "", "read_at": None,
+                               "unattached_agents": {}}}
     target["db"].update(db or {})
     target.update(fields)
     return target
@@ -637,14 +640,15 @@ def node_cells(msid, name, verdict, age="2.0s", silence="2.0s", offset="-",
                probe=("probe p-ok", "ok 0.4 ms"), address=None, state="Up",
                version="4.20.0.0", started="2023-11-14 19:26:40 UTC", restarts="0",
                alert_count="0", thresholds="10s / 5.0s", interval="1.5s",
-               jvm="- / -", boot="-"):
+               jvm="- / -", boot="-", agents="-", jobs="-"):
     return cells(("name", name), ("msid", str(msid)), ("state", state),
                  ("verdict v-" + verdict, verdict), ("age", age), ("silence", silence),
                  ("thresholds", thresholds), ("interval", interval),
                  ("offset", offset), probe,
                  ("address", address or "10.0.0.%d:9090" % msid), ("version", version),
                  ("started", started), ("jvm", jvm), ("boot", boot),
-                 ("restarts", restarts), ("alert_count", alert_count))
+                 ("restarts", restarts), ("alert_count", alert_count),
+                 ("agents", agents), ("jobs", jobs))
 
 
 def rows_of(table):
