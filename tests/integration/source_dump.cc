@@ -10,7 +10,7 @@
 // "peers_available", "peers_error", "status_available", "status_error", "row_errors"}.
 // With --blast, each line also has "blast": ReadBlastRadius() right after the read
 // ({"ok", "unavailable", "error", "agents": [{"msid", "status", "count"}], "jobs":
-// [{"msid", "count"}], "row_errors"}; msids as decimal strings or null).
+// [{"msid", "count"}], "row_errors", "elapsed"}; msids as decimal strings or null).
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
@@ -153,7 +153,12 @@ int main(int argc, char** argv) {
     msx::SourceRead read = source->Read();
     const double elapsed = clock.MonotonicSeconds() - start;
     json line = ToJson(read, elapsed);
-    if (blast) line["blast"] = ToJson(source->ReadBlastRadius());
+    if (blast) {
+      const double blast_start = clock.MonotonicSeconds();
+      const msx::BlastRadiusRead blast_read = source->ReadBlastRadius();
+      line["blast"] = ToJson(blast_read);
+      line["blast"]["elapsed"] = clock.MonotonicSeconds() - blast_start;
+    }
     // replace: a name with invalid UTF-8 must not abort the dump.
     std::cout << line.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
   };
