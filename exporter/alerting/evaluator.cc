@@ -114,7 +114,8 @@ std::string LoadText(const NodeStatus& node, bool gone) {
     const size_t agents_end = counts.find(" and ");
     counts.insert(agents_end, " (" + by_status + ")");
   }
-  if (gone) return " " + ShortName(node) + " is gone; " + counts + " are still attached to it.";
+  if (gone)
+    return " " + ShortName(node) + " is gone; " + counts + " are still attached to it.";
   return " " + counts + " are attached to it.";
 }
 
@@ -348,9 +349,8 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
       case Verdict::kUpNotRunning:
         add(kAlertUpNotRunning, server + " is marked running but is gone",
             "The cloud.mshost row of " + subject + " says " + state + ", but " +
-                SilenceText(node) + " (dead_after " +
-                Seconds(node.dead_after_seconds) + ") and " +
-                ProbeText(node) +
+                SilenceText(node) + " (dead_after " + Seconds(node.dead_after_seconds) +
+                ") and " + ProbeText(node) +
                 ". Other nodes, load balancers and admins still trust it "
                 "(apache/cloudstack#9722). " +
                 WillCloudStackClear(node, snapshot) + LoadText(node, true));
@@ -368,8 +368,7 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
       case Verdict::kUpHeartbeatStale:
         add(kAlertHeartbeatStale, server + " answers but does not heartbeat",
             subject + " is marked " + state + " and " + ProbeText(node) + ", but " +
-                SilenceText(node) + " (stale_after " +
-                Seconds(node.stale_after_seconds) +
+                SilenceText(node) + " (stale_after " + Seconds(node.stale_after_seconds) +
                 "): the process hangs, cannot reach the database, or is shutting down. " +
                 WillCloudStackClear(node, snapshot) + LoadText(node, false));
         break;

@@ -219,7 +219,8 @@ constexpr NodeFamily kNodeFamilies[] = {
      "jobs left out); absent without the grants.",
      MetricType::Gauge,
      [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
-       if (node.load) Add(family, labels, static_cast<double>(node.load->jobs_in_progress));
+       if (node.load)
+         Add(family, labels, static_cast<double>(node.load->jobs_in_progress));
      }},
 };
 

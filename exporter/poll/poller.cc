@@ -301,7 +301,8 @@ void TargetPoller::LogBlastRadiusOutcome(const BlastRadiusRead& read) {
     blast_problem_logged_.clear();
     if (read.row_errors != logged_blast_row_errors_) {
       for (const std::string& error : read.row_errors) {
-        LogWarn("agents or jobs group skipped", {{"target", target_.name}, {"error", error}});
+        LogWarn("agents or jobs group skipped",
+                {{"target", target_.name}, {"error", error}});
       }
       logged_blast_row_errors_ = read.row_errors;
     }
@@ -315,7 +316,8 @@ void TargetPoller::LogBlastRadiusOutcome(const BlastRadiusRead& read) {
         "docs/databases.md), their metrics left out",
         {{"target", target_.name}, {"error", read.error}});
   } else {
-    LogWarn("reading agents and jobs failed", {{"target", target_.name}, {"error", read.error}});
+    LogWarn("reading agents and jobs failed",
+            {{"target", target_.name}, {"error", read.error}});
   }
 }
 

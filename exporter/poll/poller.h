@@ -12,13 +12,14 @@
 //
 // A cycle: read the source; on success judge every node (silence, restarts, probe,
 // verdict), read what the nodes hold when that is due (poll/blast_radius.h: every
-// blast_radius.interval, and at once when a verdict turns bad), and publish; on failure publish the last good nodes frozen with up=false,
-// without probing (docs/operations.md, "The database"). State changes (database
-// lost and back, mshost_peer or mshost_status unreadable and back, a restart, a node without a usable
-// probe address, the probe of a node that claims running failing or failing
-// differently, and succeeding again, unparsable rows) are logged once when they happen,
-// never per poll: an outage of an hour is two lines, not 1800. Loopback probe addresses
-// are only flagged in the snapshot (the app warns about them).
+// blast_radius.interval, and at once when a verdict turns bad), and publish; on failure
+// publish the last good nodes frozen with up=false, without probing (docs/operations.md,
+// "The database"). State changes (database lost and back, mshost_peer or mshost_status
+// unreadable and back, a restart, a node without a usable probe address, the probe of a
+// node that claims running failing or failing differently, and succeeding again,
+// unparsable rows) are logged once when they happen, never per poll: an outage of an hour
+// is two lines, not 1800. Loopback probe addresses are only flagged in the snapshot (the
+// app warns about them).
 //
 // Threading: PollOnce() must not run on two threads at once: call it directly
 // (tests, one-shot tools) or through Start(), not both. The callback runs on the
@@ -103,7 +104,7 @@ class TargetPoller {
   bool warned_short_thresholds_ = false;
   BlastSchedule blast_schedule_;
   std::optional<BlastRadiusRead> last_blast_;  // the last good read of agents and jobs
-  std::string blast_problem_logged_;  // the error of agents and jobs last logged
+  std::string blast_problem_logged_;           // the error of agents and jobs last logged
   std::vector<std::string> logged_blast_row_errors_;
 
   mutable std::mutex mu_;

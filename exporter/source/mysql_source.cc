@@ -36,8 +36,7 @@ const std::string kQuery = std::string("SELECT UTC_TIMESTAMP(6); ") + "SELECT " 
 
 // What the nodes hold: both statements in one round trip. The second runs only when
 // the first succeeded, so a refusal of either ends the read.
-const std::string kBlastQuery =
-    std::string(kAgentsQuery) + "; " + kJobsQuery;
+const std::string kBlastQuery = std::string(kAgentsQuery) + "; " + kJobsQuery;
 
 // Errors that mean "this table is not there for this user": missing, or not granted
 // (MySQL answers "denied" rather than "missing" for tables the user may not see, and

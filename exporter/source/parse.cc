@@ -347,15 +347,16 @@ BlastRadiusRead ParseBlastRadius(const RawBlastRead& raw) {
   read.ok = true;
   for (const TextRow& fields : raw.agents) {
     if (fields.size() != kAgentsColumnCount) {
-      read.row_errors.push_back("host: " + ColumnCountError(fields.size(), kAgentsColumnCount));
+      read.row_errors.push_back("host: " +
+                                ColumnCountError(fields.size(), kAgentsColumnCount));
       continue;
     }
     AgentGroup group;
     if (fields[0]) {
       group.msid = ParseUint64(*fields[0]);
       if (!group.msid) {
-        read.row_errors.push_back("host: mgmt_server_id: not an unsigned 64-bit integer: " +
-                                  Quote(*fields[0]));
+        read.row_errors.push_back(
+            "host: mgmt_server_id: not an unsigned 64-bit integer: " + Quote(*fields[0]));
         continue;
       }
     }
@@ -363,7 +364,8 @@ BlastRadiusRead ParseBlastRadius(const RawBlastRead& raw) {
     group.status = fields[1].value_or("<NULL>");
     const std::optional<uint64_t> count = ParseCount(fields[2]);
     if (!count) {
-      read.row_errors.push_back("host: count: not a count: " + Quote(fields[2].value_or("NULL")));
+      read.row_errors.push_back("host: count: not a count: " +
+                                Quote(fields[2].value_or("NULL")));
       continue;
     }
     group.count = *count;
@@ -371,7 +373,8 @@ BlastRadiusRead ParseBlastRadius(const RawBlastRead& raw) {
   }
   for (const TextRow& fields : raw.jobs) {
     if (fields.size() != kJobsColumnCount) {
-      read.row_errors.push_back("async_job: " + ColumnCountError(fields.size(), kJobsColumnCount));
+      read.row_errors.push_back("async_job: " +
+                                ColumnCountError(fields.size(), kJobsColumnCount));
       continue;
     }
     JobGroup group;

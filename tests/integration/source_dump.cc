@@ -80,18 +80,16 @@ json MsidJson(const std::optional<uint64_t>& msid) {
 json ToJson(const msx::BlastRadiusRead& read) {
   json agents = json::array();
   for (const msx::AgentGroup& g : read.agents) {
-    agents.push_back({{"msid", MsidJson(g.msid)}, {"status", g.status}, {"count", g.count}});
+    agents.push_back(
+        {{"msid", MsidJson(g.msid)}, {"status", g.status}, {"count", g.count}});
   }
   json jobs = json::array();
   for (const msx::JobGroup& g : read.jobs) {
     jobs.push_back({{"msid", MsidJson(g.msid)}, {"count", g.count}});
   }
-  return {{"ok", read.ok},
-          {"unavailable", read.unavailable},
-          {"error", read.error},
-          {"agents", agents},
-          {"jobs", jobs},
-          {"row_errors", read.row_errors}};
+  return {{"ok", read.ok},       {"unavailable", read.unavailable},
+          {"error", read.error}, {"agents", agents},
+          {"jobs", jobs},        {"row_errors", read.row_errors}};
 }
 
 }  // namespace

@@ -19,14 +19,14 @@
 namespace msx {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
 using test::FakeSource;
 using test::LogCapture;
 using test::MakeNode;
 using test::MakeRow;
 using test::OkRead;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
 
 // Node 1 holds 35 Up and 2 Disconnected agents and 4 jobs; node 2 holds one agent;
 // an agent of a removed node (msid 9) and an Up agent of no node float; a
@@ -34,9 +34,9 @@ using test::OkRead;
 BlastRadiusRead SampleBlast() {
   BlastRadiusRead read;
   read.ok = true;
-  read.agents = {{1, "Up", 35},        {1, "Disconnected", 2}, {2, "Up", 1},
-                 {9, "Alert", 3},      {std::nullopt, "Up", 1},
-                 {std::nullopt, "Disconnected", 5}};
+  read.agents = {
+      {1, "Up", 35},   {1, "Disconnected", 2},  {2, "Up", 1},
+      {9, "Alert", 3}, {std::nullopt, "Up", 1}, {std::nullopt, "Disconnected", 5}};
   read.jobs = {{1, 4}, {9, 7}, {std::nullopt, 2}};
   return read;
 }
@@ -120,10 +120,11 @@ TEST(DescribeLoadTest, SaysCountsInWords) {
 
 TEST(ParseBlastRadiusTest, NullsSignedJobMsidsAndBadGroups) {
   RawBlastRead raw;
-  raw.agents = {{std::string("18446744073709551615"), std::string("Up"), std::string("3")},
-                {std::nullopt, std::string("Alert"), std::string("2")},
-                {std::string("-1"), std::string("Up"), std::string("1")},
-                {std::string("5"), std::string("Up")}};
+  raw.agents = {
+      {std::string("18446744073709551615"), std::string("Up"), std::string("3")},
+      {std::nullopt, std::string("Alert"), std::string("2")},
+      {std::string("-1"), std::string("Up"), std::string("1")},
+      {std::string("5"), std::string("Up")}};
   raw.jobs = {{std::string("-1"), std::string("4")},
               {std::nullopt, std::string("6")},
               {std::string("7"), std::string("x")}};
@@ -138,10 +139,11 @@ TEST(ParseBlastRadiusTest, NullsSignedJobMsidsAndBadGroups) {
   // bigint job msids carry the same 64 bits as mshost's unsigned msid.
   EXPECT_EQ(read.jobs[0].msid, 18446744073709551615u);
   EXPECT_EQ(read.jobs[1].msid, std::nullopt);
-  EXPECT_EQ(read.row_errors,
-            (std::vector<std::string>{
-                "host: mgmt_server_id: not an unsigned 64-bit integer: \"-1\"",
-                "host: expected 3 columns, got 2", "async_job: count: not a count: \"x\""}));
+  EXPECT_EQ(
+      read.row_errors,
+      (std::vector<std::string>{
+          "host: mgmt_server_id: not an unsigned 64-bit integer: \"-1\"",
+          "host: expected 3 columns, got 2", "async_job: count: not a count: \"x\""}));
 }
 
 // --- the poller: cadence with a fake source and a fake clock ----------------------
@@ -155,8 +157,8 @@ class BlastPollerTest : public ::testing::Test {
     target_.blast_radius.interval_seconds = 30;
     auto source = std::make_unique<FakeSource>();
     source_ = source.get();
-    poller_ = std::make_unique<TargetPoller>(target_, 2, std::move(source), nullptr,
-                                             clock_);
+    poller_ =
+        std::make_unique<TargetPoller>(target_, 2, std::move(source), nullptr, clock_);
   }
 
   // One poll after `seconds`; node 1 heartbeats until `node1_dies_at` (exporter
@@ -233,8 +235,9 @@ TEST_F(BlastPollerTest, WithoutGrantsOneLineAndEverythingElseWorks) {
   LogCapture log;
   BlastRadiusRead denied;
   denied.unavailable = true;
-  denied.error = "query: SELECT command denied to user 'exporter'@'localhost' for table "
-                 "`cloud`.`host` (1142)";
+  denied.error =
+      "query: SELECT command denied to user 'exporter'@'localhost' for table "
+      "`cloud`.`host` (1142)";
   source_->SetBlast(denied);
   std::shared_ptr<const Snapshot> s;
   for (double t = 0; t <= 64; t += 2) s = PollAt(t);
@@ -292,13 +295,18 @@ Snapshot LoadedSnapshot() {
 
 TEST(BlastOutputsTest, MetricsPerNodeAndForTheTarget) {
   const std::string text = RenderProbe(LoadedSnapshot(), {});
-  EXPECT_THAT(text, HasSubstr("cloudstack_mshost_agents{msid=\"1\",name=\"ms1\",status=\"Up\"} 35\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("cloudstack_mshost_agents{msid=\"1\",name=\"ms1\",status=\"Up\"} 35\n"));
   EXPECT_THAT(text, HasSubstr("cloudstack_mshost_agents{msid=\"1\",name=\"ms1\","
                               "status=\"Disconnected\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("cloudstack_mshost_jobs_in_progress{msid=\"1\",name=\"ms1\"} 4\n"));
-  EXPECT_THAT(text, HasSubstr("cloudstack_mshost_jobs_in_progress{msid=\"2\",name=\"ms2\"} 0\n"));
+  EXPECT_THAT(
+      text, HasSubstr("cloudstack_mshost_jobs_in_progress{msid=\"1\",name=\"ms1\"} 4\n"));
+  EXPECT_THAT(
+      text, HasSubstr("cloudstack_mshost_jobs_in_progress{msid=\"2\",name=\"ms2\"} 0\n"));
   EXPECT_THAT(text, HasSubstr("cloudstack_mshost_blast_radius_up 1\n"));
-  EXPECT_THAT(text, HasSubstr("cloudstack_mshost_agents_unattached{status=\"Alert\"} 3\n"));
+  EXPECT_THAT(text,
+              HasSubstr("cloudstack_mshost_agents_unattached{status=\"Alert\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("cloudstack_mshost_agents_unattached{status=\"Up\"} 1\n"));
 }
 
@@ -316,7 +324,8 @@ TEST(BlastOutputsTest, StatusJsonHasCountsPerNodeAndTheTargetsRead) {
   const nlohmann::json& t = json["targets"][0];
   EXPECT_EQ(t["blast_radius"]["up"], true);
   EXPECT_EQ(t["blast_radius"]["read_at"], 1'700'000'000.0);
-  EXPECT_EQ(t["blast_radius"]["unattached_agents"], nlohmann::json({{"Alert", 3}, {"Up", 1}}));
+  EXPECT_EQ(t["blast_radius"]["unattached_agents"],
+            nlohmann::json({{"Alert", 3}, {"Up", 1}}));
   EXPECT_EQ(t["nodes"][0]["agents"], nlohmann::json({{"Disconnected", 2}, {"Up", 35}}));
   EXPECT_EQ(t["nodes"][0]["agents_total"], 37);
   EXPECT_EQ(t["nodes"][0]["jobs_in_progress"], 4);
@@ -357,7 +366,8 @@ TEST(BlastOutputsTest, EveryAlertAboutANodeCarriesTheCounts) {
 TEST(BlastOutputsTest, UnknownCountsAreNotGuessed) {
   FakeClock clock;
   Evaluator evaluator({"prod", {}}, ResolveAlertRules({}), 30, clock);
-  const Evaluation e = evaluator.Evaluate(test::OkSnapshot(TwoNodes(Verdict::kUpNotRunning)));
+  const Evaluation e =
+      evaluator.Evaluate(test::OkSnapshot(TwoNodes(Verdict::kUpNotRunning)));
   ASSERT_EQ(e.firing.size(), 1u);
   EXPECT_THAT(e.firing[0].annotations.at("description"), Not(HasSubstr("agent")));
 }

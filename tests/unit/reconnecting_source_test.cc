@@ -211,7 +211,8 @@ TEST_F(ReconnectingSourceTest, BlastRadiusNeedsTheConnectionOfARead) {
 
 TEST_F(ReconnectingSourceTest, MissingGrantsKeepTheConnection) {
   ASSERT_TRUE(source_.Read().ok);
-  source_.blast_error = "query: SELECT command denied to user 'exporter' for table 'host'";
+  source_.blast_error =
+      "query: SELECT command denied to user 'exporter' for table 'host'";
   source_.blast_unavailable = true;
   const BlastRadiusRead read = source_.ReadBlastRadius();
   EXPECT_FALSE(read.ok);
