@@ -105,6 +105,11 @@ std::string WillCloudStackClear(const NodeStatus& node, const Snapshot& snapshot
 std::string LoadText(const NodeStatus& node, bool gone) {
   if (!node.load) return "";
   const NodeLoad& load = *node.load;
+  if (load.agents_total == 0 && load.jobs_in_progress == 0) {
+    return gone ? " " + ShortName(node) + " is gone; no agents and no jobs in progress "
+                  "were attached to it."
+                : " No agents and no jobs in progress are attached to it.";
+  }
   std::string counts = DescribeLoad(load);
   if (load.agents.size() > 1) {
     std::string by_status;

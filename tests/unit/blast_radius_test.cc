@@ -363,6 +363,20 @@ TEST(BlastOutputsTest, EveryAlertAboutANodeCarriesTheCounts) {
   EXPECT_TRUE(seen_unreachable);
 }
 
+TEST(BlastOutputsTest, ANodeThatHeldNothingSaysSo) {
+  FakeClock clock;
+  Evaluator evaluator({"prod", {}}, ResolveAlertRules({}), 30, clock);
+  Snapshot snapshot = test::OkSnapshot(TwoNodes(Verdict::kUpNotRunning));
+  BlastRadiusRead nothing;
+  nothing.ok = true;
+  AttachLoads(nothing, &snapshot.nodes);
+  const Evaluation e = evaluator.Evaluate(snapshot);
+  ASSERT_EQ(e.firing.size(), 1u);
+  EXPECT_THAT(e.firing[0].annotations.at("description"),
+              HasSubstr("ms1 is gone; no agents and no jobs in progress were attached to "
+                        "it."));
+}
+
 TEST(BlastOutputsTest, UnknownCountsAreNotGuessed) {
   FakeClock clock;
   Evaluator evaluator({"prod", {}}, ResolveAlertRules({}), 30, clock);
