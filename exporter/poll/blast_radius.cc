@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/utf8.h"
+
 namespace msx {
 namespace {
 
@@ -35,12 +37,15 @@ std::map<std::string, uint64_t> AttachLoads(const BlastRadiusRead& read,
   }
   std::map<std::string, uint64_t> unattached;
   for (const AgentGroup& group : read.agents) {
+    // Statuses that differ only in invalid UTF-8 are one label value and one JSON key
+    // once made valid: one count, never two series with the same labels.
+    const std::string status = SanitizeUtf8(group.status);
     const auto holder = group.msid ? by_msid.find(*group.msid) : by_msid.end();
     if (holder != by_msid.end()) {
-      holder->second->agents[group.status] += group.count;
+      holder->second->agents[status] += group.count;
       holder->second->agents_total += group.count;
     } else if (group.msid || group.status == "Up") {
-      unattached[group.status] += group.count;
+      unattached[status] += group.count;
     }
   }
   for (const JobGroup& group : read.jobs) {

@@ -110,6 +110,20 @@ TEST(AttachLoadsTest, EachNodeGetsItsOwnAndTheRestIsUnattached) {
   EXPECT_EQ(unattached, (std::map<std::string, uint64_t>{{"Alert", 3}, {"Up", 1}}));
 }
 
+TEST(AttachLoadsTest, StatusesThatDifferOnlyInInvalidUtf8AreOneCount) {
+  BlastRadiusRead read;
+  read.ok = true;
+  read.agents = {{1, "Up\xff", 2}, {1, "Up\xfe", 3}, {7, "A\xff", 1}, {7, "A\xfe", 1}};
+  std::vector<NodeStatus> nodes = TwoNodes();
+  const std::map<std::string, uint64_t> unattached = AttachLoads(read, &nodes);
+  ASSERT_TRUE(nodes[0].load);
+  EXPECT_EQ(nodes[0].load->agents.size(), 1u);
+  EXPECT_EQ(nodes[0].load->agents_total, 5u);
+  EXPECT_EQ(unattached.size(), 1u);
+  const std::string text = RenderProbe(test::OkSnapshot(nodes), {});
+  EXPECT_EQ(text.find("cloudstack_mshost_agents{"), text.rfind("cloudstack_mshost_agents{"));
+}
+
 TEST(DescribeLoadTest, SaysCountsInWords) {
   EXPECT_EQ(DescribeLoad({{}, 37, 4}), "37 agents and 4 jobs in progress");
   EXPECT_EQ(DescribeLoad({{}, 1, 1}), "1 agent and 1 job in progress");
