@@ -259,7 +259,8 @@ class Loader {
       TargetConfig target;
       ReadTarget(
           MapReader(item, PlaceOf(item, entry->value_mark), path,
-                    {"name", "database", "heartbeat", "probe", "labels"}, &problems_),
+                    {"name", "database", "heartbeat", "probe", "blast_radius", "labels"},
+                    &problems_),
           &target, &paths_by_name);
       config->targets.push_back(std::move(target));
     }
@@ -288,7 +289,12 @@ class Loader {
                   &target->heartbeat);
     ReadProbe(Child(t, "probe", {"kind", "address", "port", "overrides", "timeout"}),
               &target->probe);
+    ReadBlastRadius(Child(t, "blast_radius", {"interval"}), &target->blast_radius);
     ReadLabels(FreeChild(t, "labels"), &target->labels);
+  }
+
+  void ReadBlastRadius(MapReader br, BlastRadiusConfig* out) {
+    br.Duration("interval", /*positive=*/true, &out->interval_seconds);
   }
 
   void ReadDatabase(MapReader db, DatabaseConfig* out) {

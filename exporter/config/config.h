@@ -32,10 +32,13 @@ struct TargetConfig {
   DatabaseConfig database;
   HeartbeatConfig heartbeat;
   ProbeConfig probe;
+  BlastRadiusConfig blast_radius;
   std::map<std::string, std::string> labels;  // added to every alert of this target
 
   // Every field: a reload replaces a target's poller exactly when this differs.
-  auto Tie() const { return std::tie(name, database, heartbeat, probe, labels); }
+  auto Tie() const {
+    return std::tie(name, database, heartbeat, probe, blast_radius, labels);
+  }
   bool operator==(const TargetConfig& o) const { return Tie() == o.Tie(); }
   bool operator!=(const TargetConfig& o) const { return !(*this == o); }
 };

@@ -34,6 +34,10 @@ const std::string kQuery = std::string("SELECT UTC_TIMESTAMP(6); ") + "SELECT " 
                            "SELECT " + kPeerColumns + " FROM mshost_peer ORDER BY id; " +
                            kStatusQuery;
 
+// What the nodes hold: both statements in one round trip. The second runs only when
+// the first succeeded, so a refusal of either ends the read.
+const std::string kBlastQuery = std::string(kAgentsQuery) + "; " + kJobsQuery;
+
 // Errors that mean "this table is not there for this user": missing, or not granted
 // (MySQL answers "denied" rather than "missing" for tables the user may not see, and
 // a grant on some columns only is denied per column).
@@ -127,6 +131,26 @@ class MysqlSource : public ReconnectingSource {
       case Optional::kRead:
         raw->status_available = true;
     }
+    if (mysql_next_result(conn_) != -1) {
+      *error = "query: unexpected extra result";
+      return false;
+    }
+    return true;
+  }
+
+  bool QueryBlastRadius(RawBlastRead* raw, bool* unavailable,
+                        std::string* error) override {
+    if (mysql_real_query(conn_, kBlastQuery.data(), kBlastQuery.size()) != 0) {
+      return BlastRefused(unavailable, error);
+    }
+    if (!FetchAll(&raw->agents, error)) return false;
+    const int status = mysql_next_result(conn_);
+    if (status > 0) return BlastRefused(unavailable, error);
+    if (status < 0) {
+      *error = "query: missing the async_job result";
+      return false;
+    }
+    if (!FetchAll(&raw->jobs, error)) return false;
     if (mysql_next_result(conn_) != -1) {
       *error = "query: unexpected extra result";
       return false;
@@ -245,6 +269,13 @@ class MysqlSource : public ReconnectingSource {
     if (!FetchAll(&raw->status, error)) return false;
     raw->status_available = true;
     return true;
+  }
+
+  // A statement of kBlastQuery failed: a missing table or grant, or a real failure.
+  bool BlastRefused(bool* unavailable, std::string* error) {
+    *unavailable = MeansUnavailable(mysql_errno(conn_));
+    *error = "query: " + LastError();
+    return false;
   }
 
   bool NextResult(std::string* error) {

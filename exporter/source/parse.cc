@@ -334,4 +334,69 @@ SourceRead ParseRead(const RawRead& raw) {
   return read;
 }
 
+namespace {
+
+std::optional<uint64_t> ParseCount(const std::optional<std::string>& text) {
+  return text ? ParseUint64(*text) : std::nullopt;
+}
+
+}  // namespace
+
+BlastRadiusRead ParseBlastRadius(const RawBlastRead& raw) {
+  BlastRadiusRead read;
+  read.ok = true;
+  for (const TextRow& fields : raw.agents) {
+    if (fields.size() != kAgentsColumnCount) {
+      read.row_errors.push_back("host: " +
+                                ColumnCountError(fields.size(), kAgentsColumnCount));
+      continue;
+    }
+    AgentGroup group;
+    if (fields[0]) {
+      group.msid = ParseUint64(*fields[0]);
+      if (!group.msid) {
+        read.row_errors.push_back(
+            "host: mgmt_server_id: not an unsigned 64-bit integer: " + Quote(*fields[0]));
+        continue;
+      }
+    }
+    // status is NOT NULL in CloudStack's DDL; a NULL is shown, not dropped.
+    group.status = fields[1].value_or("<NULL>");
+    const std::optional<uint64_t> count = ParseCount(fields[2]);
+    if (!count) {
+      read.row_errors.push_back("host: count: not a count: " +
+                                Quote(fields[2].value_or("NULL")));
+      continue;
+    }
+    group.count = *count;
+    read.agents.push_back(std::move(group));
+  }
+  for (const TextRow& fields : raw.jobs) {
+    if (fields.size() != kJobsColumnCount) {
+      read.row_errors.push_back("async_job: " +
+                                ColumnCountError(fields.size(), kJobsColumnCount));
+      continue;
+    }
+    JobGroup group;
+    if (fields[0]) {
+      const std::optional<int64_t> msid = ParseInt64(*fields[0]);
+      if (!msid) {
+        read.row_errors.push_back("async_job: msid: not a 64-bit integer: " +
+                                  Quote(*fields[0]));
+        continue;
+      }
+      group.msid = static_cast<uint64_t>(*msid);
+    }
+    const std::optional<uint64_t> count = ParseCount(fields[1]);
+    if (!count) {
+      read.row_errors.push_back("async_job: count: not a count: " +
+                                Quote(fields[1].value_or("NULL")));
+      continue;
+    }
+    group.count = *count;
+    read.jobs.push_back(group);
+  }
+  return read;
+}
+
 }  // namespace msx

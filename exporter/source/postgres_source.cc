@@ -202,6 +202,44 @@ class PostgresSource : public ReconnectingSource {
     return error->empty();
   }
 
+  // Two statements, one after the other: every 30 s, a second round trip costs
+  // nothing worth a pipeline's error handling. A missing table, column or privilege
+  // (SQLSTATE 42P01, 42703, 42501) is "unavailable"; in a nontransaction it leaves
+  // the connection usable.
+  bool QueryBlastRadius(RawBlastRead* raw, bool* unavailable,
+                        std::string* error) override {
+    const double limit_seconds = db_.query_timeout_seconds + kClientGraceSeconds;
+    std::optional<SocketDeadline> deadline;
+    try {
+      deadline.emplace(conn_->sock(), limit_seconds);
+      pqxx::nontransaction tx(*conn_);
+      AppendRows(tx.exec(kAgentsQuery), &raw->agents);
+      AppendRows(tx.exec(kJobsQuery), &raw->jobs);
+    } catch (const pqxx::insufficient_privilege& e) {
+      *unavailable = true;
+      *error = std::string("query: ") + e.what();
+    } catch (const pqxx::undefined_table& e) {
+      *unavailable = true;
+      *error = std::string("query: ") + e.what();
+    } catch (const pqxx::undefined_column& e) {
+      *unavailable = true;
+      *error = std::string("query: ") + e.what();
+    } catch (const pqxx::broken_connection& e) {
+      *error = "query: lost the connection to " + DescribeDatabase(db_) + ": " + e.what();
+    } catch (const std::exception& e) {
+      *error = std::string("query: ") + e.what();
+    } catch (...) {
+      *error = "query: unknown error";
+    }
+    if (deadline && deadline->Finish()) {
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%.1fs", limit_seconds);
+      *unavailable = false;
+      *error = "query: no answer from " + DescribeDatabase(db_) + " within " + seconds;
+    }
+    return error->empty();
+  }
+
   void Disconnect() override { conn_.reset(); }
 
  private:

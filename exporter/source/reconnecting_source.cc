@@ -32,6 +32,24 @@ SourceRead ReconnectingSource::Read() {
   return read;
 }
 
+BlastRadiusRead ReconnectingSource::ReadBlastRadius() {
+  BlastRadiusRead read;
+  if (!connected_) {
+    read.error = "not connected";
+    return read;
+  }
+  RawBlastRead raw;
+  std::string error;
+  bool unavailable = false;
+  if (!QueryBlastRadius(&raw, &unavailable, &error)) {
+    if (!unavailable) Close();
+    read.unavailable = unavailable;
+    read.error = OneLine(error.empty() ? "query failed" : error);
+    return read;
+  }
+  return ParseBlastRadius(raw);
+}
+
 void ReconnectingSource::Close() {
   Disconnect();
   connected_ = false;

@@ -32,6 +32,10 @@ class ReconnectingSource : public MshostSource {
   explicit ReconnectingSource(const Clock& clock) : clock_(clock) {}
 
   SourceRead Read() final;
+  // On the connection the last Read() left open; fails at once without one. A
+  // failure that is not a missing table or grant closes the connection, so the next
+  // Read() starts afresh (without waiting: the database answered that Read()).
+  BlastRadiusRead ReadBlastRadius() final;
   void Close() final;
 
  protected:
@@ -41,6 +45,11 @@ class ReconnectingSource : public MshostSource {
   virtual bool Connect(std::string* error) = 0;
   // One round trip on the connection Connect() opened. Same error rules.
   virtual bool Query(RawRead* raw, std::string* error) = 0;
+  // The two statements of parse.h (kAgentsQuery, kJobsQuery) on the open connection.
+  // A missing table or a refused grant sets *unavailable and *error and returns
+  // false; any other failure returns false with *error only.
+  virtual bool QueryBlastRadius(RawBlastRead* raw, bool* unavailable,
+                                std::string* error) = 0;
   // Releases the connection, if any. Must be safe to call at any time, twice.
   virtual void Disconnect() = 0;
 

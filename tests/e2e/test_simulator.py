@@ -31,7 +31,7 @@ def db(request, tmp_path_factory):
 
 @pytest.fixture
 def cluster(db, tmp_path):
-    for table in ("mshost_peer", "mshost_status", "mshost"):
+    for table in ("mshost_peer", "mshost_status", "mshost", "host", "async_job"):
         db.execute("DELETE FROM " + table)
     simulator = sim.start_simulator(db, str(tmp_path), nodes=3, heartbeat_interval=0.3,
                                     clock_offsets={"ms-3": "-40s"})
@@ -156,7 +156,7 @@ def test_shutdown_stuck_then_start(db, cluster):
 def simulator_on(db, tmp_path, nodes=2, heartbeat_interval=0.3, version=None, extra=(),
                  clock_offsets=None):
     """A fresh simulator on emptied tables, stopped on the way out."""
-    for table in ("mshost_peer", "mshost_status", "mshost"):
+    for table in ("mshost_peer", "mshost_status", "mshost", "host", "async_job"):
         db.execute("DELETE FROM " + table)
     simulator = sim.start_simulator(db, str(tmp_path), nodes=nodes,
                                     heartbeat_interval=heartbeat_interval,

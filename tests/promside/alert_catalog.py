@@ -125,6 +125,8 @@ _CONTRACT_METRICS_COPY = {
     "cloudstack_mshost_jvm_start_timestamp_seconds",
     "cloudstack_mshost_jvm_stop_timestamp_seconds",
     "cloudstack_mshost_system_boot_timestamp_seconds",
+    "cloudstack_mshost_agents", "cloudstack_mshost_jobs_in_progress",
+    "cloudstack_mshost_blast_radius_up",
     "mshost_exporter_build_info", "mshost_exporter_config_last_reload_successful",
     "mshost_exporter_config_last_reload_success_timestamp_seconds",
     "mshost_exporter_notifications_total", "mshost_exporter_notifications_dropped_total",
@@ -136,7 +138,8 @@ _CONTRACT_METRICS_COPY = {
 _ADDITIONS_METRICS = {
     "cloudstack_mshost_probe_target_info", "cloudstack_mshost_polls_total",
     "cloudstack_mshost_poll_failures_total", "cloudstack_mshost_rows_skipped",
-    "mshost_exporter_http_requests_total", "mshost_exporter_external_url_info",
+    "cloudstack_mshost_agents_unattached", "mshost_exporter_http_requests_total",
+    "mshost_exporter_external_url_info",
 }
 
 

@@ -274,6 +274,8 @@ def test_scenario_brings_every_query_to_return_data(stack, tmp_path):
     stack.db.execute("UPDATE mshost_status SET last_system_boot=UTC_TIMESTAMP() - INTERVAL 1 DAY, "
                      "last_jvm_stop=UTC_TIMESTAMP() - INTERVAL 1 HOUR "
                      "WHERE ms_id=(SELECT uuid FROM mshost WHERE msid=%s)", (msid["ms-1"],))
+    # An agent no node holds (Up with no node), for cloudstack_mshost_agents_unattached.
+    stack.db.insert_hosts(None, "Up")
     catalog_names = catalog.contract_metrics() | catalog.addition_metrics()
     try:
         prom_servers.wait_until(lambda: _exported_names(prom) >= catalog_names, TIMEOUT,
