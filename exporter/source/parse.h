@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "source/source.h"
 
 namespace msx {
@@ -78,6 +79,9 @@ struct RawRead {
 struct RawBlastRead {
   std::vector<TextRow> agents;  // kAgentsQuery
   std::vector<TextRow> jobs;    // kJobsQuery
+  // Set when a table is missing or a grant refused: why (one line). Not a failure of
+  // the read: trying again will not help before someone grants it.
+  std::optional<std::string> unavailable;
 };
 
 // One row of kStatusQuery, typed.
@@ -96,12 +100,13 @@ struct StatusRow {
 SourceRead ParseRead(const RawRead& raw);
 
 // REQUIRES: fields has kMshostColumnCount entries in kMshostColumns order (else an
-// error). Returns false and sets *error ("mshost id=7: msid: ...") on a bad value.
-bool ParseMshostRow(const TextRow& fields, MshostRow* row, std::string* error);
+// error). A bad value is an error naming the column ("msid: not an unsigned 64-bit
+// integer: ...").
+StatusOr<MshostRow> ParseMshostRow(const TextRow& fields);
 // The same for a row of kPeerColumns.
-bool ParsePeerRow(const TextRow& fields, PeerRow* row, std::string* error);
+StatusOr<PeerRow> ParsePeerRow(const TextRow& fields);
 // The same for a row of kStatusQuery. NULL datetimes are nullopt, not errors.
-bool ParseStatusRow(const TextRow& fields, StatusRow* row, std::string* error);
+StatusOr<StatusRow> ParseStatusRow(const TextRow& fields);
 
 // The BlastRadiusRead of a successful round trip (ok). A group that does not parse
 // is skipped and described in row_errors. job msids are read as signed (the columns

@@ -25,28 +25,30 @@ class ScriptedDriver : public ReconnectingSource {
   bool open = false;
 
  protected:
-  bool Connect(std::string* error) override {
+  Status Connect() override {
     ++connects;
     EXPECT_FALSE(open) << "a second connection while one is open";
-    *error = Next(&connect_errors);
-    open = error->empty();
-    return open;
+    const std::string error = Next(&connect_errors);
+    open = error.empty();
+    return open ? Status::Ok() : Status::Error(error);
   }
-  bool Query(RawRead* raw, std::string* error) override {
+  StatusOr<RawRead> Query() override {
     ++queries;
     EXPECT_TRUE(open) << "query without a connection";
-    *error = Next(&query_errors);
-    raw->db_now = db_now;
-    return error->empty();
+    const std::string error = Next(&query_errors);
+    if (!error.empty()) return Status::Error(error);
+    RawRead raw;
+    raw.db_now = db_now;
+    return raw;
   }
-  bool QueryBlastRadius(RawBlastRead* raw, bool* unavailable,
-                        std::string* error) override {
+  StatusOr<RawBlastRead> QueryBlastRadius() override {
     ++blast_queries;
     EXPECT_TRUE(open) << "query without a connection";
-    *raw = blast_rows;
-    *error = blast_error;
-    *unavailable = blast_unavailable;
-    return error->empty();
+    if (blast_error.empty()) return blast_rows;
+    if (!blast_unavailable) return Status::Error(blast_error);
+    RawBlastRead refused;
+    refused.unavailable = blast_error;
+    return refused;
   }
   void Disconnect() override {
     ++disconnects;
