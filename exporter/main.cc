@@ -5,6 +5,7 @@
 // character but '=', ':', '{', space and newline after an option name's first one.
 #include <malloc.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
@@ -13,10 +14,12 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/healthcheck.h"
 #include "common/duration.h"
 #include "common/log.h"
 #include "common/version.h"
 #include "runtime/system.h"
+#include "web/external_url.h"
 #include "web/web_face.h"
 
 namespace {
@@ -25,11 +28,29 @@ struct Flags {
   std::string config_file = "mshost_exporter.yml";
   std::string listen_address;  // "" = the config's web.listen_address (:9887)
   std::string web_config_file;
+  std::string external_url;  // "" = http://<hostname>:<port>
   std::string log_level = "info";
   std::string log_format = "logfmt";
   std::string target;
   std::string observe = "4s";
+  msx::HealthcheckOptions health;
+  std::string health_timeout = "2s";
 };
+
+// The environment variables behind the flags the server and `healthcheck` share: a
+// container's HEALTHCHECK inherits its environment but not its command line, so
+// settings given this way reach both (docs/operations.md).
+constexpr const char* kConfigFileEnv = "MSHOST_EXPORTER_CONFIG_FILE";
+constexpr const char* kListenAddressEnv = "MSHOST_EXPORTER_WEB_LISTEN_ADDRESS";
+constexpr const char* kWebConfigFileEnv = "MSHOST_EXPORTER_WEB_CONFIG_FILE";
+
+CLI::Validator DurationValidator() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return msx::ParseDurationSeconds(text) ? "" : "not a duration: " + text;
+      },
+      "DURATION");
+}
 
 // Blocks the signals main waits for, in this thread and so in every thread started
 // after it (CivetWeb's, the pollers'): only sigwait() below sees them.
@@ -43,7 +64,19 @@ sigset_t BlockControlSignals() {
   return signals;
 }
 
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "";
+  return name;
+}
+
 int Serve(const Flags& flags) {
+  std::string error;
+  // A bad flag stops the start before anything listens or polls.
+  if (msx::ResolveExternalUrl(flags.external_url, 0, "", &error).empty()) {
+    std::cerr << "mshost_exporter: " << error << "\n";
+    return msx::kExitBadConfig;
+  }
   sigset_t signals = BlockControlSignals();
   // A scraper that hangs up mid-response must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -63,11 +96,14 @@ int Serve(const Flags& flags) {
   msx::System system(std::move(*config), flags.config_file, clock, msx::RealParts(clock),
                      msx::MakeAlertmanagerNotifier);
   msx::WebFace web(system, clock);
-  std::string error;
   if (!web.Serve(web_options, &error)) {
     std::cerr << "mshost_exporter: " << error << "\n";
     return msx::kExitCannotServe;
   }
+  const std::string external_url =
+      msx::ResolveExternalUrl(flags.external_url, web.port(), HostName(), &error);
+  msx::LogInfo("external url", {{"url", external_url}});
+  system.SetExternalUrl(external_url);
   system.Start();
 
   for (;;) {
@@ -75,7 +111,7 @@ int Serve(const Flags& flags) {
     sigwait(&signals, &received);
     if (received != SIGHUP) break;
     msx::LogInfo("reloading configuration", {{"signal", "SIGHUP"}});
-    system.Reload();
+    (void)system.Reload();  // logs its own outcome
   }
   msx::LogInfo("stopping");
   // The server first: no handler may run while the pollers go away. A poll stuck in
@@ -100,16 +136,21 @@ int main(int argc, char** argv) {
   CLI::App cli{
       "Prometheus exporter and alerter for Apache CloudStack management "
       "servers (cloud.mshost)."};
-  cli.set_version_flag("--version", std::string("mshost_exporter, version ") +
-                                        MSX_VERSION +
-                                        " (revision: " + msx::BuildRevision() + ")");
+  cli.set_version_flag("--version", msx::VersionText(MSX_VERSION));
   cli.add_option("--config.file", flags.config_file, "Configuration file")
+      ->envname(kConfigFileEnv)
       ->capture_default_str();
   cli.add_option("--web.listen-address", flags.listen_address,
                  "Address to listen on, HOST:PORT or :PORT (default: the config's "
-                 "web.listen_address, :9887)");
+                 "web.listen_address, :9887)")
+      ->envname(kListenAddressEnv);
   cli.add_option("--web.config.file", flags.web_config_file,
-                 "Web configuration file (TLS, basic auth; exporter-toolkit format)");
+                 "Web configuration file (TLS, basic auth; exporter-toolkit format)")
+      ->envname(kWebConfigFileEnv);
+  cli.add_option("--web.external-url", flags.external_url,
+                 "The URL under which the exporter is reached from outside, for the "
+                 "alerts' runbook links and generatorURL (default: "
+                 "http://<hostname>:<port>)");
   cli.add_option("--log.level", flags.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -127,16 +168,42 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   check->add_option("--target", flags.target, "Only this target (default: all)");
   check->add_option("--observe", flags.observe, "How long to watch (at least two polls)")
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            return msx::ParseDurationSeconds(text) ? "" : "not a duration: " + text;
-          },
-          "DURATION"))
+      ->check(DurationValidator())
       ->capture_default_str();
 
   CLI::App* check_config = cli.add_subcommand(
       "check-config", "Validate the configuration file and exit 0, or 2 with the errors");
   check_config->add_option("--config.file", flags.config_file, "Configuration file")
+      ->capture_default_str();
+
+  CLI::App* healthcheck = cli.add_subcommand(
+      "healthcheck",
+      "Ask the running exporter's /-/healthy as its web config requires (TLS, basic "
+      "auth) and exit 0 healthy or 1 unhealthy (Docker HEALTHCHECK)");
+  healthcheck->add_option("--config.file", flags.config_file,
+                          "Configuration file, for web.listen_address")
+      ->envname(kConfigFileEnv)
+      ->capture_default_str();
+  healthcheck->add_option("--web.listen-address", flags.listen_address,
+                          "The exporter's listen address (default: the config's)")
+      ->envname(kListenAddressEnv);
+  healthcheck->add_option("--web.config.file", flags.web_config_file,
+                          "The exporter's web configuration file")
+      ->envname(kWebConfigFileEnv);
+  healthcheck->add_option("--username", flags.health.username,
+                          "Basic auth user, when the web config has basic_auth_users")
+      ->envname("MSHOST_EXPORTER_HEALTHCHECK_USERNAME");
+  healthcheck->add_option("--password-file", flags.health.password_file,
+                          "File holding that user's password")
+      ->envname("MSHOST_EXPORTER_HEALTHCHECK_PASSWORD_FILE");
+  healthcheck->add_option("--client-cert-file", flags.health.client_cert_file,
+                          "Client certificate (PEM), when the web config requires one")
+      ->envname("MSHOST_EXPORTER_HEALTHCHECK_CLIENT_CERT_FILE");
+  healthcheck->add_option("--client-key-file", flags.health.client_key_file,
+                          "The client certificate's key (PEM)")
+      ->envname("MSHOST_EXPORTER_HEALTHCHECK_CLIENT_KEY_FILE");
+  healthcheck->add_option("--timeout", flags.health_timeout, "How long to wait for the answer")
+      ->check(DurationValidator())
       ->capture_default_str();
   cli.require_subcommand(0, 1);
 
@@ -146,14 +213,16 @@ int main(int argc, char** argv) {
     return cli.exit(e);  // --help, --version
   } catch (const CLI::ParseError& e) {
     cli.exit(e);  // prints the message
-    // A monitoring plugin reports its own failure as UNKNOWN, never as CRITICAL.
-    return check->parsed() ? static_cast<int>(msx::CheckCode::kUnknown)
-                           : msx::kExitBadConfig;
+    // A monitoring plugin reports its own failure as UNKNOWN, never as CRITICAL;
+    // Docker reserves 2, so a health check that cannot run is unhealthy.
+    if (check->parsed()) return static_cast<int>(msx::CheckCode::kUnknown);
+    if (healthcheck->parsed()) return msx::kUnhealthy;
+    return msx::kExitBadConfig;
   }
 
-  std::string error;
-  if (!msx::SetupLogging(flags.log_level, flags.log_format, &error)) {
-    std::cerr << "mshost_exporter: " << error << "\n";
+  if (const msx::Status logging = msx::SetupLogging(flags.log_level, flags.log_format);
+      !logging.ok()) {
+    std::cerr << "mshost_exporter: " << logging.message() << "\n";
     return msx::kExitBadConfig;
   }
   if (check_config->parsed()) {
@@ -164,6 +233,14 @@ int main(int argc, char** argv) {
     options.target = flags.target;
     options.observe_seconds = *msx::ParseDurationSeconds(flags.observe);
     return msx::RunCheckCommand(flags.config_file, options, std::cout, std::cerr);
+  }
+  if (healthcheck->parsed()) {
+    msx::HealthcheckOptions options = flags.health;
+    options.config_file = flags.config_file;
+    options.listen_address = flags.listen_address;
+    options.web_config_file = flags.web_config_file;
+    options.timeout_seconds = *msx::ParseDurationSeconds(flags.health_timeout);
+    return msx::RunHealthcheck(options, std::cout);
   }
   return Serve(flags);
 }

@@ -19,6 +19,8 @@ build_pkgs=(
   libcrypt-dev            # bcrypt for basic auth
   libssl-dev              # TLS for the HTTP server
   libgtest-dev libgmock-dev
+  help2man                # the man page, generated from --help at build time
+  dpkg-dev                # dpkg-shlibdeps: the .deb's dependencies, computed by cpack -G DEB
 )
 test_pkgs=(
   mariadb-server mariadb-client   # real database for integration tests and the demo
@@ -31,7 +33,11 @@ test_pkgs=(
   python3-cryptography            # the simulator's throwaway certificate: its cluster port speaks TLS with client auth
   chromium python3-websocket      # the status page test: headless browser, DevTools protocol
   python3-jsonschema              # /api/v1/status against docs/status.schema.json
+  jsonnet                         # mixin/: generates alerts/ and dashboards/; a test checks they are up to date
   clang libclang-rt-14-dev        # libFuzzer targets (tests/fuzz); gcc's ASan/UBSan come with build-essential
+  lintian                         # checks the .deb (tests/package)
+  systemd                         # systemd-analyze verify/security on the unit (nothing is started)
+  man-db                          # man -l renders the generated man page
 )
 # Only bench/ needs these: the peer stack it measures against, the load generator and the
 # instruction counter.

@@ -1,7 +1,11 @@
 #include "alerting/alerting_service.h"
 
+#include <cassert>
+#include <optional>
 #include <tuple>
 #include <utility>
+
+#include "alerting/watchdog.h"
 
 namespace msx {
 namespace {
@@ -24,20 +28,30 @@ struct AlertingService::TargetState {
               const Clock& clock)
       : config(target),
         evaluator(target, ResolveAlertRules(alerting), alerting.resend_interval_seconds,
-                  clock) {}
+                  clock),
+        watchdog(target, WatchdogRule(alerting), alerting.resend_interval_seconds,
+                 clock) {}
+
+  static AlertRule WatchdogRule(const AlertingConfig& alerting) {
+    for (const AlertRule& rule : ResolveAlertRules(alerting)) {
+      if (rule.alertname == kAlertWatchdog) return rule;
+    }
+    assert(false && "the table holds the watchdog");
+    return {};
+  }
 
   AlertTarget config;
   Evaluator evaluator;
+  Watchdog watchdog;
   std::vector<FiringAlert> firing;
 };
 
 AlertingService::AlertingService(const AlertingConfig& alerting,
                                  const std::vector<AlertTarget>& targets,
                                  NotifierFactory make_notifier, const Clock& clock,
-                                 std::string generator_url)
-    : make_notifier_(std::move(make_notifier)),
-      clock_(clock),
-      generator_url_(std::move(generator_url)) {
+                                 std::string external_url)
+    : make_notifier_(std::move(make_notifier)), clock_(clock) {
+  SetExternalUrl(std::move(external_url));
   std::lock_guard<std::mutex> lock(mu_);
   alerting_ = alerting;
   notifier_ = make_notifier_(alerting_, clock_);
@@ -84,12 +98,28 @@ void AlertingService::OnSnapshot(const Snapshot& snapshot) {
   auto target = targets_.find(snapshot.target);
   if (target == targets_.end()) return;
   Evaluation evaluation = target->second->evaluator.Evaluate(snapshot);
+  if (std::optional<AlertNotification> beat = target->second->watchdog.Due()) {
+    evaluation.to_send.push_back(std::move(*beat));
+  }
+  for (FiringAlert& alert : evaluation.firing) {
+    alert.annotations["runbook_url"] = RunbookUrl(external_url_, alert.alertname);
+  }
   target->second->firing = std::move(evaluation.firing);
   if (notifier_ == nullptr || evaluation.to_send.empty()) return;
-  for (AlertNotification& alert : evaluation.to_send)
+  for (AlertNotification& alert : evaluation.to_send) {
+    alert.annotations["runbook_url"] = RunbookUrl(external_url_, alert.labels.at("alertname"));
     alert.generator_url = generator_url_;
+  }
   // Under the lock, so one target's alerts reach the queue in evaluation order.
   notifier_->Notify(evaluation.to_send);
+}
+
+void AlertingService::SetExternalUrl(std::string external_url) {
+  while (!external_url.empty() && external_url.back() == '/') external_url.pop_back();
+  std::lock_guard<std::mutex> lock(mu_);
+  external_url_ = external_url;
+  // The status page: where the alerts come from.
+  generator_url_ = external_url.empty() ? "" : external_url + "/";
 }
 
 std::vector<FiringAlert> AlertingService::FiringAlerts(const std::string& target) const {

@@ -33,15 +33,22 @@ using NotifierFactory =
 
 class AlertingService {
  public:
-  // generator_url, when set, goes into every alert sent (e.g. the exporter's status
-  // page). `clock` must outlive the service.
+  // external_url is the exporter's --web.external-url (see SetExternalUrl). `clock`
+  // must outlive the service.
   AlertingService(const AlertingConfig& alerting, const std::vector<AlertTarget>& targets,
                   NotifierFactory make_notifier, const Clock& clock,
-                  std::string generator_url = "");
+                  std::string external_url = "");
   ~AlertingService();
 
-  // Evaluates one snapshot of a configured target and queues the alerts due.
-  // Snapshots of unknown targets are ignored.
+  // Where the exporter is reached from outside, e.g. http://exporter.example:9887:
+  // every alert's runbook_url is <external_url>/runbooks/<alertname> and its
+  // generatorURL the status page, <external_url>/. Empty: runbook_url is the path
+  // alone and generatorURL is left out. A trailing slash is ignored.
+  void SetExternalUrl(std::string external_url);
+
+  // Evaluates one snapshot of a configured target and queues the alerts due, with the
+  // target's watchdog (watchdog.h) when it is due. Snapshots of unknown targets are
+  // ignored.
   void OnSnapshot(const Snapshot& snapshot);
 
   // Applies a reloaded configuration. Targets whose alerting inputs (name, labels,
@@ -68,9 +75,10 @@ class AlertingService {
 
   const NotifierFactory make_notifier_;
   const Clock& clock_;
-  const std::string generator_url_;
 
   mutable std::mutex mu_;
+  std::string external_url_;                                     // guarded by mu_
+  std::string generator_url_;                                    // guarded by mu_
   AlertingConfig alerting_;                                      // guarded by mu_
   std::unique_ptr<Notifier> notifier_;                           // guarded by mu_
   NotifierStats retired_stats_;                                  // of replaced notifiers

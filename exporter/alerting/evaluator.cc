@@ -99,6 +99,31 @@ std::string WillCloudStackClear(const NodeStatus& node, const Snapshot& snapshot
          "versions before 4.20.1, which leave a dead node's row as it is.";
 }
 
+// What the node holds, from the last read of agents and jobs: "ms-2 is gone; 37 agents
+// (35 Up, 2 Disconnected) and 4 jobs in progress are still attached to it." Empty
+// when they were never read (no grants), so the description never guesses.
+std::string LoadText(const NodeStatus& node, bool gone) {
+  if (!node.load) return "";
+  const NodeLoad& load = *node.load;
+  if (load.agents_total == 0 && load.jobs_in_progress == 0) {
+    return gone ? " " + ShortName(node) + " is gone; no agents and no jobs in progress "
+                  "were attached to it."
+                : " No agents and no jobs in progress are attached to it.";
+  }
+  std::string counts = DescribeLoad(load);
+  if (load.agents.size() > 1) {
+    std::string by_status;
+    for (const auto& [status, count] : load.agents) {
+      by_status += (by_status.empty() ? "" : ", ") + std::to_string(count) + " " + status;
+    }
+    const size_t agents_end = counts.find(" and ");
+    counts.insert(agents_end, " (" + by_status + ")");
+  }
+  if (gone)
+    return " " + ShortName(node) + " is gone; " + counts + " are still attached to it.";
+  return " " + counts + " are attached to it.";
+}
+
 std::string KeyOf(const std::string& alertname, const std::string& msid) {
   return alertname + "/" + msid;
 }
@@ -119,7 +144,6 @@ Evaluation Evaluator::Evaluate(const Snapshot& snapshot) {
 
   std::map<std::string, Condition> active;
   for (Condition& condition : Conditions(snapshot, now_unix)) {
-    condition.annotations["runbook_url"] = RunbookUrl(condition.rule->alertname);
     std::string key = KeyOf(condition.rule->alertname, condition.msid);
     active.emplace(std::move(key), std::move(condition));
   }
@@ -329,12 +353,11 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
       case Verdict::kUpNotRunning:
         add(kAlertUpNotRunning, server + " is marked running but is gone",
             "The cloud.mshost row of " + subject + " says " + state + ", but " +
-                SilenceText(node) + " (dead_after " +
-                Seconds(node.dead_after_seconds) + ") and " +
-                ProbeText(node) +
+                SilenceText(node) + " (dead_after " + Seconds(node.dead_after_seconds) +
+                ") and " + ProbeText(node) +
                 ". Other nodes, load balancers and admins still trust it "
                 "(apache/cloudstack#9722). " +
-                WillCloudStackClear(node, snapshot));
+                WillCloudStackClear(node, snapshot) + LoadText(node, true));
         break;
       case Verdict::kStopUnfinished:
         add(kAlertStopUnfinished, server + " stopped without finishing its stop",
@@ -344,27 +367,28 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
                 ProbeText(node) +
                 ": the process is gone but its stop never wrote Down "
                 "(apache/cloudstack#9722). " +
-                WillCloudStackClear(node, snapshot));
+                WillCloudStackClear(node, snapshot) + LoadText(node, true));
         break;
       case Verdict::kUpHeartbeatStale:
         add(kAlertHeartbeatStale, server + " answers but does not heartbeat",
             subject + " is marked " + state + " and " + ProbeText(node) + ", but " +
-                SilenceText(node) + " (stale_after " +
-                Seconds(node.stale_after_seconds) +
+                SilenceText(node) + " (stale_after " + Seconds(node.stale_after_seconds) +
                 "): the process hangs, cannot reach the database, or is shutting down. " +
-                WillCloudStackClear(node, snapshot));
+                WillCloudStackClear(node, snapshot) + LoadText(node, false));
         break;
       case Verdict::kUpUnreachable:
         add(kAlertUnreachable, server + " heartbeats but cannot be reached",
             subject + " is marked " + state + " and keeps heartbeating, but " +
                 ProbeText(node) +
                 ": a firewall, a wrong probe address (service_ip is often 127.0.0.1) or "
-                "a cluster port that stopped listening.");
+                "a cluster port that stopped listening." +
+                LoadText(node, false));
         break;
       case Verdict::kDownButRunning:
         add(kAlertDownButRunning, server + " is marked Down but still answers",
             "The cloud.mshost row of " + subject + " says Down, but " + ProbeText(node) +
-                ": a process that did not stop, or another service on its cluster port.");
+                ": a process that did not stop, or another service on its cluster port." +
+                LoadText(node, false));
         break;
       case Verdict::kOk:
       case Verdict::kMaintenance:  // planned work
@@ -382,7 +406,8 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
               std::to_string(node.restarts) +
               " since the exporter started: a crash loop, an OOM kill or a watchdog "
               "restarting it. State " +
-              state + ", runid " + std::to_string(node.row.runid) + ".");
+              state + ", runid " + std::to_string(node.row.runid) + "." +
+              LoadText(node, false));
     }
   }
   return out;

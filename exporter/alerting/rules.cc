@@ -17,6 +17,8 @@ const std::vector<AlertRule>& DefaultAlertRules() {
       {kAlertNoRunningMgmtServer, "critical", 0, false},
       {kAlertSourceDown, "critical", 60, false},
       {kAlertFlapping, "warning", 0, true},
+      // Severity "none": routed to a dead-man's switch, never to a person.
+      {kAlertWatchdog, "none", 0, false},
   };
   return kRules;
 }
@@ -43,8 +45,8 @@ std::vector<AlertRule> ResolveAlertRules(const AlertingConfig& config) {
   return rules;
 }
 
-std::string RunbookUrl(const std::string& alertname) {
-  return std::string(kRunbookBaseUrl) + alertname + ".md";
+std::string RunbookUrl(const std::string& external_url, const std::string& alertname) {
+  return external_url + "/runbooks/" + alertname;
 }
 
 }  // namespace msx

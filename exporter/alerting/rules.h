@@ -27,11 +27,9 @@ inline constexpr char kAlertStopUnfinished[] = "CloudStackMgmtServerStopUnfinish
 inline constexpr char kAlertNoRunningMgmtServer[] = "CloudStackNoRunningMgmtServer";
 inline constexpr char kAlertSourceDown[] = "CloudStackMshostSourceDown";
 inline constexpr char kAlertFlapping[] = "CloudStackMgmtServerFlapping";
-
-// Where runbook_url points: <base><alertname>.md is docs/runbooks/<alertname>.md in
-// the project's repository, the same URL alerts/cloudstack-mshost.rules.yml uses.
-inline constexpr char kRunbookBaseUrl[] =
-    "https://github.com/example-org/mshost_exporter/blob/main/docs/runbooks/";
+// Always firing, one per target: the dead-man's switch of the built-in path (an
+// external watchdog pages when it stops arriving). Not in the Prometheus rules.
+inline constexpr char kAlertWatchdog[] = "MshostExporterWatchdog";
 
 // Flapping: more than kFlappingMaxRestarts runid changes of one node within
 // kFlappingWindowSeconds.
@@ -77,7 +75,9 @@ std::string AlertNames();
 // mention keep their defaults.
 std::vector<AlertRule> ResolveAlertRules(const AlertingConfig& config);
 
-// kRunbookBaseUrl + alertname + ".md".
-std::string RunbookUrl(const std::string& alertname);
+// Where an alert's runbook is served: <external_url>/runbooks/<alertname>, the
+// exporter's own copy of docs/runbooks/ (web/runbooks.h). `external_url` is the
+// exporter's --web.external-url, without a trailing slash.
+std::string RunbookUrl(const std::string& external_url, const std::string& alertname);
 
 }  // namespace msx

@@ -10,42 +10,44 @@
 namespace msx {
 namespace {
 
-void ReportErrors(const ConfigResult& result, std::ostream& err) {
-  for (const ConfigError& error : result.errors) err << error.ToString() << "\n";
+void ReportErrors(const Status& status, std::ostream& err) {
+  for (const std::string& problem : status.problems()) err << problem << "\n";
 }
 
-ConfigResult LoadAndReport(const std::string& path, std::ostream& err) {
-  ConfigResult result = LoadConfig(path);
-  for (const std::string& warning : result.warnings)
-    err << "warning: " << warning << "\n";
-  ReportErrors(result, err);
+ConfigLoad LoadAndReport(const std::string& path, std::ostream& err) {
+  ConfigLoad result = LoadConfig(path);
+  for (const std::string& warning : result.warnings) err << "warning: " << warning << "\n";
+  ReportErrors(result.config.status(), err);
   return result;
 }
 
 }  // namespace
 
 std::optional<Config> LoadServerConfig(const std::string& path, std::ostream& err) {
-  ConfigResult result = LoadConfig(path);
+  ConfigLoad result = LoadConfig(path);
   for (const std::string& warning : result.warnings) {
     LogWarn("configuration warning", {{"detail", warning}});
   }
-  ReportErrors(result, err);
-  return std::move(result.config);
+  if (!result.config.ok()) {
+    ReportErrors(result.config.status(), err);
+    return std::nullopt;
+  }
+  return std::move(result.config).value();
 }
 
 int RunCheckConfig(const std::string& path, std::ostream& out, std::ostream& err) {
-  if (!LoadAndReport(path, err).config) return kExitBadConfig;
+  if (!LoadAndReport(path, err).config.ok()) return kExitBadConfig;
   out << "config OK\n";
   return kExitOk;
 }
 
 int RunCheckCommand(const std::string& path, const CheckOptions& options,
                     std::ostream& out, std::ostream& err) {
-  ConfigResult loaded = LoadAndReport(path, err);
-  if (!loaded.config) {
+  ConfigLoad loaded = LoadAndReport(path, err);
+  if (!loaded.config.ok()) {
     // Nagios shows only standard output: name the first error there too.
-    out << "UNKNOWN bad configuration: "
-        << (loaded.errors.empty() ? path : loaded.errors.front().ToString()) << "\n";
+    out << "UNKNOWN bad configuration: " << loaded.config.status().problems().front()
+        << "\n";
     return static_cast<int>(CheckCode::kUnknown);
   }
   SystemClock clock;

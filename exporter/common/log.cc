@@ -301,8 +301,7 @@ std::string FormatLogLine(LogFormat format, int64_t unix_ms, LogLevel level,
   return line;
 }
 
-bool SetupLogging(const std::string& level, const std::string& format,
-                  std::string* error) {
+Status SetupLogging(const std::string& level, const std::string& format) {
   static const std::pair<const char*, LogLevel> kLevels[] = {{"debug", LogLevel::kDebug},
                                                              {"info", LogLevel::kInfo},
                                                              {"warn", LogLevel::kWarn},
@@ -312,8 +311,8 @@ bool SetupLogging(const std::string& level, const std::string& format,
     if (level == name) chosen = &value;
   }
   if (chosen == nullptr) {
-    *error = "unknown log level \"" + level + "\" (want debug, info, warn or error)";
-    return false;
+    return Status::Error("unknown log level \"" + level +
+                         "\" (want debug, info, warn or error)");
   }
   LogFormat log_format;
   if (format == "logfmt") {
@@ -321,11 +320,10 @@ bool SetupLogging(const std::string& level, const std::string& format,
   } else if (format == "json") {
     log_format = LogFormat::kJson;
   } else {
-    *error = "unknown log format \"" + format + "\" (want logfmt or json)";
-    return false;
+    return Status::Error("unknown log format \"" + format + "\" (want logfmt or json)");
   }
   CurrentDestination::Get().Exchange(StderrDestination(log_format, *chosen));
-  return true;
+  return Status::Ok();
 }
 
 ScopedLogRedirect::ScopedLogRedirect(LogFormat format, LogLevel level, LogLineSink sink)

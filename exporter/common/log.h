@@ -29,6 +29,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "common/status.h"
+
 namespace msx {
 
 enum class LogFormat { kLogfmt, kJson };
@@ -92,10 +94,9 @@ inline void LogError(std::string_view msg, std::initializer_list<LogField> field
 bool LogEnabled(LogLevel level);
 
 // level: debug | info | warn | error; format: logfmt | json. Until it is called,
-// lines go to stderr in logfmt at info. On a bad value returns false, sets *error and
-// leaves logging as it was.
-bool SetupLogging(const std::string& level, const std::string& format,
-                  std::string* error);
+// lines go to stderr in logfmt at info. On a bad value returns why and leaves logging
+// as it was.
+Status SetupLogging(const std::string& level, const std::string& format);
 
 // Where lines go and in which format; defined in log.cc.
 struct LogDestination;

@@ -6,33 +6,26 @@
 
 namespace msx {
 
-bool ReadFileAtMost(const std::string& path, size_t max_bytes, std::string* content,
-                    std::string* error) {
+StatusOr<std::string> ReadFileAtMost(const std::string& path, size_t max_bytes) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    *error = std::strerror(errno);
-    return false;
-  }
-  content->clear();
+  if (file == nullptr) return Status::Error(std::strerror(errno));
+  std::string content;
   char buffer[4096];
   size_t n;
-  bool too_big = false;
+  Status status;
   while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
-    if (content->size() + n > max_bytes) {
-      too_big = true;
+    if (content.size() + n > max_bytes) {
+      status = Status::Error("larger than " + std::to_string(max_bytes) + " bytes");
       break;
     }
-    content->append(buffer, n);
+    content.append(buffer, n);
   }
-  bool ok = !too_big;
-  if (too_big) {
-    *error = "larger than " + std::to_string(max_bytes) + " bytes";
-  } else if (std::ferror(file) != 0) {
-    *error = std::strerror(errno);  // e.g. "Is a directory"
-    ok = false;
+  if (status.ok() && std::ferror(file) != 0) {
+    status = Status::Error(std::strerror(errno));  // e.g. "Is a directory"
   }
   std::fclose(file);
-  return ok;
+  if (!status.ok()) return status;
+  return content;
 }
 
 }  // namespace msx

@@ -6,11 +6,12 @@
 #include <cstddef>
 #include <string>
 
+#include "common/status.h"
+
 namespace msx {
 
-// On success fills *content and returns true; otherwise sets *error to the reason
-// ("No such file or directory", "Is a directory", "larger than 65536 bytes").
-bool ReadFileAtMost(const std::string& path, size_t max_bytes, std::string* content,
-                    std::string* error);
+// The file's content, or why not ("No such file or directory", "Is a directory",
+// "larger than 65536 bytes").
+StatusOr<std::string> ReadFileAtMost(const std::string& path, size_t max_bytes);
 
 }  // namespace msx

@@ -123,7 +123,7 @@ class Loader {
  public:
   explicit Loader(const std::string& file) : file_(file), problems_(file) {}
 
-  ConfigResult Parse(const std::string& text) {
+  ConfigLoad Parse(const std::string& text) {
     Config config;
     config.file = file_;
     try {
@@ -133,11 +133,14 @@ class Loader {
     } catch (const std::exception& e) {
       problems_.AddWhole(std::string("cannot read: ") + e.what());
     }
-    ConfigResult result;
-    result.errors = problems_.Sorted();
-    result.warnings = problems_.warnings();
-    if (result.errors.empty()) result.config = std::move(config);
-    return result;
+    if (!problems_.empty()) {
+      std::vector<std::string> messages;
+      for (const ConfigError& error : problems_.Sorted()) {
+        messages.push_back(error.ToString());
+      }
+      return {Status::Errors(std::move(messages)), problems_.warnings()};
+    }
+    return {std::move(config), problems_.warnings()};
   }
 
  private:
@@ -256,7 +259,8 @@ class Loader {
       TargetConfig target;
       ReadTarget(
           MapReader(item, PlaceOf(item, entry->value_mark), path,
-                    {"name", "database", "heartbeat", "probe", "labels"}, &problems_),
+                    {"name", "database", "heartbeat", "probe", "blast_radius", "labels"},
+                    &problems_),
           &target, &paths_by_name);
       config->targets.push_back(std::move(target));
     }
@@ -285,7 +289,12 @@ class Loader {
                   &target->heartbeat);
     ReadProbe(Child(t, "probe", {"kind", "address", "port", "overrides", "timeout"}),
               &target->probe);
+    ReadBlastRadius(Child(t, "blast_radius", {"interval"}), &target->blast_radius);
     ReadLabels(FreeChild(t, "labels"), &target->labels);
+  }
+
+  void ReadBlastRadius(MapReader br, BlastRadiusConfig* out) {
+    br.Duration("interval", /*positive=*/true, &out->interval_seconds);
   }
 
   void ReadDatabase(MapReader db, DatabaseConfig* out) {
@@ -352,13 +361,13 @@ class Loader {
     if (first->key == "password_file") {
       if (!db.NonEmptyString("password_file", &out->password_file)) return;
       out->password_file = ResolveNextToFile(file_, out->password_file);
-      std::string content, error;
-      if (!ReadFileAtMost(out->password_file, kMaxPasswordFileBytes, &content, &error)) {
-        db.Fail("password_file",
-                "cannot read password file \"" + out->password_file + "\": " + error);
+      StatusOr<std::string> content = ReadFileAtMost(out->password_file, kMaxPasswordFileBytes);
+      if (!content.ok()) {
+        db.Fail("password_file", "cannot read password file \"" + out->password_file +
+                                     "\": " + content.status().message());
         return;
       }
-      out->password = StripOneNewline(std::move(content));
+      out->password = StripOneNewline(std::move(content).value());
     } else if (first->key == "password_env") {
       if (!db.NonEmptyString("password_env", &out->password_env)) return;
       const char* value = std::getenv(out->password_env.c_str());
@@ -586,24 +595,20 @@ bool SplitHostPort(const std::string& address, std::string* host, int* port) {
   return true;
 }
 
-ConfigResult ParseConfig(const std::string& yaml_text, const std::string& file) {
+ConfigLoad ParseConfig(const std::string& yaml_text, const std::string& file) {
   return Loader(file).Parse(yaml_text);
 }
 
-ConfigResult LoadConfig(const std::string& path) {
+ConfigLoad LoadConfig(const std::string& path) {
   std::string problem;
   try {
-    std::string text;
-    if (ReadFileAtMost(path, kMaxConfigFileBytes, &text, &problem)) {
-      return ParseConfig(text, path);
-    }
-    problem = "cannot read the configuration file: " + problem;
+    StatusOr<std::string> text = ReadFileAtMost(path, kMaxConfigFileBytes);
+    if (text.ok()) return ParseConfig(*text, path);
+    problem = "cannot read the configuration file: " + text.status().message();
   } catch (const std::exception& e) {  // e.g. out of memory
     problem = std::string("cannot load: ") + e.what();
   }
-  ConfigResult result;
-  result.errors.push_back(ConfigError{path, 0, 0, "", problem});
-  return result;
+  return {Status::Error(ConfigError{path, 0, 0, "", problem}.ToString()), {}};
 }
 
 }  // namespace msx

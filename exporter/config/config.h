@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "alerting/rules.h"
+#include "common/status.h"
 #include "judge/verdict.h"
 #include "probe/prober.h"
 #include "source/source.h"
@@ -31,10 +32,13 @@ struct TargetConfig {
   DatabaseConfig database;
   HeartbeatConfig heartbeat;
   ProbeConfig probe;
+  BlastRadiusConfig blast_radius;
   std::map<std::string, std::string> labels;  // added to every alert of this target
 
   // Every field: a reload replaces a target's poller exactly when this differs.
-  auto Tie() const { return std::tie(name, database, heartbeat, probe, labels); }
+  auto Tie() const {
+    return std::tie(name, database, heartbeat, probe, blast_radius, labels);
+  }
   bool operator==(const TargetConfig& o) const { return Tie() == o.Tie(); }
   bool operator!=(const TargetConfig& o) const { return !(*this == o); }
 };
@@ -62,19 +66,21 @@ struct ConfigError {
   std::string ToString() const;
 };
 
-struct ConfigResult {
-  std::optional<Config> config;  // set only when errors is empty
-  std::vector<ConfigError> errors;
+// The configuration, or every problem of the file; and the warnings, which are kept
+// whether or not the file has errors, so the user sees them in the same attempt.
+struct ConfigLoad {
+  StatusOr<Config> config;
   // Formatted like ConfigError::ToString (e.g. an inline password); never secrets.
   std::vector<std::string> warnings;
 };
 
 // Reads, parses and validates `path`; resolves password_file/password_env. Never
-// throws: every failure (unreadable file, YAML syntax, bad values) is in errors.
-ConfigResult LoadConfig(const std::string& path);
+// throws: every failure (unreadable file, YAML syntax, bad values) is one problem of
+// config's status, formatted by ConfigError::ToString, sorted by place in the file.
+ConfigLoad LoadConfig(const std::string& path);
 // The same from text already in memory; `file` is used in messages and to resolve
 // relative paths.
-ConfigResult ParseConfig(const std::string& yaml_text, const std::string& file);
+ConfigLoad ParseConfig(const std::string& yaml_text, const std::string& file);
 
 // Splits "host:port", "[ipv6]:port" or ":port" (host ""). Returns false unless the
 // port is a decimal from 0 to 65535; callers that need a real port check for 0. Used

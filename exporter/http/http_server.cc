@@ -372,7 +372,7 @@ bool PrepareCivetwebTls(std::string* error) {
       std::string dir(exe, static_cast<size_t>(n));
       dir.erase(dir.rfind('/'));
       folders.push_back(dir + "/civetweb_ssl");
-      folders.push_back(dir + "/../lib/mshost_exporter");
+      folders.push_back(dir + "/" MSX_SHIMS_FROM_BINARY);  // where they are installed
     }
     folders.push_back(MSX_CIVETWEB_SSL_DIR);
     for (const std::string& folder : folders) {
@@ -402,9 +402,13 @@ bool PrepareCivetwebTls(std::string* error) {
 std::unique_ptr<HttpServer> StartHttpServer(const HttpServerOptions& options,
                                             const Router& router, std::string* error) {
   WebConfig web;
-  if (!options.web_config_file.empty() &&
-      !LoadWebConfig(options.web_config_file, &web, error)) {
-    return nullptr;
+  if (!options.web_config_file.empty()) {
+    StatusOr<WebConfig> loaded = LoadWebConfig(options.web_config_file);
+    if (!loaded.ok()) {
+      *error = loaded.status().message();
+      return nullptr;
+    }
+    web = std::move(loaded).value();
   }
   if (web.tls_enabled && !PrepareCivetwebTls(error)) return nullptr;
   auto server = std::make_unique<CivetHttpServer>(router, options, std::move(web));

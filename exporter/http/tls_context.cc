@@ -1,8 +1,14 @@
 #include "http/tls_context.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include "http/web_config.h"
 
 namespace msx {
 namespace {
@@ -98,6 +104,30 @@ bool CheckServerTls(const TlsServerConfig& tls, std::string* error) {
   const bool ok = ConfigureServerTls(ctx, tls, error);
   SSL_CTX_free(ctx);
   return ok;
+}
+
+StatusOr<std::string> CertificatePublicKeyPin(const std::string& cert_file) {
+  ERR_clear_error();
+  BIO* bio = BIO_new_file(cert_file.c_str(), "r");
+  X509* cert =
+      bio != nullptr ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
+  if (bio != nullptr) BIO_free(bio);
+  if (cert == nullptr) {
+    return Status::Error("no certificate in " + cert_file + ": " + OpenSslError());
+  }
+  unsigned char* der = nullptr;
+  const int der_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  X509_free(cert);
+  if (der_len <= 0) {
+    return Status::Error("cannot encode the public key of " + cert_file + ": " +
+                         OpenSslError());
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(der, static_cast<size_t>(der_len), digest);
+  OPENSSL_free(der);
+  unsigned char base64[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
+  EVP_EncodeBlock(base64, digest, SHA256_DIGEST_LENGTH);
+  return "sha256//" + std::string(reinterpret_cast<const char*>(base64));
 }
 
 }  // namespace msx

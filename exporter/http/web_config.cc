@@ -8,7 +8,8 @@
 #include <cctype>
 #include <limits>
 #include <memory>
-#include <stdexcept>
+#include <optional>
+#include <vector>
 
 #include "common/paths.h"
 #include "common/read_file.h"
@@ -16,21 +17,41 @@
 namespace msx {
 namespace {
 
-// A problem at a place in the file; turned into the one-line error by ParseWebConfig.
-struct WebConfigError : std::runtime_error {
-  WebConfigError(const YAML::Mark& mark, const std::string& key, const std::string& what)
-      : std::runtime_error(what), mark(mark), key(key) {}
-  YAML::Mark mark;
-  std::string key;
+// Every problem of one file, each at its place ("web.yml:3:5: key: message"), so one
+// attempt shows them all (like the main configuration).
+class Problems {
+ public:
+  explicit Problems(std::string file) : file_(std::move(file)) {}
+  void Add(const YAML::Mark& mark, const std::string& key, const std::string& what) {
+    messages_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" +
+                        std::to_string(mark.column + 1) + ": " + key + ": " + what);
+  }
+  // Without a key: a YAML syntax error.
+  void AddSyntax(const YAML::Mark& mark, const std::string& what) {
+    messages_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" +
+                        std::to_string(mark.column + 1) + ": " + what);
+  }
+  bool empty() const { return messages_.empty(); }
+  Status status() const { return Status::Errors(messages_); }
+
+ private:
+  std::string file_;
+  std::vector<std::string> messages_;
 };
 
-std::string Scalar(const YAML::Node& node, const std::string& key) {
-  if (!node.IsScalar()) throw WebConfigError(node.Mark(), key, "must be a string");
+std::optional<std::string> Scalar(const YAML::Node& node, const std::string& key,
+                                  Problems* problems) {
+  if (!node.IsScalar()) {
+    problems->Add(node.Mark(), key, "must be a string");
+    return std::nullopt;
+  }
   return node.Scalar();
 }
 
-void RequireMap(const YAML::Node& node, const std::string& key) {
-  if (!node.IsMap()) throw WebConfigError(node.Mark(), key, "must be a mapping");
+bool RequireMap(const YAML::Node& node, const std::string& key, Problems* problems) {
+  if (node.IsMap()) return true;
+  problems->Add(node.Mark(), key, "must be a mapping");
+  return false;
 }
 
 bool IsOneOf(const std::string& value, std::initializer_list<const char*> allowed) {
@@ -55,94 +76,111 @@ bool IsUnsupportedTlsKey(const std::string& key) {
                        "prefer_server_cipher_suites", "client_allowed_sans"});
 }
 
-// `file` is the web config's own path: relative paths in it resolve next to it.
-void ParseTls(const YAML::Node& node, const std::string& file, WebConfig* out) {
+// The checks across keys, once every key was read without a problem.
+void CheckTls(const YAML::Node& node, const TlsServerConfig& tls, Problems* problems) {
   const std::string prefix = "tls_server_config";
-  if (node.IsNull()) return;
-  RequireMap(node, prefix);
-  TlsServerConfig& tls = out->tls;
-  for (const auto& entry : node) {
-    const std::string key = entry.first.Scalar();
-    const std::string path = prefix + "." + key;
-    const YAML::Node& value = entry.second;
-    if (key == "cert_file") {
-      tls.cert_file = ResolveNextToFile(file, Scalar(value, path));
-    } else if (key == "key_file") {
-      tls.key_file = ResolveNextToFile(file, Scalar(value, path));
-    } else if (key == "client_ca_file") {
-      tls.client_ca_file = ResolveNextToFile(file, Scalar(value, path));
-    } else if (key == "client_auth_type") {
-      tls.client_auth_type = Scalar(value, path);
-      if (!IsOneOf(tls.client_auth_type,
-                   {"NoClientCert", "RequestClientCert", "RequireAnyClientCert",
-                    "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"})) {
-        throw WebConfigError(value.Mark(), path,
-                             "unknown value \"" + tls.client_auth_type +
-                                 "\" (NoClientCert, RequestClientCert, "
-                                 "RequireAnyClientCert, VerifyClientCertIfGiven or "
-                                 "RequireAndVerifyClientCert)");
-      }
-    } else if (key == "min_version" || key == "max_version") {
-      const std::string version = Scalar(value, path);
-      if (TlsVersionRank(version) == 0) {
-        throw WebConfigError(
-            value.Mark(), path,
-            "unknown TLS version \"" + version + "\" (TLS10, TLS11, TLS12 or TLS13)");
-      }
-      (key == "min_version" ? tls.min_version : tls.max_version) = version;
-    } else if (IsUnsupportedTlsKey(key)) {
-      throw WebConfigError(entry.first.Mark(), path, "not supported by mshost_exporter");
-    } else {
-      throw WebConfigError(entry.first.Mark(), path, "unknown key");
-    }
-  }
-
-  // Like exporter-toolkit: no certificate and no key means plain HTTP.
-  if (tls.cert_file.empty() && tls.key_file.empty()) {
-    if (tls.client_ca_file.empty() && tls.client_auth_type == "NoClientCert") return;
-    throw WebConfigError(node.Mark(), prefix,
-                         "client certificate settings need cert_file and key_file");
-  }
-  if (tls.cert_file.empty())
-    throw WebConfigError(node.Mark(), prefix, "missing cert_file");
-  if (tls.key_file.empty()) throw WebConfigError(node.Mark(), prefix, "missing key_file");
+  if (tls.cert_file.empty()) problems->Add(node.Mark(), prefix, "missing cert_file");
+  if (tls.key_file.empty()) problems->Add(node.Mark(), prefix, "missing key_file");
   if (TlsVersionRank(tls.min_version) > TlsVersionRank(tls.max_version)) {
-    throw WebConfigError(
-        node.Mark(), prefix,
-        "min_version " + tls.min_version + " is above max_version " + tls.max_version);
+    problems->Add(node.Mark(), prefix,
+                  "min_version " + tls.min_version + " is above max_version " +
+                      tls.max_version);
   }
   const bool verifies = IsOneOf(
       tls.client_auth_type, {"VerifyClientCertIfGiven", "RequireAndVerifyClientCert"});
   if (verifies && tls.client_ca_file.empty()) {
-    throw WebConfigError(node.Mark(), prefix + ".client_ca_file",
-                         "required with client_auth_type " + tls.client_auth_type);
+    problems->Add(node.Mark(), prefix + ".client_ca_file",
+                  "required with client_auth_type " + tls.client_auth_type);
   }
   if (!tls.client_ca_file.empty() && tls.client_auth_type == "NoClientCert") {
-    throw WebConfigError(
-        node.Mark(), prefix + ".client_ca_file",
-        "set, but client_auth_type is NoClientCert (set a client_auth_type)");
+    problems->Add(node.Mark(), prefix + ".client_ca_file",
+                  "set, but client_auth_type is NoClientCert (set a client_auth_type)");
   }
+}
+
+// `file` is the web config's own path: relative paths in it resolve next to it.
+void ParseTls(const YAML::Node& node, const std::string& file, WebConfig* out,
+              Problems* problems) {
+  const std::string prefix = "tls_server_config";
+  if (node.IsNull() || !RequireMap(node, prefix, problems)) return;
+  TlsServerConfig& tls = out->tls;
+  bool keys_ok = true;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    const std::string path = prefix + "." + key;
+    const YAML::Node& value = entry.second;
+    std::string* file_setting = key == "cert_file"        ? &tls.cert_file
+                                : key == "key_file"       ? &tls.key_file
+                                : key == "client_ca_file" ? &tls.client_ca_file
+                                                          : nullptr;
+    if (file_setting != nullptr) {
+      std::optional<std::string> text = Scalar(value, path, problems);
+      keys_ok = keys_ok && text;
+      if (text) *file_setting = ResolveNextToFile(file, *text);
+    } else if (key == "client_auth_type") {
+      std::optional<std::string> text = Scalar(value, path, problems);
+      if (text && !IsOneOf(*text, {"NoClientCert", "RequestClientCert",
+                                   "RequireAnyClientCert", "VerifyClientCertIfGiven",
+                                   "RequireAndVerifyClientCert"})) {
+        problems->Add(value.Mark(), path,
+                      "unknown value \"" + *text +
+                          "\" (NoClientCert, RequestClientCert, "
+                          "RequireAnyClientCert, VerifyClientCertIfGiven or "
+                          "RequireAndVerifyClientCert)");
+        text.reset();
+      }
+      keys_ok = keys_ok && text;
+      if (text) tls.client_auth_type = *text;
+    } else if (key == "min_version" || key == "max_version") {
+      std::optional<std::string> version = Scalar(value, path, problems);
+      if (version && TlsVersionRank(*version) == 0) {
+        problems->Add(value.Mark(), path,
+                      "unknown TLS version \"" + *version +
+                          "\" (TLS10, TLS11, TLS12 or TLS13)");
+        version.reset();
+      }
+      keys_ok = keys_ok && version;
+      if (version) (key == "min_version" ? tls.min_version : tls.max_version) = *version;
+    } else if (IsUnsupportedTlsKey(key)) {
+      problems->Add(entry.first.Mark(), path, "not supported by mshost_exporter");
+    } else {
+      problems->Add(entry.first.Mark(), path, "unknown key");
+    }
+  }
+  // A key that did not parse would make the checks across keys say wrong things.
+  if (!keys_ok) return;
+
+  // Like exporter-toolkit: no certificate and no key means plain HTTP.
+  if (tls.cert_file.empty() && tls.key_file.empty()) {
+    if (tls.client_ca_file.empty() && tls.client_auth_type == "NoClientCert") return;
+    problems->Add(node.Mark(), prefix,
+                  "client certificate settings need cert_file and key_file");
+    return;
+  }
+  CheckTls(node, tls, problems);
   out->tls_enabled = true;
 }
 
-void ParseUsers(const YAML::Node& node, WebConfig* out) {
+void ParseUsers(const YAML::Node& node, WebConfig* out, Problems* problems) {
   const std::string prefix = "basic_auth_users";
-  if (node.IsNull()) return;
-  RequireMap(node, prefix);
+  if (node.IsNull() || !RequireMap(node, prefix, problems)) return;
   for (const auto& entry : node) {
     const std::string user = entry.first.Scalar();
     const std::string path = prefix + "." + user;
     if (user.find(':') != std::string::npos) {
-      throw WebConfigError(entry.first.Mark(), path,
-                           "a user name cannot contain ':' (basic auth splits there)");
+      problems->Add(entry.first.Mark(), path,
+                    "a user name cannot contain ':' (basic auth splits there)");
+      continue;
     }
-    const std::string hash = Scalar(entry.second, path);
-    if (hash.rfind("$2a$", 0) != 0 && hash.rfind("$2b$", 0) != 0 &&
-        hash.rfind("$2y$", 0) != 0) {
-      throw WebConfigError(entry.second.Mark(), path,
-                           "not a bcrypt hash (expected $2a$, $2b$ or $2y$...)");
+    const std::optional<std::string> hash = Scalar(entry.second, path, problems);
+    if (!hash) continue;
+    if (hash->rfind("$2a$", 0) != 0 && hash->rfind("$2b$", 0) != 0 &&
+        hash->rfind("$2y$", 0) != 0) {
+      problems->Add(entry.second.Mark(), path,
+                    "not a bcrypt hash (expected $2a$, $2b$ or $2y$...)");
+      continue;
     }
-    out->basic_auth_users[user] = hash;
+    out->basic_auth_users[user] = *hash;
   }
 }
 
@@ -152,29 +190,30 @@ bool IsAllowedHeader(const std::string& name) {
                         "X-Content-Type-Options", "X-Frame-Options", "X-XSS-Protection"});
 }
 
-void ParseHttpServer(const YAML::Node& node, WebConfig* out) {
+void ParseHttpServer(const YAML::Node& node, WebConfig* out, Problems* problems) {
   const std::string prefix = "http_server_config";
-  RequireMap(node, prefix);
+  if (!RequireMap(node, prefix, problems)) return;
   for (const auto& entry : node) {
     const std::string key = entry.first.Scalar();
     const std::string path = prefix + "." + key;
-    if (key == "headers") {
-      RequireMap(entry.second, path);
-      for (const auto& header : entry.second) {
-        const std::string name = header.first.Scalar();
-        if (!IsAllowedHeader(name)) {
-          throw WebConfigError(header.first.Mark(), path + "." + name,
-                               "not an allowed header (Content-Security-Policy, "
-                               "Strict-Transport-Security, X-Content-Type-Options, "
-                               "X-Frame-Options, X-XSS-Protection)");
-        }
-        out->headers[name] = Scalar(header.second, path + "." + name);
+    if (key != "headers") {
+      problems->Add(entry.first.Mark(), path,
+                    key == "http2" ? "not supported by mshost_exporter (HTTP/1.1 only)"
+                                   : "unknown key");
+      continue;
+    }
+    if (!RequireMap(entry.second, path, problems)) continue;
+    for (const auto& header : entry.second) {
+      const std::string name = header.first.Scalar();
+      if (!IsAllowedHeader(name)) {
+        problems->Add(header.first.Mark(), path + "." + name,
+                      "not an allowed header (Content-Security-Policy, "
+                      "Strict-Transport-Security, X-Content-Type-Options, "
+                      "X-Frame-Options, X-XSS-Protection)");
+        continue;
       }
-    } else {
-      throw WebConfigError(entry.first.Mark(), path,
-                           key == "http2"
-                               ? "not supported by mshost_exporter (HTTP/1.1 only)"
-                               : "unknown key");
+      std::optional<std::string> value = Scalar(header.second, path + "." + name, problems);
+      if (value) out->headers[name] = *value;
     }
   }
 }
@@ -222,46 +261,42 @@ constexpr char kDecoyHash[] =
 
 }  // namespace
 
-bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig* out,
-                    std::string* error) {
-  *out = WebConfig{};
-  out->file = file;
+StatusOr<WebConfig> ParseWebConfig(const std::string& text, const std::string& file) {
+  WebConfig out;
+  out.file = file;
+  Problems problems(file);
   try {
     const YAML::Node root = YAML::Load(text);
-    if (root.IsNull()) return true;  // an empty file: no TLS, no auth
-    RequireMap(root, "(document)");
-    for (const auto& entry : root) {
-      const std::string key = entry.first.Scalar();
-      if (key == "tls_server_config") {
-        ParseTls(entry.second, file, out);
-      } else if (key == "basic_auth_users") {
-        ParseUsers(entry.second, out);
-      } else if (key == "http_server_config") {
-        ParseHttpServer(entry.second, out);
-      } else {
-        throw WebConfigError(entry.first.Mark(), key, "unknown key");
+    if (root.IsNull()) return out;  // an empty file: no TLS, no auth
+    if (RequireMap(root, "(document)", &problems)) {
+      for (const auto& entry : root) {
+        const std::string key = entry.first.Scalar();
+        if (key == "tls_server_config") {
+          ParseTls(entry.second, file, &out, &problems);
+        } else if (key == "basic_auth_users") {
+          ParseUsers(entry.second, &out, &problems);
+        } else if (key == "http_server_config") {
+          ParseHttpServer(entry.second, &out, &problems);
+        } else {
+          problems.Add(entry.first.Mark(), key, "unknown key");
+        }
       }
     }
-    return true;
-  } catch (const WebConfigError& e) {
-    *error = file + ":" + std::to_string(e.mark.line + 1) + ":" +
-             std::to_string(e.mark.column + 1) + ": " + e.key + ": " + e.what();
   } catch (const YAML::Exception& e) {
-    *error = file + ":" + std::to_string(e.mark.line + 1) + ":" +
-             std::to_string(e.mark.column + 1) + ": " + e.msg;
+    problems.AddSyntax(e.mark, e.msg);
   }
-  *out = WebConfig{};
-  return false;
+  if (!problems.empty()) return problems.status();
+  return out;
 }
 
-bool LoadWebConfig(const std::string& path, WebConfig* out, std::string* error) {
+StatusOr<WebConfig> LoadWebConfig(const std::string& path) {
   constexpr size_t kMaxWebConfigBytes = 1 << 20;  // a real one is a few hundred bytes
-  std::string text, problem;
-  if (!ReadFileAtMost(path, kMaxWebConfigBytes, &text, &problem)) {
-    *error = path + ": cannot read the web config file: " + problem;
-    return false;
+  StatusOr<std::string> text = ReadFileAtMost(path, kMaxWebConfigBytes);
+  if (!text.ok()) {
+    return Status::Error(path + ": cannot read the web config file: " +
+                         text.status().message());
   }
-  return ParseWebConfig(text, path, out, error);
+  return ParseWebConfig(*text, path);
 }
 
 BasicAuthenticator::BasicAuthenticator(std::map<std::string, std::string> users)

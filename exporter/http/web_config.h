@@ -1,5 +1,6 @@
 // Web config: the exporter-toolkit file behind --web.config.file (TLS and basic
-// auth), parsed into plain values, and the basic-auth check it configures.
+// auth), parsed into plain values, the basic-auth check it configures, and the pin
+// a client (the healthcheck subcommand) uses to recognise the server's certificate.
 //
 // Parsing is pure (text in, struct or error out); the server applies the result.
 // WebConfig is a plain value. BasicAuthenticator is immutable after construction
@@ -12,6 +13,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+
+#include "common/status.h"
 
 namespace msx {
 
@@ -36,13 +39,18 @@ struct WebConfig {
 };
 
 // Parses the web config `text`; `file` names it in messages and its folder is where
-// relative paths resolve. Returns false and sets *error ("web.yml:3:5:
-// tls_server_config.client_auth_type: unknown value \"Bogus\"") on the first problem.
-bool ParseWebConfig(const std::string& text, const std::string& file, WebConfig* out,
-                    std::string* error);
+// relative paths resolve. On failure the status holds every problem of the file, each
+// at its place ("web.yml:3:5: tls_server_config.client_auth_type: unknown value
+// \"Bogus\"").
+StatusOr<WebConfig> ParseWebConfig(const std::string& text, const std::string& file);
 
 // Reads and parses the file at `path`.
-bool LoadWebConfig(const std::string& path, WebConfig* out, std::string* error);
+StatusOr<WebConfig> LoadWebConfig(const std::string& path);
+
+// The public-key pin of the first certificate in the PEM file `cert_file`, as
+// libcurl's CURLOPT_PINNEDPUBLICKEY takes it: "sha256//" and the base64 SHA-256 of
+// its SubjectPublicKeyInfo; an error when the file holds none.
+StatusOr<std::string> CertificatePublicKeyPin(const std::string& cert_file);
 
 // HTTP basic auth against bcrypt hashes ($2a$, $2b$, $2y$), computed with libcrypt.
 // Successful checks are remembered (by a SHA-256 digest, never the password) so a

@@ -1,7 +1,8 @@
 #include "judge/interval.h"
 
 #include <algorithm>
-#include <vector>
+#include <array>
+#include <cstddef>
 
 namespace msx {
 
@@ -36,27 +37,31 @@ std::optional<double> IntervalEstimator::Observe(uint64_t msid, double db_now_un
 
 std::optional<double> IntervalEstimator::Compute(const Track& track) {
   if (track.values.size() < 3) return std::nullopt;
-  std::vector<double> steps;
-  for (size_t i = 1; i < track.values.size(); ++i) {
-    steps.push_back(track.values[i] - track.values[i - 1]);
-  }
+  // On the stack: this runs for every node at every new heartbeat (2,000 nodes a poll
+  // at the largest sizes measured in BENCHMARKS.md).
+  std::array<double, kWindow> steps;
+  const size_t n = track.values.size() - 1;  // at most kWindow (values holds kWindow + 1)
+  for (size_t i = 0; i < n; ++i) steps[i] = track.values[i + 1] - track.values[i];
+  const auto begin = steps.begin();
+  const auto end = steps.begin() + static_cast<std::ptrdiff_t>(n);
   // The first poll of the window has nothing to compare with.
   const bool every_poll_changed =
       std::all_of(track.changed.begin() + 1, track.changed.end(), [](bool c) { return c; });
   if (every_poll_changed) {
-    const double shortest = *std::min_element(steps.begin(), steps.end());
+    const double shortest = *std::min_element(begin, end);
     const double poll_spacing = (track.poll_times.back() - track.poll_times.front()) /
                                 static_cast<double>(track.poll_times.size() - 1);
     return std::min(shortest, poll_spacing);
   }
-  std::vector<double> sorted = steps;
-  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-  const double median = sorted[sorted.size() / 2];
+  std::array<double, kWindow> sorted = steps;
+  const auto middle = sorted.begin() + static_cast<std::ptrdiff_t>(n / 2);
+  std::nth_element(sorted.begin(), middle, sorted.begin() + static_cast<std::ptrdiff_t>(n));
+  const double median = *middle;
   double sum = 0;
   int count = 0;
-  for (double step : steps) {
-    if (step > 2 * median) continue;  // a gap, not a heartbeat
-    sum += step;
+  for (auto it = begin; it != end; ++it) {
+    if (*it > 2 * median) continue;  // a gap, not a heartbeat
+    sum += *it;
     ++count;
   }
   return sum / count;

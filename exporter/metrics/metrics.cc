@@ -204,6 +204,24 @@ constexpr NodeFamily kNodeFamilies[] = {
      [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
        Add(family, labels, static_cast<double>(node.restarts));
      }},
+    {"cloudstack_mshost_agents",
+     "Agents (rows of host, not removed) connected to the node, by host status; read "
+     "every blast_radius.interval; absent without the grants.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (!node.load) return;
+       for (const auto& [status, count] : node.load->agents) {
+         Add(family, With(labels, "status", status), static_cast<double>(count));
+       }
+     }},
+    {"cloudstack_mshost_jobs_in_progress",
+     "Async jobs in progress executing on the node (CloudStack's per-thread pseudo "
+     "jobs left out); absent without the grants.",
+     MetricType::Gauge,
+     [](MetricFamily* family, const NodeStatus& node, const Labels& labels) {
+       if (node.load)
+         Add(family, labels, static_cast<double>(node.load->jobs_in_progress));
+     }},
 };
 
 // The families of the per-node metrics, in the order the output lists them, then
@@ -339,6 +357,25 @@ std::vector<MetricFamily> TargetFamilies(const Snapshot& snapshot,
     }
   }
 
+  const BlastRadiusStatus& blast = snapshot.blast_radius;
+  MetricFamily blast_up = Family(
+      "cloudstack_mshost_blast_radius_up",
+      "1 if the last read of agents (host) and jobs (async_job) succeeded; 0 without "
+      "the grants (the log says why) or after a failed read.",
+      MetricType::Gauge);
+  if (blast.attempted) Add(&blast_up, {}, blast.up ? 1 : 0);
+  families.push_back(std::move(blast_up));
+
+  MetricFamily unattached = Family(
+      "cloudstack_mshost_agents_unattached",
+      "Agents no current node holds (mgmt_server_id of a removed or unknown msid, or "
+      "NULL while Up), by host status.",
+      MetricType::Gauge);
+  for (const auto& [status, count] : blast.unattached_agents) {
+    Add(&unattached, {{"status", status}}, static_cast<double>(count));
+  }
+  families.push_back(std::move(unattached));
+
   families.push_back(AlertFamily(firing));
   DropEmpty(&families);
   return families;
@@ -349,9 +386,27 @@ std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
 
   MetricFamily build =
       Family("mshost_exporter_build_info",
-             "The exporter's version and source revision; always 1.", MetricType::Gauge);
-  Add(&build, {{"version", stats.version}, {"revision", stats.revision}}, 1);
+             "The exporter's version, source revision and branch, and the compiler "
+             "that built it; always 1.",
+             MetricType::Gauge);
+  Add(&build,
+      {{"version", stats.version},
+       {"revision", stats.revision},
+       {"branch", stats.branch},
+       {"compiler", stats.compiler}},
+      1);
   families.push_back(std::move(build));
+
+  if (!stats.external_url.empty()) {
+    // The Prometheus rules build runbook links from it (mixin/config.libsonnet).
+    MetricFamily external =
+        Family("mshost_exporter_external_url_info",
+               "Where the exporter is reached from outside (--web.external-url): it "
+               "serves the runbooks at <url>/runbooks/<alertname>; always 1.",
+               MetricType::Gauge);
+    Add(&external, {{"url", stats.external_url}}, 1);
+    families.push_back(std::move(external));
+  }
 
   MetricFamily reload_ok =
       Family("mshost_exporter_config_last_reload_successful",

@@ -34,6 +34,9 @@ inline constexpr char kExpositionContentType[] =
 struct ExporterStats {
   std::string version;
   std::string revision;
+  std::string branch;
+  std::string compiler;  // the analogue of Prometheus' goversion label
+  std::string external_url;  // --web.external-url; "" leaves its metric out
   bool config_last_reload_successful = true;
   double config_last_reload_success_timestamp_seconds = 0;
   // (alertmanager URL without credentials, result) -> alerts handed to that

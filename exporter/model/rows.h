@@ -64,4 +64,32 @@ struct SourceRead {
   std::vector<std::string> row_errors;
 };
 
+// One group of agents: the rows of `host` (removed IS NULL) that share
+// mgmt_server_id and status, as the database counted them.
+struct AgentGroup {
+  std::optional<uint64_t> msid;  // host.mgmt_server_id; nullopt = NULL (no node)
+  std::string status;            // host.status: Up, Connecting, Disconnected, Alert, ...
+  uint64_t count = 0;
+};
+
+// Async jobs in progress attributed to one msid: job_executing_msid, or job_init_msid
+// when that is NULL (CloudStack's own rule, AsyncJobDaoImpl.getResetJobs).
+struct JobGroup {
+  std::optional<uint64_t> msid;  // nullopt: both columns NULL
+  uint64_t count = 0;
+};
+
+// One read of what the nodes hold (MshostSource::ReadBlastRadius).
+struct BlastRadiusRead {
+  bool ok = false;
+  // The tables are missing or the user lacks the grants: not an outage, and trying
+  // again will not help before someone grants them. error says which.
+  bool unavailable = false;
+  std::string error;  // set when !ok: one line, no secrets
+  std::vector<AgentGroup> agents;
+  std::vector<JobGroup> jobs;
+  // Groups that did not parse: skipped, not fatal.
+  std::vector<std::string> row_errors;
+};
+
 }  // namespace msx

@@ -8,11 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <memory>
 
 #include "model/alert.h"
 #include "model/probe_result.h"
@@ -20,6 +20,18 @@
 #include "model/verdict.h"
 
 namespace msx {
+
+// What one node holds, from the last good read of agents and jobs (docs/databases.md,
+// "What a node holds"): what a dead node leaves behind.
+struct NodeLoad {
+  std::map<std::string, uint64_t> agents;  // by host status; statuses with none absent
+  uint64_t agents_total = 0;
+  uint64_t jobs_in_progress = 0;
+};
+
+// "37 agents and 4 jobs in progress" (snapshot.cc): alert descriptions and the page
+// say it the same way.
+std::string DescribeLoad(const NodeLoad& load);
 
 struct NodeStatus {
   MshostRow row;
@@ -46,6 +58,8 @@ struct NodeStatus {
   // this stale row is its old identity (verdict superseded).
   std::optional<uint64_t> superseded_by;
   uint64_t restarts = 0;  // runid changes seen since the exporter started
+  // nullopt until agents and jobs have been read once (or without the grants).
+  std::optional<NodeLoad> load;
 
   bool has_heartbeat() const { return row.last_update_unix.has_value(); }
 };
@@ -57,6 +71,20 @@ struct PeerStatus {
   std::string peer_name;
   std::string state;  // "<NULL>" for NULL
   int64_t peer_runid = 0;
+};
+
+// The target's side of the agents and jobs read: whether it works, and the agents
+// that no current node holds.
+struct BlastRadiusStatus {
+  bool attempted = false;  // a read was tried since the exporter started
+  bool up = false;         // the last read succeeded
+  std::string error;       // why the last read failed; empty when up
+  double read_unix = 0;    // when the counts shown were read; 0 before the first
+  // Agents whose mgmt_server_id is no current node's msid (a removed or unknown
+  // node), or NULL while their status is Up, by status.
+  std::map<std::string, uint64_t> unattached_agents;
+  uint64_t reads_total = 0;
+  uint64_t read_failures_total = 0;
 };
 
 struct Snapshot {
@@ -79,6 +107,7 @@ struct Snapshot {
   // schemas keep a row per peer run: the peer's current run wins, else its latest),
   // sorted by owner_msid, peer_msid.
   std::vector<PeerStatus> peers;
+  BlastRadiusStatus blast_radius;
   uint64_t rows_skipped = 0;  // rows of the last good read that did not parse
   uint64_t polls_total = 0;
   uint64_t poll_failures_total = 0;

@@ -32,7 +32,8 @@ TargetPoller::TargetPoller(TargetConfig target, double poll_interval_seconds,
       source_(std::move(source)),
       prober_(std::move(prober)),
       clock_(clock),
-      judge_(target_.heartbeat) {
+      judge_(target_.heartbeat),
+      blast_schedule_(target_.blast_radius.interval_seconds) {
   auto initial = std::make_shared<Snapshot>();
   initial->target = target_.name;
   latest_ = std::move(initial);
@@ -59,6 +60,7 @@ std::shared_ptr<const Snapshot> TargetPoller::PollOnce() {
     snapshot->db_now_unix = read.db_now_unix;
     snapshot->rows_skipped = read.row_errors.size();
     JudgeNodes(read, start, snapshot.get());
+    UpdateBlastRadius(*previous, start, now_unix, snapshot.get());
     KeepPeers(read, snapshot.get());
     Forget(read.rows);
   } else {
@@ -80,6 +82,7 @@ std::shared_ptr<const Snapshot> TargetPoller::PollOnce() {
       snapshot->rows_skipped = previous->rows_skipped;
       snapshot->running_nodes = previous->running_nodes;
     }
+    snapshot->blast_radius = previous->blast_radius;
   }
   LogReadOutcome(read, *previous, now_unix);
   snapshot->poll_duration_seconds = clock_.MonotonicSeconds() - start;
@@ -255,6 +258,67 @@ void TargetPoller::KeepPeers(const SourceRead& read, Snapshot* snapshot) const {
               return std::tie(a.owner_msid, a.peer_msid) <
                      std::tie(b.owner_msid, b.peer_msid);
             });
+}
+
+// Agents and jobs are read on their own cadence; between reads each node shows the
+// counts of the last good read. A read refused for grants or tables drops them (the
+// metrics go absent); any other failure keeps them, and read_unix says how old they
+// are.
+void TargetPoller::UpdateBlastRadius(const Snapshot& previous, double now_mono,
+                                     double now_unix, Snapshot* snapshot) {
+  BlastRadiusStatus& status = snapshot->blast_radius;
+  status = previous.blast_radius;
+  status.unattached_agents.clear();
+  if (blast_schedule_.Due(now_mono, snapshot->nodes)) {
+    blast_schedule_.Done(now_mono);
+    BlastRadiusRead read = source_->ReadBlastRadius();
+    status.attempted = true;
+    ++status.reads_total;
+    status.up = read.ok;
+    status.error = read.ok ? "" : read.error;
+    LogBlastRadiusOutcome(read);
+    if (read.ok) {
+      status.read_unix = now_unix;
+      last_blast_ = std::move(read);
+    } else {
+      ++status.read_failures_total;
+      if (read.unavailable) {
+        status.read_unix = 0;
+        last_blast_.reset();
+      }
+    }
+  }
+  if (last_blast_) status.unattached_agents = AttachLoads(*last_blast_, &snapshot->nodes);
+}
+
+// Once per problem, like the optional tables: without the grants this is one line at
+// start, not one per read.
+void TargetPoller::LogBlastRadiusOutcome(const BlastRadiusRead& read) {
+  if (read.ok) {
+    if (!blast_problem_logged_.empty()) {
+      LogInfo("agents and jobs readable again", {{"target", target_.name}});
+    }
+    blast_problem_logged_.clear();
+    if (read.row_errors != logged_blast_row_errors_) {
+      for (const std::string& error : read.row_errors) {
+        LogWarn("agents or jobs group skipped",
+                {{"target", target_.name}, {"error", error}});
+      }
+      logged_blast_row_errors_ = read.row_errors;
+    }
+    return;
+  }
+  if (read.error == blast_problem_logged_) return;
+  blast_problem_logged_ = read.error;
+  if (read.unavailable) {
+    LogWarn(
+        "agents and jobs not readable (grant SELECT on host and async_job, "
+        "docs/databases.md), their metrics left out",
+        {{"target", target_.name}, {"error", read.error}});
+  } else {
+    LogWarn("reading agents and jobs failed",
+            {{"target", target_.name}, {"error", read.error}});
+  }
 }
 
 // Memory follows the table: a removed node's history goes with it.

@@ -11,13 +11,15 @@
 // (before the first poll, one with polled=false; never null).
 //
 // A cycle: read the source; on success judge every node (silence, restarts, probe,
-// verdict) and publish; on failure publish the last good nodes frozen with up=false,
-// without probing (docs/operations.md, "The database"). State changes (database
-// lost and back, mshost_peer or mshost_status unreadable and back, a restart, a node without a usable
-// probe address, the probe of a node that claims running failing or failing
-// differently, and succeeding again, unparsable rows) are logged once when they happen,
-// never per poll: an outage of an hour is two lines, not 1800. Loopback probe addresses
-// are only flagged in the snapshot (the app warns about them).
+// verdict), read what the nodes hold when that is due (poll/blast_radius.h: every
+// blast_radius.interval, and at once when a verdict turns bad), and publish; on failure
+// publish the last good nodes frozen with up=false, without probing (docs/operations.md,
+// "The database"). State changes (database lost and back, mshost_peer or mshost_status
+// unreadable and back, a restart, a node without a usable probe address, the probe of a
+// node that claims running failing or failing differently, and succeeding again,
+// unparsable rows) are logged once when they happen, never per poll: an outage of an hour
+// is two lines, not 1800. Loopback probe addresses are only flagged in the snapshot (the
+// app warns about them).
 //
 // Threading: PollOnce() must not run on two threads at once: call it directly
 // (tests, one-shot tools) or through Start(), not both. The callback runs on the
@@ -28,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +39,7 @@
 #include "config/config.h"
 #include "judge/judge.h"
 #include "model/snapshot.h"
+#include "poll/blast_radius.h"
 #include "probe/prober.h"
 #include "source/source.h"
 
@@ -74,6 +78,9 @@ class TargetPoller {
   void NoteProbeResult(const NodeStatus& node);
   uint64_t CountRestart(const MshostRow& row);
   void KeepPeers(const SourceRead& read, Snapshot* snapshot) const;
+  void UpdateBlastRadius(const Snapshot& previous, double now_mono, double now_unix,
+                         Snapshot* snapshot);
+  void LogBlastRadiusOutcome(const BlastRadiusRead& read);
   void Forget(const std::vector<MshostRow>& rows);
   void LogReadOutcome(const SourceRead& read, const Snapshot& previous, double now_unix);
   void Publish(std::shared_ptr<const Snapshot> snapshot);
@@ -95,6 +102,10 @@ class TargetPoller {
   bool logged_peers_missing_ = false;  // mshost_peer could not be read, and we said so
   bool logged_status_missing_ = false;  // the same for mshost_status
   bool warned_short_thresholds_ = false;
+  BlastSchedule blast_schedule_;
+  std::optional<BlastRadiusRead> last_blast_;  // the last good read of agents and jobs
+  std::string blast_problem_logged_;           // the error of agents and jobs last logged
+  std::vector<std::string> logged_blast_row_errors_;
 
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> latest_;                            // guarded by mu_

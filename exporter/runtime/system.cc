@@ -135,6 +135,12 @@ std::shared_ptr<const System::Running> System::running() const {
   return running_;
 }
 
+void System::SetExternalUrl(const std::string& external_url) {
+  alerting_->SetExternalUrl(external_url);
+  std::lock_guard<std::mutex> lock(mu_);
+  external_url_ = external_url;
+}
+
 void System::Start() {
   std::lock_guard<std::mutex> lock(reload_mu_);
   if (started_ || stopped_) return;
@@ -142,23 +148,20 @@ void System::Start() {
   for (const auto& run : running()->targets) run->poller->Start();
 }
 
-ReloadResult System::Reload() {
+Status System::Reload() {
   std::lock_guard<std::mutex> lock(reload_mu_);
-  if (stopped_) return {false, "the exporter is stopping"};
-  ConfigResult loaded = LoadConfig(config_file_);
+  if (stopped_) return Status::Error("the exporter is stopping");
+  ConfigLoad loaded = LoadConfig(config_file_);
   for (const std::string& warning : loaded.warnings) {
     LogWarn("configuration warning", {{"detail", warning}});
   }
-  if (!loaded.config) {
-    std::string message;
-    for (const ConfigError& e : loaded.errors) {
-      LogError("reload failed, keeping the running configuration",
-               {{"error", e.ToString()}});
-      message += e.ToString() + "\n";
+  if (!loaded.config.ok()) {
+    for (const std::string& problem : loaded.config.status().problems()) {
+      LogError("reload failed, keeping the running configuration", {{"error", problem}});
     }
     std::lock_guard<std::mutex> state_lock(mu_);
     last_reload_ok_ = false;
-    return {false, message};
+    return loaded.config.status();
   }
 
   std::shared_ptr<const Running> old = running();
@@ -203,7 +206,7 @@ ReloadResult System::Reload() {
   LogInfo("configuration reloaded", {{"file", config_file_},
                                      {"targets", fresh->targets.size()},
                                      {"replaced", retired.size()}});
-  return {true, "configuration reloaded"};
+  return Status::Ok();
 }
 
 bool System::Stop(double deadline_seconds) {
@@ -261,6 +264,7 @@ SystemState System::State() const {
   std::lock_guard<std::mutex> lock(mu_);
   state.config_reload_ok = last_reload_ok_;
   state.config_reload_success_unix = last_reload_success_unix_;
+  state.external_url = external_url_;
   return state;
 }
 

@@ -25,15 +25,11 @@
 #include "config/config.h"
 #include "model/alert.h"
 #include "model/snapshot.h"
+#include "common/status.h"
 #include "poll/poller.h"
 #include "runtime/parts.h"
 
 namespace msx {
-
-struct ReloadResult {
-  bool ok = false;
-  std::string message;  // "configuration reloaded", or every error, one per line
-};
 
 // One consistent read of the whole system.
 struct SystemState {
@@ -43,6 +39,7 @@ struct SystemState {
   bool config_reload_ok = true;
   double config_reload_success_unix = 0;
   NotifierStats notifications;
+  std::string external_url;  // SetExternalUrl()
 };
 
 class System {
@@ -55,6 +52,10 @@ class System {
   System(const System&) = delete;
   System& operator=(const System&) = delete;
 
+  // Where the exporter is reached from outside (--web.external-url): the alerts'
+  // runbook_url and generatorURL point there. Call before Start().
+  void SetExternalUrl(const std::string& external_url);
+
   // Starts every poller's thread.
   void Start();
 
@@ -62,7 +63,7 @@ class System {
   // State().config_reload_ok turns false). A good one replaces the pollers of
   // targets whose settings changed in any way, keeps those that did not (their
   // silence estimates and restart counters survive) and stops those removed.
-  ReloadResult Reload();
+  Status Reload();
 
   // Stops the pollers. Returns false when that takes longer than `deadline_seconds`
   // on the System's Clock (a poll stuck in a database call): the caller should then
@@ -102,6 +103,7 @@ class System {
   std::shared_ptr<const Running> running_;  // guarded by mu_
   bool last_reload_ok_ = true;              // guarded by mu_
   double last_reload_success_unix_ = 0;     // guarded by mu_
+  std::string external_url_;                // guarded by mu_
 
   std::mutex stop_mu_;
   bool stop_started_ = false;  // guarded by stop_mu_

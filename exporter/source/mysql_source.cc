@@ -34,6 +34,10 @@ const std::string kQuery = std::string("SELECT UTC_TIMESTAMP(6); ") + "SELECT " 
                            "SELECT " + kPeerColumns + " FROM mshost_peer ORDER BY id; " +
                            kStatusQuery;
 
+// What the nodes hold: both statements in one round trip. The second runs only when
+// the first succeeded, so a refusal of either ends the read.
+const std::string kBlastQuery = std::string(kAgentsQuery) + "; " + kJobsQuery;
+
 // Errors that mean "this table is not there for this user": missing, or not granted
 // (MySQL answers "denied" rather than "missing" for tables the user may not see, and
 // a grant on some columns only is denied per column).
@@ -41,9 +45,6 @@ bool MeansUnavailable(unsigned code) {
   return code == ER_NO_SUCH_TABLE || code == ER_TABLEACCESS_DENIED_ERROR ||
          code == ER_COLUMNACCESS_DENIED_ERROR;
 }
-
-// What became of the statement that reads an optional table.
-enum class Optional { kRead, kUnavailable, kFailed };
 
 // libmariadb takes whole seconds; rounding up never cuts a configured timeout short.
 unsigned WholeSeconds(double seconds) {
@@ -57,24 +58,21 @@ class MysqlSource : public ReconnectingSource {
   ~MysqlSource() override { Disconnect(); }
 
  protected:
-  bool Connect(std::string* error) override {
+  Status Connect() override {
     // mysql_init() initialises the library on first use, which is not thread-safe;
     // pollers of several targets may connect at the same time.
     static std::once_flag library_once;
     std::call_once(library_once, [] { mysql_library_init(0, nullptr, nullptr); });
 
     conn_ = mysql_init(nullptr);
-    if (conn_ == nullptr) {
-      *error = "connect: out of memory";
-      return false;
-    }
+    if (conn_ == nullptr) return Status::Error("connect: out of memory");
     const unsigned connect_timeout = WholeSeconds(db_.connect_timeout_seconds);
     const unsigned io_timeout = WholeSeconds(db_.query_timeout_seconds);
     mysql_options(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
     mysql_options(conn_, MYSQL_OPT_READ_TIMEOUT, &io_timeout);
     mysql_options(conn_, MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
     mysql_options(conn_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (!SetTlsOptions(error)) return false;
+    if (Status tls = SetTlsOptions(); !tls.ok()) return tls;
 
     const bool use_socket = !db_.socket.empty();
     if (mysql_real_connect(conn_, use_socket ? "localhost" : db_.host.c_str(),
@@ -82,56 +80,63 @@ class MysqlSource : public ReconnectingSource {
                            static_cast<unsigned>(db_.port),
                            use_socket ? db_.socket.c_str() : nullptr,
                            CLIENT_MULTI_STATEMENTS) == nullptr) {
-      *error = "connect to " + DescribeDatabase(db_) + ": " + LastError();
-      return false;
+      return Status::Error("connect to " + DescribeDatabase(db_) + ": " + LastError());
     }
     // libmariadb 3.3 falls back to plain text when the server offers no TLS, even
     // with MYSQL_OPT_SSL_ENFORCE, unless it also verifies the certificate.
     const TlsMode mode = db_.tls.mode;
     if (mode != TlsMode::kDisabled && mode != TlsMode::kPreferred &&
         mysql_get_ssl_cipher(conn_) == nullptr) {
-      *error = "connect to " + DescribeDatabase(db_) +
-               ": the server does not offer TLS, and tls.mode requires it";
-      return false;
+      return Status::Error("connect to " + DescribeDatabase(db_) +
+                           ": the server does not offer TLS, and tls.mode requires it");
     }
     SetServerTimeouts();
-    return true;
+    return Status::Ok();
   }
 
-  bool Query(RawRead* raw, std::string* error) override {
+  StatusOr<RawRead> Query() override {
     if (mysql_real_query(conn_, kQuery.data(), kQuery.size()) != 0) {
-      *error = "query: " + LastError();
-      return false;
+      return Status::Error("query: " + LastError());
     }
+    RawRead raw;
     std::vector<TextRow> clock;
-    if (!FetchAll(&clock, error) || !NextResult(error) ||
-        !FetchAll(&raw->mshost, error)) {
-      return false;
-    }
-    if (clock.size() == 1 && clock[0].size() == 1) raw->db_now = clock[0][0];
+    if (Status step = FetchAll(&clock); !step.ok()) return step;
+    if (Status step = NextResult(); !step.ok()) return step;
+    if (Status step = FetchAll(&raw.mshost); !step.ok()) return step;
+    if (clock.size() == 1 && clock[0].size() == 1) raw.db_now = clock[0][0];
 
-    switch (NextOptional("mshost_peer", &raw->peers, &raw->peers_error, error)) {
-      case Optional::kFailed:
-        return false;
-      case Optional::kUnavailable:
-        // The server ran nothing after the refused statement.
-        return QueryStatusAlone(raw, error);
-      case Optional::kRead:
-        raw->peers_available = true;
+    StatusOr<bool> peers = NextOptional("mshost_peer", &raw.peers, &raw.peers_error);
+    if (!peers.ok()) return peers.status();
+    if (!*peers) {
+      // The server ran nothing after the refused statement.
+      if (Status alone = QueryStatusAlone(&raw); !alone.ok()) return alone;
+      return raw;
     }
-    switch (NextOptional("mshost_status", &raw->status, &raw->status_error, error)) {
-      case Optional::kFailed:
-        return false;
-      case Optional::kUnavailable:
-        return true;  // the failed statement was the last one
-      case Optional::kRead:
-        raw->status_available = true;
-    }
+    raw.peers_available = true;
+    StatusOr<bool> status = NextOptional("mshost_status", &raw.status, &raw.status_error);
+    if (!status.ok()) return status.status();
+    if (!*status) return raw;  // the failed statement was the last one
+    raw.status_available = true;
     if (mysql_next_result(conn_) != -1) {
-      *error = "query: unexpected extra result";
-      return false;
+      return Status::Error("query: unexpected extra result");
     }
-    return true;
+    return raw;
+  }
+
+  StatusOr<RawBlastRead> QueryBlastRadius() override {
+    RawBlastRead raw;
+    if (mysql_real_query(conn_, kBlastQuery.data(), kBlastQuery.size()) != 0) {
+      return BlastRefused(std::move(raw));
+    }
+    if (Status step = FetchAll(&raw.agents); !step.ok()) return step;
+    const int status = mysql_next_result(conn_);
+    if (status > 0) return BlastRefused(std::move(raw));
+    if (status < 0) return Status::Error("query: missing the async_job result");
+    if (Status step = FetchAll(&raw.jobs); !step.ok()) return step;
+    if (mysql_next_result(conn_) != -1) {
+      return Status::Error("query: unexpected extra result");
+    }
+    return raw;
   }
 
   void Disconnect() override {
@@ -140,9 +145,9 @@ class MysqlSource : public ReconnectingSource {
   }
 
  private:
-  bool SetTlsOptions(std::string* error) {
+  Status SetTlsOptions() {
     const TlsConfig& tls = db_.tls;
-    if (tls.mode == TlsMode::kDisabled) return true;
+    if (tls.mode == TlsMode::kDisabled) return Status::Ok();
     auto path = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
     const bool verify = VerifiesServer(tls.mode);
     // With a CA, libmariadb verifies the chain; the host name is checked only with
@@ -150,15 +155,14 @@ class MysqlSource : public ReconnectingSource {
     // otherwise preferred/required would start verifying whenever ca_file is set.
     mysql_ssl_set(conn_, path(tls.key_file), path(tls.cert_file),
                   verify ? path(tls.ca_file) : nullptr, nullptr, nullptr);
-    if (tls.mode == TlsMode::kPreferred) return true;
+    if (tls.mode == TlsMode::kPreferred) return Status::Ok();
     const my_bool on = 1;
     const my_bool full = tls.mode == TlsMode::kVerifyFull;
     if (mysql_options(conn_, MYSQL_OPT_SSL_ENFORCE, &on) != 0 ||
         mysql_options(conn_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &full) != 0) {
-      *error = "connect: TLS options rejected by libmariadb: " + LastError();
-      return false;
+      return Status::Error("connect: TLS options rejected by libmariadb: " + LastError());
     }
-    return true;
+    return Status::Ok();
   }
 
   // A held table lock must not pile up stuck queries on the server: each one gives
@@ -186,13 +190,13 @@ class MysqlSource : public ReconnectingSource {
     return mysql_real_query(conn_, sql.data(), sql.size()) == 0;
   }
 
-  // Reads the current result set, every value as text (NULL as nullopt).
-  bool FetchAll(std::vector<TextRow>* rows, std::string* error) {
+  // Appends the current result set to *rows, every value as text (NULL as nullopt).
+  Status FetchAll(std::vector<TextRow>* rows) {
     std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(conn_),
                                                             mysql_free_result);
     if (result == nullptr) {
-      *error = "query: " + (mysql_errno(conn_) != 0 ? LastError() : "no result set");
-      return false;
+      return Status::Error("query: " +
+                           (mysql_errno(conn_) != 0 ? LastError() : "no result set"));
     }
     const unsigned columns = mysql_num_fields(result.get());
     rows->reserve(rows->size() + mysql_num_rows(result.get()));
@@ -204,54 +208,53 @@ class MysqlSource : public ReconnectingSource {
       }
     }
     // mysql_fetch_row() returns NULL both at the end and on a read error.
-    if (mysql_errno(conn_) != 0) {
-      *error = "query: " + LastError();
-      return false;
-    }
+    if (mysql_errno(conn_) != 0) return Status::Error("query: " + LastError());
+    return Status::Ok();
+  }
+
+  // Moves to the result of the next statement, which reads the optional `table`:
+  // true when read into *rows, false when unavailable (why in *why_unavailable; not
+  // an error of the read), or the error.
+  StatusOr<bool> NextOptional(const char* table, std::vector<TextRow>* rows,
+                              std::string* why_unavailable) {
+    const int status = mysql_next_result(conn_);
+    if (status < 0) return Status::Error(std::string("query: missing the ") + table + " result");
+    if (status > 0) return Refused(table, why_unavailable);
+    if (Status fetched = FetchAll(rows); !fetched.ok()) return fetched;
     return true;
   }
 
-  // Moves to the result of the next statement, which reads the optional `table`.
-  Optional NextOptional(const char* table, std::vector<TextRow>* rows,
-                        std::string* why_unavailable, std::string* error) {
-    const int status = mysql_next_result(conn_);
-    if (status < 0) {
-      *error = std::string("query: missing the ") + table + " result";
-      return Optional::kFailed;
-    }
-    if (status > 0) return Refused(table, why_unavailable, error);
-    return FetchAll(rows, error) ? Optional::kRead : Optional::kFailed;
-  }
-
-  // The statement reading the optional `table` failed: unavailable (not an error of
-  // the read) or a real failure.
-  Optional Refused(const char* table, std::string* why_unavailable,
-                   std::string* error) {
-    if (!MeansUnavailable(mysql_errno(conn_))) {
-      *error = "query: " + LastError();
-      return Optional::kFailed;
-    }
+  // The statement reading the optional `table` failed: unavailable (false, not an
+  // error of the read) or a real failure.
+  StatusOr<bool> Refused(const char* table, std::string* why_unavailable) {
+    if (!MeansUnavailable(mysql_errno(conn_))) return Status::Error("query: " + LastError());
     *why_unavailable = std::string(table) + ": " + LastError();
-    return Optional::kUnavailable;
+    return false;
   }
 
   // mshost_status by itself, for when the multi-statement stopped before it.
-  bool QueryStatusAlone(RawRead* raw, std::string* error) {
+  Status QueryStatusAlone(RawRead* raw) {
     const size_t length = sizeof kStatusQuery - 1;
     if (mysql_real_query(conn_, kStatusQuery, length) != 0) {
-      return Refused("mshost_status", &raw->status_error, error) !=
-             Optional::kFailed;
+      return Refused("mshost_status", &raw->status_error).status();
     }
-    if (!FetchAll(&raw->status, error)) return false;
+    if (Status fetched = FetchAll(&raw->status); !fetched.ok()) return fetched;
     raw->status_available = true;
-    return true;
+    return Status::Ok();
   }
 
-  bool NextResult(std::string* error) {
+  // A statement of kBlastQuery failed: a missing table or grant (the read says so),
+  // or a real failure.
+  StatusOr<RawBlastRead> BlastRefused(RawBlastRead raw) {
+    if (!MeansUnavailable(mysql_errno(conn_))) return Status::Error("query: " + LastError());
+    raw.unavailable = "query: " + LastError();
+    return raw;
+  }
+
+  Status NextResult() {
     const int status = mysql_next_result(conn_);
-    if (status == 0) return true;
-    *error = "query: " + (status > 0 ? LastError() : "missing a result set");
-    return false;
+    if (status == 0) return Status::Ok();
+    return Status::Error("query: " + (status > 0 ? LastError() : "missing a result set"));
   }
 
   std::string LastError() const {

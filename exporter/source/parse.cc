@@ -65,11 +65,13 @@ std::string Quote(std::string_view text) {
   return out + "\"";
 }
 
-// Field accessors: each returns false with a message naming the column.
+// Field accessors: each returns false and keeps a message naming the column.
 class FieldReader {
  public:
-  FieldReader(const TextRow& fields, std::string* error)
-      : fields_(fields), error_(error) {}
+  explicit FieldReader(const TextRow& fields) : fields_(fields) {}
+
+  // Why the last accessor returned false.
+  Status problem() const { return Status::Error(error_); }
 
   bool Uint64(size_t i, const char* column, uint64_t* out) {
     const std::string* text = Required(i, column);
@@ -112,13 +114,13 @@ class FieldReader {
   }
 
   bool Fail(const char* column, const std::string& message) {
-    *error_ = std::string(column) + ": " + message;
+    error_ = std::string(column) + ": " + message;
     return false;
   }
 
  private:
   const TextRow& fields_;
-  std::string* error_;
+  std::string error_;
 };
 
 // "mshost id=7: " names the row a person would look up; "mshost row 3: " when even
@@ -150,12 +152,12 @@ void AttachStatus(const std::vector<TextRow>& status, SourceRead* read) {
   for (MshostRow& row : read->rows) by_id.emplace(row.id, &row);
   std::set<uint64_t> seen;
   for (size_t i = 0; i < status.size(); ++i) {
-    StatusRow parsed;
-    std::string error;
-    if (!ParseStatusRow(status[i], &parsed, &error)) {
-      read->row_errors.push_back(StatusRowPrefix(status[i], i) + error);
+    const StatusOr<StatusRow> row = ParseStatusRow(status[i]);
+    if (!row.ok()) {
+      read->row_errors.push_back(StatusRowPrefix(status[i], i) + row.status().message());
       continue;
     }
+    const StatusRow& parsed = *row;
     // ms_id and mshost.uuid are both unique in CloudStack; only a table without
     // those keys can give a node two rows. The first one sent wins.
     if (!seen.insert(parsed.mshost_id).second) {
@@ -236,12 +238,11 @@ std::optional<double> ParseUtcDatetime(std::string_view text) {
   return static_cast<double>(whole) + micros / 1e6;
 }
 
-bool ParseMshostRow(const TextRow& fields, MshostRow* row, std::string* error) {
+StatusOr<MshostRow> ParseMshostRow(const TextRow& fields) {
   if (fields.size() != kMshostColumnCount) {
-    *error = ColumnCountError(fields.size(), kMshostColumnCount);
-    return false;
+    return Status::Error(ColumnCountError(fields.size(), kMshostColumnCount));
   }
-  FieldReader f(fields, error);
+  FieldReader f(fields);
   MshostRow r;
   const std::string* service_ip;
   if (!f.Uint64(0, "id", &r.id) || !f.Uint64(1, "msid", &r.msid) ||
@@ -249,50 +250,45 @@ bool ParseMshostRow(const TextRow& fields, MshostRow* row, std::string* error) {
       !f.Int64(8, "service_port", &r.service_port) ||
       !f.Datetime(9, "last_update", &r.last_update_unix) ||
       !f.Int64(10, "alert_count", &r.alert_count)) {
-    return false;
+    return f.problem();
   }
   r.name = fields[3];
   r.uuid = fields[4];
   r.state = fields[5];
   r.version = fields[6];
   r.service_ip = TrimSpaces(*service_ip);
-  *row = std::move(r);
-  return true;
+  return r;
 }
 
-bool ParsePeerRow(const TextRow& fields, PeerRow* row, std::string* error) {
+StatusOr<PeerRow> ParsePeerRow(const TextRow& fields) {
   if (fields.size() != kPeerColumnCount) {
-    *error = ColumnCountError(fields.size(), kPeerColumnCount);
-    return false;
+    return Status::Error(ColumnCountError(fields.size(), kPeerColumnCount));
   }
-  FieldReader f(fields, error);
+  FieldReader f(fields);
   PeerRow r;
   if (!f.Uint64(0, "owner_mshost", &r.owner_id) ||
       !f.Uint64(1, "peer_mshost", &r.peer_id) ||
       !f.Int64(2, "peer_runid", &r.peer_runid) ||
       !f.Datetime(4, "last_update", &r.last_update_unix)) {
-    return false;
+    return f.problem();
   }
   r.peer_state = fields[3];
-  *row = std::move(r);
-  return true;
+  return r;
 }
 
-bool ParseStatusRow(const TextRow& fields, StatusRow* row, std::string* error) {
+StatusOr<StatusRow> ParseStatusRow(const TextRow& fields) {
   if (fields.size() != kStatusColumnCount) {
-    *error = ColumnCountError(fields.size(), kStatusColumnCount);
-    return false;
+    return Status::Error(ColumnCountError(fields.size(), kStatusColumnCount));
   }
-  FieldReader f(fields, error);
+  FieldReader f(fields);
   StatusRow r;
   if (!f.Uint64(0, "id", &r.mshost_id) ||
       !f.Datetime(1, "last_jvm_start", &r.jvm_start_unix) ||
       !f.Datetime(2, "last_jvm_stop", &r.jvm_stop_unix) ||
       !f.Datetime(3, "last_system_boot", &r.system_boot_unix)) {
-    return false;
+    return f.problem();
   }
-  *row = r;
-  return true;
+  return r;
 }
 
 SourceRead ParseRead(const RawRead& raw) {
@@ -307,30 +303,93 @@ SourceRead ParseRead(const RawRead& raw) {
   read.db_now_unix = *now;
   read.rows.reserve(raw.mshost.size());  // no regrowth: 2,000 rows are 0.4 MB
   for (size_t i = 0; i < raw.mshost.size(); ++i) {
-    MshostRow row;
-    std::string error;
-    if (ParseMshostRow(raw.mshost[i], &row, &error)) {
-      read.rows.push_back(std::move(row));
+    StatusOr<MshostRow> row = ParseMshostRow(raw.mshost[i]);
+    if (row.ok()) {
+      read.rows.push_back(std::move(row).value());
     } else {
-      read.row_errors.push_back(MshostRowPrefix(raw.mshost[i], i) + error);
+      read.row_errors.push_back(MshostRowPrefix(raw.mshost[i], i) + row.status().message());
     }
   }
   read.peers_available = raw.peers_available;
   read.peers_error = raw.peers_error;
   read.peers.reserve(raw.peers.size());
   for (size_t i = 0; i < raw.peers.size(); ++i) {
-    PeerRow peer;
-    std::string error;
-    if (ParsePeerRow(raw.peers[i], &peer, &error)) {
-      read.peers.push_back(std::move(peer));
+    StatusOr<PeerRow> peer = ParsePeerRow(raw.peers[i]);
+    if (peer.ok()) {
+      read.peers.push_back(std::move(peer).value());
     } else {
       read.row_errors.push_back("mshost_peer row " + std::to_string(i + 1) + ": " +
-                                error);
+                                peer.status().message());
     }
   }
   read.status_available = raw.status_available;
   read.status_error = raw.status_error;
   AttachStatus(raw.status, &read);
+  return read;
+}
+
+namespace {
+
+std::optional<uint64_t> ParseCount(const std::optional<std::string>& text) {
+  return text ? ParseUint64(*text) : std::nullopt;
+}
+
+}  // namespace
+
+BlastRadiusRead ParseBlastRadius(const RawBlastRead& raw) {
+  BlastRadiusRead read;
+  read.ok = true;
+  for (const TextRow& fields : raw.agents) {
+    if (fields.size() != kAgentsColumnCount) {
+      read.row_errors.push_back("host: " +
+                                ColumnCountError(fields.size(), kAgentsColumnCount));
+      continue;
+    }
+    AgentGroup group;
+    if (fields[0]) {
+      group.msid = ParseUint64(*fields[0]);
+      if (!group.msid) {
+        read.row_errors.push_back(
+            "host: mgmt_server_id: not an unsigned 64-bit integer: " + Quote(*fields[0]));
+        continue;
+      }
+    }
+    // status is NOT NULL in CloudStack's DDL; a NULL is shown, not dropped.
+    group.status = fields[1].value_or("<NULL>");
+    const std::optional<uint64_t> count = ParseCount(fields[2]);
+    if (!count) {
+      read.row_errors.push_back("host: count: not a count: " +
+                                Quote(fields[2].value_or("NULL")));
+      continue;
+    }
+    group.count = *count;
+    read.agents.push_back(std::move(group));
+  }
+  for (const TextRow& fields : raw.jobs) {
+    if (fields.size() != kJobsColumnCount) {
+      read.row_errors.push_back("async_job: " +
+                                ColumnCountError(fields.size(), kJobsColumnCount));
+      continue;
+    }
+    JobGroup group;
+    if (fields[0]) {
+      const std::optional<int64_t> msid = ParseInt64(*fields[0]);
+      if (!msid) {
+        read.row_errors.push_back("async_job: msid: not a 64-bit integer: " +
+                                  Quote(*fields[0]));
+        continue;
+      }
+      group.msid = static_cast<uint64_t>(*msid);
+    }
+    const std::optional<uint64_t> count = ParseCount(fields[1]);
+    if (!count) {
+      read.row_errors.push_back("async_job: count: not a count: " +
+                                Quote(fields[1].value_or("NULL")));
+      continue;
+    }
+    group.count = *count;
+    read.jobs.push_back(group);
+  }
   return read;
 }
 

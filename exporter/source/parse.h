@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "source/source.h"
 
 namespace msx {
@@ -38,6 +39,27 @@ inline constexpr char kStatusQuery[] =
     "WHERE mshost.removed IS NULL ORDER BY mshost.id";
 inline constexpr size_t kStatusColumnCount = 4;
 
+// What the nodes hold (docs/databases.md, "What a node holds"), two statements of
+// the same text for both drivers, each counted by the database on an indexed
+// predicate. Agents: the current rows of `host` (i_host__removed), by the msid they
+// are connected to and their status. Jobs: async jobs in progress, not CloudStack's
+// per-thread pseudo jobs (instance_type 'Thread', as AsyncJobDaoImpl's
+// countPendingNonPseudoJobs leaves them out), by the node that executes them or, when
+// none is recorded, the node that started them (AsyncJobDaoImpl.getResetJobs). A job
+// gets `removed` when it completes (AsyncJobManagerImpl.completeAsyncJob), so
+// `removed IS NULL` (i_async_job__removed) leaves the few unfinished rows of a table
+// that keeps every job until it expires; job_status has no index.
+inline constexpr char kAgentsQuery[] =
+    "SELECT mgmt_server_id, status, COUNT(*) FROM host WHERE removed IS NULL "
+    "GROUP BY mgmt_server_id, status";
+inline constexpr char kJobsQuery[] =
+    "SELECT COALESCE(job_executing_msid, job_init_msid), COUNT(*) FROM async_job "
+    "WHERE removed IS NULL AND job_status = 0 "
+    "AND (instance_type IS NULL OR instance_type <> 'Thread') "
+    "GROUP BY COALESCE(job_executing_msid, job_init_msid)";
+inline constexpr size_t kAgentsColumnCount = 3;
+inline constexpr size_t kJobsColumnCount = 2;
+
 // One result row as text; nullopt is SQL NULL.
 using TextRow = std::vector<std::optional<std::string>>;
 
@@ -51,6 +73,15 @@ struct RawRead {
   bool status_available = false;      // false: mshost_status missing or not readable
   std::string status_error;           // why not, when !status_available
   std::vector<TextRow> status;        // the columns of kStatusQuery
+};
+
+// What a driver fetched for ReadBlastRadius, before any interpretation.
+struct RawBlastRead {
+  std::vector<TextRow> agents;  // kAgentsQuery
+  std::vector<TextRow> jobs;    // kJobsQuery
+  // Set when a table is missing or a grant refused: why (one line). Not a failure of
+  // the read: trying again will not help before someone grants it.
+  std::optional<std::string> unavailable;
 };
 
 // One row of kStatusQuery, typed.
@@ -69,12 +100,18 @@ struct StatusRow {
 SourceRead ParseRead(const RawRead& raw);
 
 // REQUIRES: fields has kMshostColumnCount entries in kMshostColumns order (else an
-// error). Returns false and sets *error ("mshost id=7: msid: ...") on a bad value.
-bool ParseMshostRow(const TextRow& fields, MshostRow* row, std::string* error);
+// error). A bad value is an error naming the column ("msid: not an unsigned 64-bit
+// integer: ...").
+StatusOr<MshostRow> ParseMshostRow(const TextRow& fields);
 // The same for a row of kPeerColumns.
-bool ParsePeerRow(const TextRow& fields, PeerRow* row, std::string* error);
+StatusOr<PeerRow> ParsePeerRow(const TextRow& fields);
 // The same for a row of kStatusQuery. NULL datetimes are nullopt, not errors.
-bool ParseStatusRow(const TextRow& fields, StatusRow* row, std::string* error);
+StatusOr<StatusRow> ParseStatusRow(const TextRow& fields);
+
+// The BlastRadiusRead of a successful round trip (ok). A group that does not parse
+// is skipped and described in row_errors. job msids are read as signed (the columns
+// are bigint) and taken as the same 64 bits as mshost.msid.
+BlastRadiusRead ParseBlastRadius(const RawBlastRead& raw);
 
 // "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1 to 6 digits, read as UTC,
 // into Unix seconds. Rejects anything else: zones, MySQL's zero date, 24:00, a

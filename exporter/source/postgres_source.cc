@@ -131,19 +131,21 @@ class PostgresSource : public ReconnectingSource {
   ~PostgresSource() override { Disconnect(); }
 
  protected:
-  bool Connect(std::string* error) override {
+  Status Connect() override {
     try {
       conn_ = std::make_unique<pqxx::connection>(ConnectionString());
-      return true;
+      return Status::Ok();
     } catch (const std::exception& e) {
-      *error = "connect to " + DescribeDatabase(db_) + ": " + e.what();
+      return Status::Error("connect to " + DescribeDatabase(db_) + ": " + e.what());
     } catch (...) {
-      *error = "connect to " + DescribeDatabase(db_) + ": unknown error";
+      return Status::Error("connect to " + DescribeDatabase(db_) + ": unknown error");
     }
-    return false;
   }
 
-  bool Query(RawRead* raw, std::string* error) override {
+  StatusOr<RawRead> Query() override {
+    RawRead read;
+    RawRead* raw = &read;
+    std::string error;
     const double limit_seconds = db_.query_timeout_seconds + kClientGraceSeconds;
     std::optional<SocketDeadline> deadline;
     try {
@@ -188,18 +190,53 @@ class PostgresSource : public ReconnectingSource {
     } catch (const pqxx::broken_connection& e) {
       // libpqxx's own text ("Connection to database failed") names neither the
       // server nor what happened.
-      *error = "query: lost the connection to " + DescribeDatabase(db_) + ": " + e.what();
+      error = "query: lost the connection to " + DescribeDatabase(db_) + ": " + e.what();
     } catch (const std::exception& e) {
-      *error = std::string("query: ") + e.what();
+      error = std::string("query: ") + e.what();
     } catch (...) {
-      *error = "query: unknown error";
+      error = "query: unknown error";
     }
-    if (deadline && deadline->Finish()) {
-      char seconds[32];
-      std::snprintf(seconds, sizeof seconds, "%.1fs", limit_seconds);
-      *error = "query: no answer from " + DescribeDatabase(db_) + " within " + seconds;
+    if (deadline && deadline->Finish()) error = NoAnswerWithin(limit_seconds);
+    if (!error.empty()) return Status::Error(error);
+    return read;
+  }
+
+  // Two statements, one after the other: every 30 s, a second round trip costs
+  // nothing worth a pipeline's error handling. A missing table, column or privilege
+  // (SQLSTATE 42P01, 42703, 42501) is "unavailable"; in a nontransaction it leaves
+  // the connection usable.
+  StatusOr<RawBlastRead> QueryBlastRadius() override {
+    RawBlastRead raw;
+    std::string error;
+    const double limit_seconds = db_.query_timeout_seconds + kClientGraceSeconds;
+    std::optional<SocketDeadline> deadline;
+    try {
+      deadline.emplace(conn_->sock(), limit_seconds);
+      pqxx::nontransaction tx(*conn_);
+      AppendRows(tx.exec(kAgentsQuery), &raw.agents);
+      AppendRows(tx.exec(kJobsQuery), &raw.jobs);
+    } catch (const pqxx::insufficient_privilege& e) {
+      raw.unavailable = std::string("query: ") + e.what();
+    } catch (const pqxx::undefined_table& e) {
+      raw.unavailable = std::string("query: ") + e.what();
+    } catch (const pqxx::undefined_column& e) {
+      raw.unavailable = std::string("query: ") + e.what();
+    } catch (const pqxx::broken_connection& e) {
+      error = "query: lost the connection to " + DescribeDatabase(db_) + ": " + e.what();
+    } catch (const std::exception& e) {
+      error = std::string("query: ") + e.what();
+    } catch (...) {
+      error = "query: unknown error";
     }
-    return error->empty();
+    if (deadline && deadline->Finish()) error = NoAnswerWithin(limit_seconds);
+    if (!error.empty()) return Status::Error(error);
+    return raw;
+  }
+
+  std::string NoAnswerWithin(double limit_seconds) const {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1fs", limit_seconds);
+    return "query: no answer from " + DescribeDatabase(db_) + " within " + seconds;
   }
 
   void Disconnect() override { conn_.reset(); }

@@ -15,14 +15,12 @@ SourceRead ReconnectingSource::Read() {
       read.error = prefix + last_error_;
       return read;
     }
-    std::string error;
-    if (!Connect(&error)) return Fail(error);
+    if (Status connected = Connect(); !connected.ok()) return Fail(connected.message());
     connected_ = true;
   }
-  RawRead raw;
-  std::string error;
-  if (!Query(&raw, &error)) return Fail(error);
-  SourceRead read = ParseRead(raw);
+  StatusOr<RawRead> raw = Query();
+  if (!raw.ok()) return Fail(raw.status().message());
+  SourceRead read = ParseRead(*raw);
   // A clock that does not parse means the session is not what we set up (e.g. a
   // proxy in between): start over like after any other failure.
   if (!read.ok) return Fail(read.error);
@@ -30,6 +28,26 @@ SourceRead ReconnectingSource::Read() {
   ever_read_ = true;
   outage_since_ = -1;
   return read;
+}
+
+BlastRadiusRead ReconnectingSource::ReadBlastRadius() {
+  BlastRadiusRead read;
+  if (!connected_) {
+    read.error = "not connected";
+    return read;
+  }
+  StatusOr<RawBlastRead> raw = QueryBlastRadius();
+  if (!raw.ok()) {
+    Close();
+    read.error = OneLine(raw.status().message());
+    return read;
+  }
+  if (raw->unavailable) {
+    read.unavailable = true;
+    read.error = OneLine(*raw->unavailable);
+    return read;
+  }
+  return ParseBlastRadius(*raw);
 }
 
 void ReconnectingSource::Close() {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/status.h"
 #include "source/parse.h"
 #include "source/source.h"
 
@@ -32,15 +33,23 @@ class ReconnectingSource : public MshostSource {
   explicit ReconnectingSource(const Clock& clock) : clock_(clock) {}
 
   SourceRead Read() final;
+  // On the connection the last Read() left open; fails at once without one. A
+  // failure that is not a missing table or grant closes the connection, so the next
+  // Read() starts afresh (without waiting: the database answered that Read()).
+  BlastRadiusRead ReadBlastRadius() final;
   void Close() final;
 
  protected:
-  // Opens the connection and prepares the session. On failure returns false with a
-  // one-line *error (no secrets); the driver may leave a half-open connection for
-  // Disconnect() to release.
-  virtual bool Connect(std::string* error) = 0;
+  // Opens the connection and prepares the session. A failure says why in one line
+  // (no secrets); the driver may leave a half-open connection for Disconnect() to
+  // release.
+  virtual Status Connect() = 0;
   // One round trip on the connection Connect() opened. Same error rules.
-  virtual bool Query(RawRead* raw, std::string* error) = 0;
+  virtual StatusOr<RawRead> Query() = 0;
+  // The two statements of parse.h (kAgentsQuery, kJobsQuery) on the open connection.
+  // A missing table or a refused grant is a read with `unavailable` set; any other
+  // failure is an error.
+  virtual StatusOr<RawBlastRead> QueryBlastRadius() = 0;
   // Releases the connection, if any. Must be safe to call at any time, twice.
   virtual void Disconnect() = 0;
 

@@ -83,6 +83,16 @@ struct DatabaseConfig {
   bool operator==(const DatabaseConfig& o) const { return Tie() == o.Tie(); }
 };
 
+// The `blast_radius:` settings of a target: how often the agents and jobs each node
+// holds are read (docs/databases.md, "What a node holds"). A node whose verdict turns
+// bad is read at once, whatever the interval.
+struct BlastRadiusConfig {
+  double interval_seconds = 30;
+
+  auto Tie() const { return std::tie(interval_seconds); }
+  bool operator==(const BlastRadiusConfig& o) const { return Tie() == o.Tie(); }
+};
+
 class MshostSource {
  public:
   virtual ~MshostSource() = default;
@@ -90,6 +100,16 @@ class MshostSource {
   // throws; reconnects by itself (with backoff) on the next call after a failure.
   // Returns within about connect_timeout + query_timeout even when the server hangs.
   virtual SourceRead Read() = 0;
+  // One round trip for what the nodes hold: agents (rows of `host`) and async jobs in
+  // progress, counted per msid by the database on indexed predicates. Called on a
+  // slower cadence than Read(), on the connection Read() opened; never reconnects by
+  // itself. Missing tables or grants give unavailable (not a failure of the source).
+  // Sources that cannot read them (test fakes) say so.
+  virtual BlastRadiusRead ReadBlastRadius() {
+    BlastRadiusRead read;
+    read.error = "this source does not read agents and jobs";
+    return read;
+  }
   // Drops the connection; the next Read() reconnects.
   virtual void Close() {}
 };

@@ -34,6 +34,7 @@ NodeView ViewOf(const NodeStatus& node) {
   view.system_boot_unix = row.system_boot_unix;
   view.restarts = node.restarts;
   view.alert_count = row.alert_count;
+  view.load = node.load;
   return view;
 }
 
@@ -44,6 +45,20 @@ nlohmann::json Optional(const std::optional<double>& value) {
 // 0 stands for "never" in the snapshot's timestamps.
 nlohmann::json Timestamp(double unix_seconds) {
   return unix_seconds > 0 ? nlohmann::json(unix_seconds) : nlohmann::json(nullptr);
+}
+
+// {"Up": 37, "Disconnected": 2}: counts by status, as a JSON object.
+nlohmann::json Counts(const std::map<std::string, uint64_t>& counts) {
+  nlohmann::json json = nlohmann::json::object();
+  for (const auto& [status, count] : counts) json[status] = count;
+  return json;
+}
+
+nlohmann::json BlastRadiusJson(const BlastRadiusStatus& blast) {
+  return {{"up", blast.attempted ? nlohmann::json(blast.up) : nlohmann::json(nullptr)},
+          {"error", blast.error},
+          {"read_at", Timestamp(blast.read_unix)},
+          {"unattached_agents", Counts(blast.unattached_agents)}};
 }
 
 nlohmann::json NodeJson(const NodeView& node) {
@@ -79,7 +94,12 @@ nlohmann::json NodeJson(const NodeView& node) {
           {"jvm_stop", Optional(node.jvm_stop_unix)},
           {"system_boot", Optional(node.system_boot_unix)},
           {"restarts", node.restarts},
-          {"alert_count", node.alert_count}};
+          {"alert_count", node.alert_count},
+          {"agents", node.load ? Counts(node.load->agents) : nlohmann::json(nullptr)},
+          {"agents_total",
+           node.load ? nlohmann::json(node.load->agents_total) : nlohmann::json(nullptr)},
+          {"jobs_in_progress", node.load ? nlohmann::json(node.load->jobs_in_progress)
+                                         : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json PeerJson(const PeerStatus& peer) {
@@ -128,6 +148,7 @@ StatusModel BuildStatus(const std::vector<RunningTarget>& targets, double now_un
       view.peers_available = snap->peers_available;
       view.peers = snap->peers;
       view.running_nodes = snap->running_nodes;
+      view.blast_radius = snap->blast_radius;
       for (const NodeStatus& node : snap->nodes) {
         view.nodes.push_back(ViewOf(node));
         const NodeView& added = view.nodes.back();
@@ -168,7 +189,8 @@ nlohmann::json StatusJson(const StatusModel& model) {
                        {"nodes", std::move(nodes)},
                        {"alerts", std::move(alerts)},
                        {"peers_available", target.peers_available},
-                       {"peers", std::move(peers)}});
+                       {"peers", std::move(peers)},
+                       {"blast_radius", BlastRadiusJson(target.blast_radius)}});
   }
   return {{"version", model.version},
           {"generated_at", model.generated_unix},

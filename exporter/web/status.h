@@ -48,6 +48,9 @@ struct NodeView {
   std::optional<double> system_boot_unix;
   uint64_t restarts = 0;
   int64_t alert_count = 0;
+  // Agents and jobs the node holds (docs/databases.md, "What a node holds"); nullopt
+  // until read, or without the grants.
+  std::optional<NodeLoad> load;
 };
 
 struct TargetView {
@@ -73,6 +76,8 @@ struct TargetView {
   // How the nodes see each other (mshost_peer); false when that table cannot be read.
   bool peers_available = false;
   std::vector<PeerStatus> peers;  // sorted by owner_msid, peer_msid
+  // The read of agents and jobs: whether it works, and the agents no node holds.
+  BlastRadiusStatus blast_radius;
 };
 
 struct StatusModel {

@@ -105,7 +105,7 @@ const char kScript[] = R"js(<script>
   var nodeColumns = ["name", "msid", "state", "verdict", "heartbeat age", "silence",
     "stale / dead after", "heartbeat interval", "clock offset", "probe", "probed at",
     "version", "started (runid)", "JVM start / stop", "host boot", "restarts seen",
-    "alert_count"];
+    "alert_count", "agents", "jobs in progress"];
   var alertColumns = ["alert", "severity", "node", "msid", "firing since", "for"];
   var peerColumns = ["node", "msid", "sees peer", "peer msid", "as"];
 
@@ -167,7 +167,28 @@ const char kScript[] = R"js(<script>
       ["started", Started(n.runid)],
       ["jvm", FormatTime(n.jvm_start) + " / " + FormatTime(n.jvm_stop)],
       ["boot", FormatTime(n.system_boot)], ["restarts", String(n.restarts)],
-      ["alert_count", String(n.alert_count)]];
+      ["alert_count", String(n.alert_count)],
+      ["agents", AgentsText(n)],
+      ["jobs", n.jobs_in_progress === null ? "-" : String(n.jobs_in_progress)]];
+  }
+  // "37 (35 Up, 2 Disconnected)"; "-" until agents were read (or without the grants).
+  function CountsText(counts) {
+    return Object.keys(counts).sort().map(function (k) { return counts[k] + " " + k; }).join(", ");
+  }
+  function AgentsText(n) {
+    if (n.agents_total === null) return "-";
+    var by = CountsText(n.agents);
+    return by === "" ? String(n.agents_total) : n.agents_total + " (" + by + ")";
+  }
+  function BlastLine(t, now) {
+    var b = t.blast_radius;
+    if (b.up === null) return null;
+    var text = b.up ? "Agents and jobs read " : "Agents and jobs NOT READABLE: " + b.error + ".";
+    if (b.up) text += FormatTime(b.read_at) + " (" + FormatDuration(now - b.read_at) + " ago).";
+    else if (b.read_at !== null) text += " Counts as of " + FormatTime(b.read_at) + ".";
+    var loose = CountsText(b.unattached_agents);
+    if (loose !== "") text += " Agents attached to no current node: " + loose + ".";
+    return [b.up && loose === "" ? "blast" : "blast bad", text];
   }
   function RankOf(verdict) { return rank.hasOwnProperty(verdict) ? rank[verdict] : 99; }
   function WorstFirst(nodes) {
@@ -249,8 +270,8 @@ const char kScript[] = R"js(<script>
     h2.appendChild(Element("span", "target-name", t.name));
     if (t["default"]) h2.appendChild(Element("small", "default", " (default target)"));
     section.appendChild(h2);
-    [DbLine(t, now), PollLine(t, now)].forEach(function (line) {
-      section.appendChild(Element("p", line[0], line[1]));
+    [DbLine(t, now), PollLine(t, now), BlastLine(t, now)].forEach(function (line) {
+      if (line !== null) section.appendChild(Element("p", line[0], line[1]));
     });
     section.appendChild(Table("nodes", nodeColumns, WorstFirst(t.nodes).map(function (n) {
       var tr = Row("node", NodeCells(n));

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/version.h"
+#include "web/runbooks.h"
 #include "web/status.h"
 #include "web/status_page.h"
 
@@ -49,6 +50,20 @@ WebFace::WebFace(System& system, const Clock& clock) : system_(system), clock_(c
                  [this](const HttpRequest& r) { return HandleStatusJson(r); });
   router_.Handle("GET", "/",
                  [this](const HttpRequest& r) { return HandleStatusPage(r); });
+  // One route per runbook: an unknown alert name is the router's 404.
+  router_.Handle("GET", "/runbooks/", [](const HttpRequest&) {
+    HttpResponse res = Text(200, RunbookIndexPage());
+    res.content_type = "text/html; charset=utf-8";
+    return res;
+  });
+  for (const EmbeddedRunbook& runbook : EmbeddedRunbooks()) {
+    router_.Handle("GET", std::string("/runbooks/") + runbook.name,
+                   [&runbook](const HttpRequest&) {
+                     HttpResponse res = Text(200, RunbookPage(runbook));
+                     res.content_type = "text/html; charset=utf-8";
+                     return res;
+                   });
+  }
 }
 
 WebFace::~WebFace() { Stop(); }
@@ -109,6 +124,9 @@ ExporterStats WebFace::Stats(const SystemState& state) const {
   ExporterStats stats;
   stats.version = MSX_VERSION;
   stats.revision = BuildRevision();
+  stats.branch = BuildBranch();
+  stats.compiler = BuildCompiler();
+  stats.external_url = state.external_url;
   stats.config_last_reload_successful = state.config_reload_ok;
   stats.config_last_reload_success_timestamp_seconds = state.config_reload_success_unix;
   stats.notifications = state.notifications.notifications;
@@ -152,8 +170,11 @@ HttpResponse WebFace::HandleReady(const HttpRequest&) const {
 }
 
 HttpResponse WebFace::HandleReload(const HttpRequest&) {
-  ReloadResult result = system_.Reload();
-  return Text(result.ok ? 200 : 500, result.message + (result.ok ? "\n" : ""));
+  const Status reloaded = system_.Reload();
+  if (reloaded.ok()) return Text(200, "configuration reloaded\n");
+  std::string body;
+  for (const std::string& problem : reloaded.problems()) body += problem + "\n";
+  return Text(500, body);
 }
 
 namespace {

@@ -160,6 +160,8 @@ def exporter_config(db, alertmanager_url):
             "database": db.config_yaml_database(),
             "heartbeat": {"dead_after": "2s", "stale_after": "4s"},
             "probe": {"kind": "tcp", "timeout": "500ms"},
+            # Agents and jobs every 2 s rather than 30, so takeovers show within a test.
+            "blast_radius": {"interval": "2s"},
             "labels": {"cloudstack": "e2e"},
         }],
         "alerting": {"alertmanagers": [alertmanager_url], "resend_interval": "2s"},

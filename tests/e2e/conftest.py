@@ -74,7 +74,7 @@ def cluster(request, stack, tmp_path):
     """A fresh 3-node simulator on this test's own msids, and a VerdictWatcher that
     has seen every node ok."""
     marker = request.node.get_closest_marker("clock_offsets")
-    for table in ("mshost_peer", "mshost_status", "mshost"):  # children first (foreign keys)
+    for table in ("mshost_peer", "mshost_status", "mshost", "host", "async_job"):  # children first
         stack.db.execute("DELETE FROM " + table)
     simulator = sim.start_simulator(
         stack.db, str(tmp_path / "sim"), nodes=3, heartbeat_interval=HEARTBEAT_INTERVAL,

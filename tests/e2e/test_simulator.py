@@ -19,7 +19,7 @@ from lib.prom_servers import wait_until  # noqa: E402
 
 @pytest.fixture
 def cluster(db, tmp_path):
-    for table in ("mshost_peer", "mshost_status", "mshost"):
+    for table in ("mshost_peer", "mshost_status", "mshost", "host", "async_job"):
         db.execute("DELETE FROM " + table)
     simulator = sim.start_simulator(db, str(tmp_path), nodes=3, heartbeat_interval=0.3,
                                     clock_offsets={"ms-3": "-40s"})
@@ -168,7 +168,7 @@ def test_listen_delay_writes_the_row_before_the_port_opens(db, tmp_path):
 def simulator_on(db, tmp_path, nodes=2, heartbeat_interval=0.3, version=None, extra=(),
                  clock_offsets=None):
     """A fresh simulator on emptied tables, stopped on the way out."""
-    for table in ("mshost_peer", "mshost_status", "mshost"):
+    for table in ("mshost_peer", "mshost_status", "mshost", "host", "async_job"):
         db.execute("DELETE FROM " + table)
     simulator = sim.start_simulator(db, str(tmp_path), nodes=nodes,
                                     heartbeat_interval=heartbeat_interval,

@@ -516,7 +516,7 @@ QUOTES_NAME = "a & \"b\" 'c' &lt; \\u003c"
 NODE_COLUMNS = ["name", "msid", "state", "verdict", "heartbeat age", "silence",
                 "stale / dead after", "heartbeat interval", "clock offset", "probe",
                 "probed at", "version", "started (runid)", "JVM start / stop", "host boot",
-                "restarts seen", "alert_count"]
+                "restarts seen", "alert_count", "agents", "jobs in progress"]
 ALERT_COLUMNS = ["alert", "severity", "node", "msid", "firing since", "for"]
 PEER_COLUMNS = ["node", "msid", "sees peer", "peer msid", "as"]
 
@@ -532,7 +532,8 @@ def fake_node(msid, verdict, **fields):
             "verdict": verdict, "heartbeat_interval_seconds": 1.5,
             "stale_after_seconds": 10.0, "dead_after_seconds": 5.0, "superseded_by": None,
             "jvm_start": None, "jvm_stop": None, "system_boot": None,
-            "restarts": 0, "alert_count": 0}
+            "restarts": 0, "alert_count": 0, "agents": None, "agents_total": None,
+            "jobs_in_progress": None}
     node.update(fields)
     return node
 
@@ -547,7 +548,9 @@ def fake_target(name, nodes=(), db=None, **fields):
                                    if n["claims_running"] and n["verdict"] in ("ok", "up_unreachable")),
               "running_ok_nodes": sum(1 for n in nodes
                                       if n["claims_running"] and n["verdict"] == "ok"),
-              "nodes": list(nodes), "alerts": [], "peers_available": False, "peers": []}
+              "nodes": list(nodes), "alerts": [], "peers_available": False, "peers": [],
+              "blast_radius": {"up": None, "error": "", "read_at": None,
+                               "unattached_agents": {}}}
     target["db"].update(db or {})
     target.update(fields)
     return target
@@ -583,8 +586,11 @@ FIRST = {
                           probe={"success": False, "duration_seconds": 0.0015,
                                  "error": "connection refused",
                                  "address": "127.0.0.1:8250", "loopback": True},
-                          restarts=3, alert_count=2),
-                fake_node(43, "ok", clock_offset_seconds=-0.3),
+                          restarts=3, alert_count=2,
+                          agents={"Up": 35, "Disconnected": 2, "<b>x</b>": 1},
+                          agents_total=38, jobs_in_progress=4),
+                fake_node(43, "ok", clock_offset_seconds=-0.3, agents={},
+                          agents_total=0, jobs_in_progress=0),
                 fake_node(50, "ok", name=BREAKOUT_NAME),
                 fake_node(51, "ok", name=SEPARATOR_NAME, version="<!--"),
                 fake_node(52, "ok", name=QUOTES_NAME, state='Up"><b>',
@@ -594,6 +600,8 @@ FIRST = {
                     fake_alert("", "</td><script>alert(3)</script>",
                                'critical" onclick="x', None)],
             peers_available=True,
+            blast_radius={"up": True, "error": "", "read_at": NOW - 10,
+                          "unattached_agents": {"Up": 1, "<i>Alert</i>": 2}},
             peers=[fake_peer(1, "ms1", 2, "<b>ms2</b>", "Down"),
                    fake_peer(2, "ms2", 1, "ms1", "Up")]),
         fake_target("order", nodes=[
@@ -637,14 +645,15 @@ def node_cells(msid, name, verdict, age="2.0s", silence="2.0s", offset="-",
                probe=("probe p-ok", "ok 0.4 ms"), address=None, state="Up",
                version="4.20.0.0", started="2023-11-14 19:26:40 UTC", restarts="0",
                alert_count="0", thresholds="10s / 5.0s", interval="1.5s",
-               jvm="- / -", boot="-"):
+               jvm="- / -", boot="-", agents="-", jobs="-"):
     return cells(("name", name), ("msid", str(msid)), ("state", state),
                  ("verdict v-" + verdict, verdict), ("age", age), ("silence", silence),
                  ("thresholds", thresholds), ("interval", interval),
                  ("offset", offset), probe,
                  ("address", address or "10.0.0.%d:9090" % msid), ("version", version),
                  ("started", started), ("jvm", jvm), ("boot", boot),
-                 ("restarts", restarts), ("alert_count", alert_count))
+                 ("restarts", restarts), ("alert_count", alert_count),
+                 ("agents", agents), ("jobs", jobs))
 
 
 def rows_of(table):
@@ -678,23 +687,26 @@ def check_first(tab):
         ["<i>prod</i>", ["SPAN.target-name"]]]
 
     prod = section(page, "prod")
-    assert prod["structure"] == ["H2.", "P.db up", "P.poll", "TABLE.nodes", "H3.",
-                                 "TABLE.alerts", "H3.", "TABLE.peers"]
+    assert prod["structure"] == ["H2.", "P.db up", "P.poll", "P.blast bad", "TABLE.nodes",
+                                 "H3.", "TABLE.alerts", "H3.", "TABLE.peers"]
     assert prod["headers"] == NODE_COLUMNS + ALERT_COLUMNS + PEER_COLUMNS
     assert prod["lines"] == [
         ["db up", "Database reachable since 2023-11-14 21:13:20 UTC (1h 00m)."],
         ["poll", "Last poll 2023-11-14 22:13:19 UTC (1.0s ago), took 0.012 s. "
-                 "5 of 7 nodes are running (claim running and heartbeat)."]]
+                 "5 of 7 nodes are running (claim running and heartbeat)."],
+        ["blast bad", "Agents and jobs read 2023-11-14 22:13:10 UTC (10s ago). Agents "
+                      "attached to no current node: 2 <i>Alert</i>, 1 Up."]]
     assert rows_of(prod["nodes"]) == [
         node_row(42, "up_not_running", "ms42", age="2m 05s", silence="1m 35s",
                  offset="+30s",
                  probe=("probe p-failed", "failed 1.5 ms: connection refused"),
                  address="127.0.0.1:8250 (loopback)", started="2023-11-14 21:56:40 UTC",
-                 restarts="3", alert_count="2"),
+                 restarts="3", alert_count="2",
+                 agents="38 (1 <b>x</b>, 2 Disconnected, 35 Up)", jobs="4"),
         node_row(7, "unknown", "", age="never", silence="never", probe=("probe", "off"),
                  address="-", state="<NULL>", version="", started="-"),
         node_row(1, "ok", "ms1"),
-        node_row(43, "ok", "ms43", offset="-0.3s"),
+        node_row(43, "ok", "ms43", offset="-0.3s", agents="0", jobs="0"),
         node_row(50, "ok", BREAKOUT_NAME),
         node_row(51, "ok", SEPARATOR_NAME, version="<!--"),
         node_row(52, "ok", QUOTES_NAME, state='Up"><b>',

@@ -622,6 +622,36 @@ void CheckStatus(const Snapshot& snapshot, const std::vector<FiringAlert>& firin
              "the embedded status JSON does not read back as /api/v1/status");
 }
 
+// What the nodes hold, as a driver hands it over (host status and msids as any text,
+// NULL or the msid of a row in the table), through ParseBlastRadius; sometimes a
+// refusal. The outputs are checked with the rest of the snapshot.
+BlastRadiusRead FuzzBlast(FuzzedDataProvider& in, const std::vector<TableRow>& table) {
+  if (in.ConsumeIntegralInRange(0, 7) == 0) {
+    BlastRadiusRead refused;
+    refused.unavailable = in.ConsumeBool();
+    refused.error = AnyText(in);
+    return refused;
+  }
+  auto msid = [&]() -> std::optional<std::string> {
+    if (!table.empty() && in.ConsumeBool()) {
+      return table[in.ConsumeIntegralInRange<size_t>(0, table.size() - 1)].fields[1];
+    }
+    return MaybeNull(in, AnyText(in));
+  };
+  RawBlastRead raw;
+  for (int i = in.ConsumeIntegralInRange(0, 6); i > 0; --i) {
+    const std::string status =
+        in.ConsumeBool() ? std::string(in.ConsumeBool() ? "Up" : "Disconnected")
+                         : AnyText(in);
+    raw.agents.push_back(
+        {msid(), status, std::to_string(in.ConsumeIntegral<uint32_t>())});
+  }
+  for (int i = in.ConsumeIntegralInRange(0, 4); i > 0; --i) {
+    raw.jobs.push_back({msid(), std::to_string(in.ConsumeIntegral<uint16_t>())});
+  }
+  return ParseBlastRadius(raw);
+}
+
 }  // namespace
 }  // namespace msx
 
@@ -663,6 +693,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       CheckParsed(raw, read);
     }
     fake_source->Queue(read);
+    fake_source->SetBlast(FuzzBlast(in, table));
     const LogFormat log_format = poll % 2 == 0 ? LogFormat::kJson : LogFormat::kLogfmt;
     const ScopedLogRedirect log_check(
         log_format, LogLevel::kDebug,

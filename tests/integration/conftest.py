@@ -34,6 +34,8 @@ def fresh_db(db):
     db.execute("DELETE FROM mshost_peer")
     db.execute("DELETE FROM mshost_status")  # refers to mshost.uuid
     db.execute("DELETE FROM mshost")
+    db.execute("DELETE FROM host")
+    db.execute("DELETE FROM async_job")
     return db
 
 

@@ -8,6 +8,9 @@
 // Each line: {"ok", "error", "elapsed" (seconds Read() took), "db_now", "rows":
 // [{"msid": "<decimal string>", ..., "jvm_start", "jvm_stop", "system_boot"}], "peers",
 // "peers_available", "peers_error", "status_available", "status_error", "row_errors"}.
+// With --blast, each line also has "blast": ReadBlastRadius() right after the read
+// ({"ok", "unavailable", "error", "agents": [{"msid", "status", "count"}], "jobs":
+// [{"msid", "count"}], "row_errors", "elapsed"}; msids as decimal strings or null).
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
@@ -70,6 +73,25 @@ json ToJson(const msx::SourceRead& read, double elapsed) {
           {"row_errors", read.row_errors}};
 }
 
+json MsidJson(const std::optional<uint64_t>& msid) {
+  return msid ? json(std::to_string(*msid)) : json(nullptr);
+}
+
+json ToJson(const msx::BlastRadiusRead& read) {
+  json agents = json::array();
+  for (const msx::AgentGroup& g : read.agents) {
+    agents.push_back(
+        {{"msid", MsidJson(g.msid)}, {"status", g.status}, {"count", g.count}});
+  }
+  json jobs = json::array();
+  for (const msx::JobGroup& g : read.jobs) {
+    jobs.push_back({{"msid", MsidJson(g.msid)}, {"count", g.count}});
+  }
+  return {{"ok", read.ok},       {"unavailable", read.unavailable},
+          {"error", read.error}, {"agents", agents},
+          {"jobs", jobs},        {"row_errors", read.row_errors}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,6 +103,7 @@ int main(int argc, char** argv) {
   int reads = 1;
   double gap_seconds = 0.5;
   bool interactive = false;
+  bool blast = false;
   CLI::App app{"Reads cloud.mshost through MshostSource and prints JSON lines"};
   app.add_option("--driver", db.driver, "mysql | postgresql")->required();
   app.add_option("--host", db.host);
@@ -98,6 +121,7 @@ int main(int argc, char** argv) {
   app.add_option("--reads", reads, "number of reads");
   app.add_option("--gap", gap_seconds, "seconds between reads");
   app.add_flag("--interactive", interactive, "one read per line on stdin");
+  app.add_flag("--blast", blast, "also read agents and jobs after each read");
   CLI11_PARSE(app, argc, argv);
   if (!msx::TlsModeOf(tls_mode)) {
     std::fprintf(stderr, "source_dump: --tls-mode must be one of %s\n",
@@ -126,10 +150,15 @@ int main(int argc, char** argv) {
     const double start = clock.MonotonicSeconds();
     msx::SourceRead read = source->Read();
     const double elapsed = clock.MonotonicSeconds() - start;
+    json line = ToJson(read, elapsed);
+    if (blast) {
+      const double blast_start = clock.MonotonicSeconds();
+      const msx::BlastRadiusRead blast_read = source->ReadBlastRadius();
+      line["blast"] = ToJson(blast_read);
+      line["blast"]["elapsed"] = clock.MonotonicSeconds() - blast_start;
+    }
     // replace: a name with invalid UTF-8 must not abort the dump.
-    std::cout
-        << ToJson(read, elapsed).dump(-1, ' ', false, json::error_handler_t::replace)
-        << std::endl;
+    std::cout << line.dump(-1, ' ', false, json::error_handler_t::replace) << std::endl;
   };
   if (interactive) {
     for (std::string line; std::getline(std::cin, line);) read_once();

@@ -17,6 +17,7 @@ import http.server
 import json
 import os
 import signal
+import socket
 import threading
 import time
 import warnings
@@ -38,7 +39,7 @@ SOURCE_DOWN_FOR = 10.0  # shorter than the default 1m so a 30 s outage shows it
 TARGET = "integ"
 UP_NOT_RUNNING = "CloudStackMgmtServerUpNotRunning"
 SOURCE_DOWN = "CloudStackMshostSourceDown"
-RUNBOOK_BASE = "https://github.com/example-org/mshost_exporter/blob/main/docs/runbooks/"
+WATCHDOG = "MshostExporterWatchdog"
 
 _msid_bases = iter(range(0x3_0000_0000_00, 0x4_0000_0000_00, 0x100))
 
@@ -81,12 +82,31 @@ class Webhook:
 
 
 def alertmanager_config(webhook):
+    # The watchdog (always firing) goes to a receiver of its own, as in
+    # alerts/alertmanager.example.yml: the webhook records only what would page.
     return {
         "route": {"receiver": "hook", "group_by": ["alertname", "target", "msid"],
-                  "group_wait": "0s", "group_interval": "1s", "repeat_interval": "1h"},
+                  "group_wait": "0s", "group_interval": "1s", "repeat_interval": "1h",
+                  "routes": [{"receiver": "deadmansswitch",
+                              "matchers": ['alertname="%s"' % WATCHDOG]}]},
         "receivers": [{"name": "hook", "webhook_configs": [
-            {"url": webhook.url, "send_resolved": True}]}],
+            {"url": webhook.url, "send_resolved": True}]},
+                      {"name": "deadmansswitch"}],
     }
+
+
+def paging(am):
+    """The alerts active in Alertmanager but the watchdog."""
+    return [a for a in am.alerts() if a["labels"]["alertname"] != WATCHDOG]
+
+
+def fetch_link(exporter, url):
+    """GETs a link the exporter put into an alert. Its default --web.external-url is
+    http://<hostname>:<port>; the test's exporter listens on 127.0.0.1, so the link
+    is checked to be that and fetched there."""
+    prefix = "http://%s:%d" % (socket.gethostname(), exporter.port)
+    assert url.startswith(prefix + "/"), (url, prefix)
+    return requests.get(exporter.url + url[len(prefix):], timeout=5)
 
 
 def start_clustered_alertmanagers(workdir, webhook, count=2):
@@ -237,7 +257,13 @@ def test_kill_pages_within_the_bound_and_resolves_after_restart(bed):
     assert "ms-2" in annotations["summary"]
     assert "says Up" in annotations["description"]
     assert "probe" in annotations["description"]
-    assert annotations["runbook_url"] == RUNBOOK_BASE + UP_NOT_RUNNING + ".md"
+    # The runbook link works, and shows this alert's runbook, as served by the
+    # exporter that raised it; the source link is the exporter's status page.
+    runbook = fetch_link(bed.exporter, annotations["runbook_url"])
+    assert annotations["runbook_url"].endswith("/runbooks/" + UP_NOT_RUNNING)
+    assert runbook.status_code == 200 and "<h1>%s</h1>" % UP_NOT_RUNNING in runbook.text
+    status_page = fetch_link(bed.exporter, alert["generatorURL"])
+    assert status_page.status_code == 200 and "text/html" in status_page.headers["Content-Type"]
     assert metric(bed.exporter, "cloudstack_mshost_alert_firing", alertname=UP_NOT_RUNNING,
                   msid=msid) == 1
     assert metric(bed.exporter, "mshost_exporter_notifications_total",
@@ -252,6 +278,29 @@ def test_kill_pages_within_the_bound_and_resolves_after_restart(bed):
     assert {a[1]["alertname"] for a in bed.webhook.alerts()} == {UP_NOT_RUNNING}
 
 
+def test_watchdog_is_always_firing_with_working_links(bed):
+    # The dead-man's switch: active in Alertmanager while the exporter runs, through a
+    # database outage too, and gone (expired) after the exporter stops.
+    start_single(bed)
+    watchdog = wait_until(lambda: bed.am.alerts(alertname=WATCHDOG), 10, "the watchdog")
+    assert watchdog[0]["labels"] == {"alertname": WATCHDOG, "severity": "none",
+                                     "target": TARGET, "cloudstack": "integ-eu"}
+    runbook = fetch_link(bed.exporter, watchdog[0]["annotations"]["runbook_url"])
+    assert runbook.status_code == 200 and "<h1>%s</h1>" % WATCHDOG in runbook.text
+    assert fetch_link(bed.exporter, watchdog[0]["generatorURL"]).status_code == 200
+    bed.db.stop()
+    try:
+        time.sleep(2 * RESEND_INTERVAL)
+        assert bed.am.alerts(alertname=WATCHDOG), "still firing while the database is away"
+    finally:
+        bed.db.start()
+    bed.exporter.stop()
+    wait_until(lambda: not bed.am.alerts(alertname=WATCHDOG), 4 * RESEND_INTERVAL + 10,
+               "the watchdog to expire once the exporter is gone")
+    # Nothing of it reached the receiver that pages.
+    assert bed.webhook.alerts(alertname=WATCHDOG) == []
+
+
 def test_clean_stop_start_and_restart_raise_nothing(bed):
     start_single(bed)
     bed.sim.act("stop", "ms-1")
@@ -261,7 +310,7 @@ def test_clean_stop_start_and_restart_raise_nothing(bed):
     bed.sim.act("start", "ms-1")
     time.sleep(DEAD_AFTER + 2 * POLL_INTERVAL)
     assert bed.webhook.alerts() == []
-    assert bed.am.alerts() == []
+    assert paging(bed.am) == []
     assert metric(bed.exporter, "cloudstack_mshost_state", msid=bed.sim.msid("ms-1"),
                   state="Up") == 1
 
@@ -273,7 +322,7 @@ def test_database_outage_raises_only_source_down(bed):
     t0 = time.monotonic()
     try:
         while time.monotonic() - t0 < 30:
-            active = {a["labels"]["alertname"] for a in bed.am.alerts()}
+            active = {a["labels"]["alertname"] for a in paging(bed.am)}
             assert active <= {SOURCE_DOWN}, "during the outage: %s" % active
             seen |= active
             time.sleep(0.5)
@@ -291,7 +340,7 @@ def test_database_outage_raises_only_source_down(bed):
     # The nodes' heartbeats are as old as the outage until each writes its next one;
     # that must not page (stale, not running, "no running management server").
     time.sleep(STALE_AFTER + 2 * POLL_INTERVAL)
-    assert bed.am.alerts() == []
+    assert paging(bed.am) == []
     assert {a[1]["alertname"] for a in bed.webhook.alerts()} == {SOURCE_DOWN}
     wait_all_ok(bed.exporter, bed.sim)
 

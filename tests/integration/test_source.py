@@ -43,7 +43,7 @@ def dump_args(db, password_file=None, password=None, **options):
     else:
         args += ["--password-file", password_file or db.password_file]
     for key, value in options.items():
-        args += ["--" + key.replace("_", "-"), str(value)]
+        args += ["--" + key.replace("_", "-")] + ([] if value is True else [str(value)])
     return args
 
 
@@ -559,3 +559,95 @@ def test_tls_modes(tls_db, mode, ca, host, works):
         assert msids(read) == ["100"]
     else:
         assert read["error"].startswith("connect to %s:%d: " % (host, tls_db.port))
+
+
+# --- what the nodes hold: host and async_job (docs/databases.md) --------------------
+
+def blast(db):
+    read = dump(db, blast=True)
+    assert read["ok"], read["error"]
+    return read["blast"]
+
+
+def agents_of(blast_read):
+    return sorted((g["msid"] or "", g["status"], g["count"]) for g in blast_read["agents"])
+
+
+def jobs_of(blast_read):
+    return sorted((g["msid"] or "", g["count"]) for g in blast_read["jobs"])
+
+
+def test_agents_and_jobs_per_node(fresh_db):
+    fresh_db.insert_mshost(1, name="ms-1")
+    fresh_db.insert_mshost(2, name="ms-2")
+    fresh_db.insert_hosts(1, "Up", count=3)
+    fresh_db.insert_hosts(1, "Disconnected")
+    fresh_db.insert_hosts(2, "Up", count=2)
+    fresh_db.insert_hosts(MAX_MSID, "Alert")  # an msid no node has
+    fresh_db.insert_hosts(None, "Up")
+    fresh_db.insert_hosts(1, "Up", removed=datetime.datetime(2024, 1, 1))  # not an agent
+    fresh_db.insert_jobs(1, count=4)                          # executing on 1
+    fresh_db.insert_jobs(None, init_msid=2, count=2)          # started by 2, nobody runs it yet
+    fresh_db.insert_jobs(2, init_msid=1)                      # started by 1, runs on 2
+    fresh_db.insert_jobs(1, instance_type="Thread", count=5)  # CloudStack's pseudo jobs
+    fresh_db.insert_jobs(1, instance_type=None)               # a job about no instance
+    fresh_db.insert_jobs(None, init_msid=1, status=1, removed=datetime.datetime(2024, 1, 1))
+    fresh_db.insert_jobs(1, status=2)  # failed by resetJobProcess: removed stays NULL
+    read = blast(fresh_db)
+    assert read["ok"], read["error"]
+    assert agents_of(read) == sorted([
+        ("1", "Up", 3), ("1", "Disconnected", 1), ("2", "Up", 2),
+        (str(MAX_MSID), "Alert", 1), ("", "Up", 1)])
+    assert jobs_of(read) == [("1", 5), ("2", 3)]
+    assert read["row_errors"] == []
+
+
+def test_blast_radius_without_grants_leaves_the_rest_alone(fresh_db):
+    to = grant_target(fresh_db)
+    fresh_db.insert_mshost(1, name="ms-1")
+    fresh_db.insert_hosts(1, "Up")
+    for revoke in db_servers.column_revokes(to):
+        fresh_db.execute(revoke)
+    try:
+        reads = [dump(fresh_db, blast=True, reads=2, gap=0.1)]
+    finally:
+        for grant in db_servers.column_grants(to):
+            fresh_db.execute(grant)
+    read = reads[0]
+    assert read["ok"], read["error"]
+    assert msids(read) == ["1"]
+    assert read["peers_available"] and read["status_available"]
+    b = read["blast"]
+    assert not b["ok"]
+    assert b["unavailable"], b["error"]
+    assert "host" in b["error"]
+    if fresh_db.driver == "mysql":
+        assert "(1142)" in b["error"], b["error"]
+    else:
+        assert "permission denied" in b["error"], b["error"]
+    assert blast(fresh_db)["ok"]
+
+
+def test_blast_radius_with_a_column_missing_from_the_grant(fresh_db):
+    # A grant that forgot instance_type: refused per column (MySQL 1143).
+    to = grant_target(fresh_db)
+    fresh_db.execute("REVOKE SELECT (instance_type) ON async_job FROM %s" % to)
+    try:
+        read = dump(fresh_db, blast=True)
+    finally:
+        fresh_db.execute("GRANT SELECT (instance_type) ON async_job TO %s" % to)
+    assert read["ok"], read["error"]
+    assert read["blast"]["unavailable"], read["blast"]["error"]
+    if fresh_db.driver == "mysql":
+        assert "(1143)" in read["blast"]["error"], read["blast"]["error"]
+
+
+def test_blast_radius_without_the_tables(fresh_db):
+    rename_table(fresh_db, "async_job", "async_job_away")
+    try:
+        read = dump(fresh_db, blast=True)
+    finally:
+        rename_table(fresh_db, "async_job_away", "async_job")
+    assert read["ok"], read["error"]
+    assert read["blast"]["unavailable"], read["blast"]["error"]
+    assert "async_job" in read["blast"]["error"]

@@ -48,6 +48,24 @@ ADMIN_PASSWORD = "admin-pw"
 
 # The least-privilege grant docs/databases.md recommends, per driver.
 GRANTED_TABLES = ("mshost", "mshost_peer", "mshost_status")
+# ... and for what the nodes hold, SELECT on the columns read, nothing more (MySQL
+# and PostgreSQL both take column privileges).
+GRANTED_COLUMNS = {
+    "host": ("mgmt_server_id", "status", "removed"),
+    "async_job": ("job_executing_msid", "job_init_msid", "job_status", "instance_type",
+                  "removed"),
+}
+
+
+def column_grants(to):
+    """The GRANT statements of GRANTED_COLUMNS for grantee `to`."""
+    return ["GRANT SELECT (%s) ON %s TO %s" % (", ".join(columns), table, to)
+            for table, columns in GRANTED_COLUMNS.items()]
+
+
+def column_revokes(to):
+    return ["REVOKE SELECT (%s) ON %s FROM %s" % (", ".join(columns), table, to)
+            for table, columns in GRANTED_COLUMNS.items()]
 
 _live = []  # every Database started by this process, for the exit handler
 
@@ -234,6 +252,40 @@ class Database:
         finally:
             conn.close()
 
+    def insert_hosts(self, mgmt_server_id, status="Up", count=1, removed=None):
+        """Inserts `count` agents (rows of host) connected to msid `mgmt_server_id`
+        (None: NULL), with the columns CloudStack requires filled in."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            for _ in range(count):
+                cur.execute(
+                    "INSERT INTO host (name, status, type, private_ip_address,"
+                    " data_center_id, version, dom0_memory, last_ping, mgmt_server_id,"
+                    " removed) VALUES ('kvm', %s, 'Routing', '10.1.0.1', 1, '4.20.0.0',"
+                    " 0, 0, %s, %s)",
+                    (status, None if mgmt_server_id is None else str(mgmt_server_id),
+                     removed))
+        finally:
+            conn.close()
+
+    def insert_jobs(self, executing_msid, init_msid=None, status=0, count=1,
+                    instance_type="VirtualMachine", removed=None):
+        """Inserts `count` rows of async_job; status is JobInfo.Status's ordinal
+        (0 in progress)."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            for _ in range(count):
+                cur.execute(
+                    "INSERT INTO async_job (user_id, account_id, instance_type, job_cmd,"
+                    " job_status, job_init_msid, job_executing_msid, created, removed,"
+                    " related) VALUES (2, 2, %s, 'org.apache.cloudstack.api.command.admin."
+                    "vm.MigrateVMCmd', %s, %s, %s, '2024-01-01 00:00:00', %s, '')",
+                    (instance_type, status, init_msid, executing_msid, removed))
+        finally:
+            conn.close()
+
     def utc_now_sql(self, offset_seconds=0.0):
         """An SQL expression for the database's clock in UTC plus offset_seconds, to
         write heartbeats the way CloudStack does."""
@@ -385,6 +437,8 @@ class _MariaDB(Database):
                 pass
             for table in GRANTED_TABLES:
                 cur.execute("GRANT SELECT ON cloud.%s TO '%s'@'%%'" % (table, self.exporter_user))
+            for grant in column_grants("'%s'@'%%'" % self.exporter_user):
+                cur.execute(grant)
         finally:
             conn.close()
         self._bootstrapped = True
@@ -396,6 +450,40 @@ class _MariaDB(Database):
                                password=self.admin_password if password is None else password,
                                database=database or self.name, charset="utf8mb4",
                                autocommit=True, connect_timeout=5)
+
+    def insert_hosts(self, mgmt_server_id, status="Up", count=1, removed=None):
+        """Inserts `count` agents (rows of host) connected to msid `mgmt_server_id`
+        (None: NULL), with the columns CloudStack requires filled in."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            for _ in range(count):
+                cur.execute(
+                    "INSERT INTO host (name, status, type, private_ip_address,"
+                    " data_center_id, version, dom0_memory, last_ping, mgmt_server_id,"
+                    " removed) VALUES ('kvm', %s, 'Routing', '10.1.0.1', 1, '4.20.0.0',"
+                    " 0, 0, %s, %s)",
+                    (status, None if mgmt_server_id is None else str(mgmt_server_id),
+                     removed))
+        finally:
+            conn.close()
+
+    def insert_jobs(self, executing_msid, init_msid=None, status=0, count=1,
+                    instance_type="VirtualMachine", removed=None):
+        """Inserts `count` rows of async_job; status is JobInfo.Status's ordinal
+        (0 in progress)."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            for _ in range(count):
+                cur.execute(
+                    "INSERT INTO async_job (user_id, account_id, instance_type, job_cmd,"
+                    " job_status, job_init_msid, job_executing_msid, created, removed,"
+                    " related) VALUES (2, 2, %s, 'org.apache.cloudstack.api.command.admin."
+                    "vm.MigrateVMCmd', %s, %s, %s, '2024-01-01 00:00:00', %s, '')",
+                    (instance_type, status, init_msid, executing_msid, removed))
+        finally:
+            conn.close()
 
     def utc_now_sql(self, offset_seconds=0.0):
         micros = int(round(offset_seconds * 1e6))
@@ -515,6 +603,8 @@ class _Postgres(Database):
             cur.execute("GRANT USAGE ON SCHEMA public TO %s" % self.exporter_user)
             cur.execute("GRANT SELECT ON %s TO %s" % (", ".join(GRANTED_TABLES),
                                                        self.exporter_user))
+            for grant in column_grants(self.exporter_user):
+                cur.execute(grant)
         finally:
             conn.close()
         self._bootstrapped = True
@@ -526,6 +616,40 @@ class _Postgres(Database):
                                 dbname=database or self.name, connect_timeout=5)
         conn.autocommit = True
         return conn
+
+    def insert_hosts(self, mgmt_server_id, status="Up", count=1, removed=None):
+        """Inserts `count` agents (rows of host) connected to msid `mgmt_server_id`
+        (None: NULL), with the columns CloudStack requires filled in."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            for _ in range(count):
+                cur.execute(
+                    "INSERT INTO host (name, status, type, private_ip_address,"
+                    " data_center_id, version, dom0_memory, last_ping, mgmt_server_id,"
+                    " removed) VALUES ('kvm', %s, 'Routing', '10.1.0.1', 1, '4.20.0.0',"
+                    " 0, 0, %s, %s)",
+                    (status, None if mgmt_server_id is None else str(mgmt_server_id),
+                     removed))
+        finally:
+            conn.close()
+
+    def insert_jobs(self, executing_msid, init_msid=None, status=0, count=1,
+                    instance_type="VirtualMachine", removed=None):
+        """Inserts `count` rows of async_job; status is JobInfo.Status's ordinal
+        (0 in progress)."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            for _ in range(count):
+                cur.execute(
+                    "INSERT INTO async_job (user_id, account_id, instance_type, job_cmd,"
+                    " job_status, job_init_msid, job_executing_msid, created, removed,"
+                    " related) VALUES (2, 2, %s, 'org.apache.cloudstack.api.command.admin."
+                    "vm.MigrateVMCmd', %s, %s, %s, '2024-01-01 00:00:00', %s, '')",
+                    (instance_type, status, init_msid, executing_msid, removed))
+        finally:
+            conn.close()
 
     def utc_now_sql(self, offset_seconds=0.0):
         return "(now() AT TIME ZONE 'utc' + interval '%f seconds')" % offset_seconds

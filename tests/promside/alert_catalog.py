@@ -25,9 +25,25 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RULES_FILE = os.path.join(REPO, "alerts", "cloudstack-mshost.rules.yml")
-RUNBOOK_BASE_URL = "https://github.com/example-org/mshost_exporter/blob/main/docs/runbooks/"
+# The rules' runbook_url (mixin/config.libsonnet, runbookURLPattern) with the alert name
+# for %s: the runbooks a scraped exporter serves at its --web.external-url.
+RUNBOOK_URL_PATTERN = ('{{ with query `mshost_exporter_external_url_info{job=~"cloudstack-mshost.*"}` }}'
+                       '{{ . | first | label "url" }}{{ end }}/runbooks/%s')
 
-PROMETHEUS_ONLY = {"CloudStackMshostExporterDown": {"severity": "critical", "for_seconds": 60.0}}
+# Alerts only Prometheus can raise: about the exporter itself, which cannot report its
+# own absence, a failed reload or an unreachable Alertmanager through itself.
+PROMETHEUS_ONLY = {
+    "CloudStackMshostExporterDown": {"severity": "critical", "for_seconds": 60.0},
+    "MshostExporterConfigReloadFailed": {"severity": "warning", "for_seconds": 300.0},
+    "MshostExporterAlertmanagerUnreachable": {"severity": "warning", "for_seconds": 300.0},
+    "MshostExporterNotificationsDropped": {"severity": "warning", "for_seconds": 0.0},
+    "MshostExporterLoopbackProbe": {"severity": "warning", "for_seconds": 900.0},
+    "MshostExporterRowsSkipped": {"severity": "warning", "for_seconds": 900.0},
+}
+
+# Alerts only the built-in evaluator raises: the dead-man's switch, always firing, so an
+# external watchdog notices when the exporter's alerts stop arriving.
+BUILTIN_ONLY = {"MshostExporterWatchdog": {"severity": "none", "for_seconds": 0.0}}
 
 # The contract's alerts with their default severity and `for` (docs/alerting.md, "The
 # rules").
@@ -109,6 +125,8 @@ _CONTRACT_METRICS_COPY = {
     "cloudstack_mshost_jvm_start_timestamp_seconds",
     "cloudstack_mshost_jvm_stop_timestamp_seconds",
     "cloudstack_mshost_system_boot_timestamp_seconds",
+    "cloudstack_mshost_agents", "cloudstack_mshost_jobs_in_progress",
+    "cloudstack_mshost_blast_radius_up",
     "mshost_exporter_build_info", "mshost_exporter_config_last_reload_successful",
     "mshost_exporter_config_last_reload_success_timestamp_seconds",
     "mshost_exporter_notifications_total", "mshost_exporter_notifications_dropped_total",
@@ -120,7 +138,8 @@ _CONTRACT_METRICS_COPY = {
 _ADDITIONS_METRICS = {
     "cloudstack_mshost_probe_target_info", "cloudstack_mshost_polls_total",
     "cloudstack_mshost_poll_failures_total", "cloudstack_mshost_rows_skipped",
-    "mshost_exporter_http_requests_total",
+    "cloudstack_mshost_agents_unattached", "mshost_exporter_http_requests_total",
+    "mshost_exporter_external_url_info",
 }
 
 

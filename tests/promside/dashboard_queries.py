@@ -10,7 +10,7 @@ DASHBOARD = os.path.join(REPO, "dashboards", "cloudstack-mshost.json")
 
 # What Grafana puts in place of each variable when "All" is selected (allValue ".*").
 VARIABLE_VALUES = {
-    "target": ".*", "instance": ".*", "probe_timeout": "1",
+    "job": ".*", "cloudstack": ".*", "target": ".*", "instance": ".*", "probe_timeout": "1",
     "__rate_interval": "1m", "__interval": "15s", "__range": "1h",
 }
 
@@ -46,3 +46,15 @@ def queries(dashboard=None):
         for t in p.get("targets", []):
             out.append((p["title"], t["refId"], expand(t["expr"])))
     return out
+
+
+def annotation_queries(dashboard=None):
+    """[(annotation name, expanded expr)] of the dashboard's Prometheus annotations."""
+    return [(a["name"], expand(a["expr"])) for a in (dashboard or load())["annotations"]["list"]
+            if "expr" in a]
+
+
+def variable_queries(dashboard=None):
+    """[(variable name, label_values(...) query expanded)] of the query variables."""
+    return [(v["name"], expand(v["query"]["query"])) for v in (dashboard or load())["templating"]["list"]
+            if v["type"] == "query"]

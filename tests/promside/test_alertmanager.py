@@ -92,3 +92,21 @@ def test_demo_inhibits_like_the_example():
     with open(os.path.join(REPO, DEMO), encoding="utf-8") as f:
         demo = yaml.safe_load(f)
     assert demo["inhibit_rules"] == example["inhibit_rules"]
+
+
+def test_watchdog_goes_to_the_dead_mans_switch_only():
+    assert routes(EXAMPLE, "alertname=MshostExporterWatchdog", "severity=none",
+                  "target=prod") == "deadmansswitch"
+
+
+def test_templates_render_the_links():
+    # amtool renders with its own example alerts (labels and a generatorURL, no
+    # annotations): the source and the silence link prefilled with the common labels.
+    r = run([AMTOOL, "template", "render", "--template.glob=alerts/templates/*.tmpl",
+             '--template.text={{ template "mshost.text" . }}'])
+    assert "Source: https://generatorurl.com" in r.stdout, r.stdout
+    assert ("Silence: https://example.com/#/silences/new?filter=%7Bcommonlabelkey1%3D%22"
+            "commonlabelvalue1%22%2C%20commonlabelkey2%3D%22commonlabelvalue2%22%7D") in r.stdout
+    r = run([AMTOOL, "template", "render", "--template.glob=alerts/templates/*.tmpl",
+             '--template.text={{ template "mshost.title" . }}'])
+    assert r.stdout.strip() == "[ALERTSTATUS]", r.stdout  # amtool's example status

@@ -24,7 +24,7 @@ def test_promtool_check_config():
         assert "is valid prometheus config file syntax" in r.stdout, path
     # The example's rule_files reach the rules (promtool checked them too).
     r = run([PROMTOOL, "check", "config", "config/prometheus.example.yml"])
-    assert "alerts/cloudstack-mshost.rules.yml" in r.stdout and "SUCCESS: 13 rules" in r.stdout
+    assert "alerts/cloudstack-mshost.rules.yml" in r.stdout and "SUCCESS: 18 rules" in r.stdout
 
 
 def test_example_scrape_configs_set_the_target_label():
@@ -35,6 +35,9 @@ def test_example_scrape_configs_set_the_target_label():
     relabel = jobs["cloudstack-mshost-probe"]["relabel_configs"]
     assert {"source_labels": ["__param_target"], "target_label": "target"} in relabel
     assert jobs["cloudstack-mshost-probe"]["metrics_path"] == "/probe"
+    # instance stays the exporter's address, so HA replicas are distinct instances.
+    assert not any(r.get("target_label") == "instance" for r in relabel)
+    assert {"source_labels": ["__exporter"], "target_label": "__address__"} in relabel
     drop = jobs["cloudstack-mshost-exporter"]["metric_relabel_configs"][0]
     assert drop["action"] == "drop" and drop["regex"] == "cloudstack_mshost_.*"
 
@@ -99,8 +102,10 @@ def test_dockerfile_is_multi_stage_on_bookworm_and_runs_unprivileged():
     assert users and users[-1].split(":")[0] not in ("0", "root")
     assert "EXPOSE 9887" in final
     health = [l for l in final if l.startswith("HEALTHCHECK ")]
-    assert health and "/-/healthy" in health[0]
-    assert any(l.startswith("COPY --from=build ") and "mshost_exporter" in l for l in final)
+    # The exporter's own `healthcheck` subcommand asks /-/healthy (no curl needed).
+    assert health and '"healthcheck"' in health[0]
+    # The runtime stage takes what the install rules installed (binary, TLS shims).
+    assert "cmake --install build" in build and "COPY --from=build /out/ /" in final
     assert not any("-dev" in l for l in final), "a -dev package in the final image"
 
 

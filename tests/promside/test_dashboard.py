@@ -25,7 +25,7 @@ def test_schema_version_uid_and_variables():
     variables = {v["name"]: v for v in d["templating"]["list"]}
     assert variables["datasource"]["type"] == "datasource"
     assert variables["datasource"]["query"] == "prometheus"
-    for name in ("target", "instance"):
+    for name in ("job", "cloudstack", "target", "instance"):
         v = variables[name]
         assert v["type"] == "query" and v["datasource"] == DS, name
         assert v["includeAll"] and v["allValue"] == ".*", name
@@ -99,13 +99,42 @@ def test_verdict_timeline_maps_every_recorded_code_to_its_verdict():
     assert {int(k): v["text"] for k, v in options.items()} == dict(enumerate(VERDICTS))
     record = catalog.recording_rules()["node:cloudstack_mshost_verdict:code"]
     for code, verdict in enumerate(VERDICTS):
-        assert '(cloudstack_mshost_verdict{verdict="%s"} == 1) * %d' % (verdict, code) in record
+        assert re.search(r'\(cloudstack_mshost_verdict\{[^}]*verdict="%s"\} == 1\) \* %d\b'
+                         % (verdict, code), record), verdict
+
+
+def test_imports_like_a_grafana_com_dashboard():
+    d = dq.load()
+    assert d["__inputs"] == []  # the datasource is a variable, chosen after import
+    requires = {(r["type"], r["id"]) for r in d["__requires"]}
+    assert ("grafana", "grafana") in requires and ("datasource", "prometheus") in requires
+    used = {p["type"] for p in dq.panels() if p["type"] != "row"}
+    assert used == {i for t, i in requires if t == "panel"}, used
+
+
+def test_node_panels_aggregate_the_replicas_away_and_the_exporter_row_honours_instance():
+    # Two exporter replicas differ only in `instance`: a panel about the management
+    # servers must count each node once (recording rules already aggregate).
+    exporter_row = {"Scrapes and database reads", "Poll duration and age",
+                    "Notifications to Alertmanager", "Exporter build and configuration",
+                    "Poll failures"}
+    for title, ref, expr in dq.queries():
+        if title in exporter_row:
+            assert 'instance=~".*"' in expr, (title, ref)
+        elif "vector(" in expr or "ALERTS{" in expr or ":count{" in expr or ":code{" in expr:
+            assert "instance" not in expr, (title, ref)
+        else:
+            assert "max without (instance)" in expr or re.match(r"max by \((job, )?target\b", expr), (title, ref, expr)
+            assert "instance" not in re.sub(r"without \(instance\)", "", expr), (title, ref)
+        # Every scrape label has its variable.
+        if "cloudstack_mshost_" in expr and title not in exporter_row:
+            assert 'cloudstack=~".*"' in expr and 'job=~".*"' in expr, (title, ref)
 
 
 def test_every_query_parses():
     # promtool has no "parse this expression" command in 2.42; a rule file of recording
     # rules, one per query, makes `promtool check rules` parse each of them.
-    queries = dq.queries()
+    queries = dq.queries() + [(n, "annotation", e) for n, e in dq.annotation_queries()]
     rules = {"groups": [{"name": "dashboard", "rules": [
         {"record": "dashboard:query_%d" % i, "expr": expr} for i, (_, _, expr) in enumerate(queries)]}]}
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
@@ -120,9 +149,9 @@ def test_every_query_parses():
 
 
 def test_queries_read_only_contract_metrics_and_existing_recording_rules():
-    known = catalog.contract_metrics() | set(catalog.recording_rules())
+    known = catalog.contract_metrics() | catalog.addition_metrics() | set(catalog.recording_rules())
     used = set()
-    for _, _, expr in dq.queries():
+    for _, _, expr in dq.queries() + [(n, "annotation", e) for n, e in dq.annotation_queries()]:
         used |= set(re.findall(
             r"\b(?:[a-z_]+:)?(?:cloudstack_mshost|mshost_exporter)_[a-z_]+(?::[a-z_]+)?\b", expr))
     assert used <= known, used - known

@@ -15,6 +15,15 @@ ClusterManagerImpl, as the release given by --cloudstack-version does
     --stats-interval); a peer that left gets its alert_count raised once, and from
     4.20.1 a silent row that is exactly Up, and that no peer row shows Up, is set
     Down after --heartbeat-threshold (150 s by default).
+  - what a node holds (when the schema has `host` and `async_job`): on its first
+    start it gets --agents-per-node agents (rows of host, Up, mgmt_server_id = its
+    msid); while it runs it keeps --jobs-per-node async jobs in progress, each
+    finishing after --job-duration (removed set and job_executing_msid cleared, as
+    AsyncJobManagerImpl.completeAsyncJob does). A node that dies leaves both behind:
+    its agents stay attributed to it until a live peer sees it leave (after the
+    heartbeat threshold, every version: ClusteredAgentManagerImpl.onManagementNodeLeft)
+    and takes them over; its jobs stay in progress until it starts again and fails
+    them (AsyncJobDaoImpl.resetJobProcess).
 
 Commands (stdin, one per line; the --control unix socket; or --cmd at start):
   kill, stop [abort], hang, partition, isolate, half-stop, resume, restart, start,
@@ -363,6 +372,11 @@ class Db:
         return int(rows[0][0]), "Up"
 
 
+def signed64(msid):
+    """An msid as the signed bigint async_job keeps it in (a Java long)."""
+    return msid - (1 << 64) if msid >= HIGH_BIT else msid
+
+
 def create_schema_if_missing(args):
     """Runs the project's CloudStack DDL (tests/sql/<driver>_schema.sql) when mshost
     is missing, so the simulator also works against an empty database."""
@@ -577,6 +591,8 @@ class Node(threading.Thread):
             return False
         row_id, state = result
         self._db_call("start", lambda: self._write_status(start=now))
+        if self.args.has_blast_tables:
+            self._db_call("start", lambda: self._claim_on_start(now))
         if listen:
             self._open_listener()
         self._set(row_id=row_id, runid=runid, state=state, process_alive=True,
@@ -628,6 +644,51 @@ class Node(threading.Thread):
             self.db.execute("UPDATE mshost_status SET last_jvm_stop=%s, updated=%s "
                             "WHERE ms_id=%s", (stop, now, self.uuid))
 
+    def _claim_on_start(self, now):
+        """What a start does to agents and jobs: the jobs a previous run left in
+        progress are failed (AsyncJobDaoImpl.resetJobProcess), and on the very first
+        start the node's own agents appear, connected to it. Agents a peer took over
+        stay with that peer (CloudStack rebalances only on request)."""
+        _, failed = self.db.execute(
+            "UPDATE async_job SET job_status=2, job_result_code=530, last_updated=%s "
+            "WHERE job_status=0 AND (job_executing_msid=%s OR "
+            "(job_executing_msid IS NULL AND job_init_msid=%s))",
+            (now, signed64(self.msid), signed64(self.msid)))
+        if failed:
+            emit("jobs_reset", **self._fields(jobs=failed))
+        for i in range(1, self.args.agents_per_node + 1):
+            name = "kvm-%s-%d" % (self.node_name, i)
+            rows, _ = self.db.execute("SELECT id FROM host WHERE name=%s", (name,))
+            if rows:
+                continue
+            self.db.execute(
+                "INSERT INTO host (name, status, type, private_ip_address, data_center_id, "
+                "version, dom0_memory, last_ping, mgmt_server_id, created) VALUES "
+                "(%s, 'Up', 'Routing', '10.1.0.1', 1, %s, 0, 0, %s, %s)",
+                (name, self.args.version, self.msid, now))
+
+    def _run_jobs(self):
+        """Jobs come and go while the node runs: those older than --job-duration
+        complete, new ones keep --jobs-per-node in progress."""
+        now = self.node_clock()
+        cut = now - datetime.timedelta(seconds=self.args.job_duration)
+        me = signed64(self.msid)
+        self.db.execute(
+            "UPDATE async_job SET job_status=1, job_complete_msid=%s, "
+            "job_executing_msid=NULL, last_updated=%s, removed=%s "
+            "WHERE job_executing_msid=%s AND job_status=0 AND created <= %s",
+            (me, now, now, me, cut))
+        rows, _ = self.db.execute(
+            "SELECT COUNT(*) FROM async_job WHERE job_executing_msid=%s AND job_status=0 "
+            "AND removed IS NULL", (me,))
+        for _ in range(self.args.jobs_per_node - int(rows[0][0])):
+            self.db.execute(
+                "INSERT INTO async_job (user_id, account_id, instance_type, job_cmd, "
+                "job_status, job_init_msid, job_executing_msid, created, last_updated, "
+                "related) VALUES (2, 2, 'VirtualMachine', "
+                "'org.apache.cloudstack.api.command.user.vm.DeployVMCmd', 0, %s, %s, %s, "
+                "%s, '')", (me, me, now, now))
+
     def _die(self):
         """The process ends without touching the database (kill -9). A cut database
         path belongs to the process: the next one connects afresh."""
@@ -674,6 +735,8 @@ class Node(threading.Thread):
             emit("heartbeat_missed_row", **self._fields(runid=self.runid))
         # The same timer task scans the peers (ClusterManagerImpl.peerScan).
         self._db_call("peers", lambda: self._peer_scan(now))
+        if self.args.has_blast_tables:
+            self._db_call("jobs", self._run_jobs)
 
     def _write_peer(self, peer_id, peer_runid, state, now):
         """ManagementServerHostPeerDao.updatePeerInfo: this node's one row about a peer
@@ -736,6 +799,14 @@ class Node(threading.Thread):
                 "UPDATE mshost SET alert_count=alert_count+1 WHERE id=%s AND alert_count=0",
                 (peer_id,))
             emit("peer_left", **self._fields(peer_msid=peer_msid, alert_raised=bool(raised)))
+            if self.args.has_blast_tables:
+                # The agents of the node that left reconnect to a live one: this one.
+                _, moved = self.db.execute(
+                    "UPDATE host SET mgmt_server_id=%s, status='Up' "
+                    "WHERE mgmt_server_id=%s AND removed IS NULL", (self.msid, peer_msid))
+                if moved:
+                    emit("agents_taken_over", **self._fields(from_msid=peer_msid,
+                                                             agents=moved))
         for peer_id, (peer_runid, peer_msid) in active.items():
             if self.active_peers.get(peer_id, (None,))[0] != peer_runid:
                 self.active_peers[peer_id] = (peer_runid, peer_msid)
@@ -1304,6 +1375,8 @@ class Simulator:
         create_schema_if_missing(self.args)
         probe = Db(self.args)
         self.args.has_status_table = probe.table_exists("mshost_status")
+        self.args.has_blast_tables = (probe.table_exists("host") and
+                                      probe.table_exists("async_job"))
         probe.close()
         self.args.booted = threading.Semaphore(0)
         for node in self.nodes.values():
@@ -1399,6 +1472,12 @@ def parse_args(argv):
                    "it answers any HTTP request with 401, like /client/api unsigned")
     p.add_argument("--control", default=None, metavar="PATH",
                    help="unix socket taking the same commands as stdin, one per line")
+    p.add_argument("--agents-per-node", type=int, default=4, metavar="N",
+                   help="agents (rows of host) each node holds from its first start")
+    p.add_argument("--jobs-per-node", type=int, default=2, metavar="N",
+                   help="async jobs each running node keeps in progress")
+    p.add_argument("--job-duration", type=parse_duration, default=20.0, metavar="D",
+                   help="how long a job runs before it completes (default 20s)")
     p.add_argument("--cmd", action="append", default=[], metavar="COMMAND",
                    help="a command to run once all nodes are up, e.g. 'hang ms-3'")
     args = p.parse_args(argv)
@@ -1438,7 +1517,10 @@ def parse_args(argv):
                     % (spec, node, args.nodes))
         else:
             args.offsets[node] = seconds
+    if args.agents_per_node < 0 or args.jobs_per_node < 0:
+        p.error("--agents-per-node and --jobs-per-node must not be negative")
     args.has_status_table = False
+    args.has_blast_tables = False
     return args
 
 

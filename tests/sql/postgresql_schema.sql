@@ -55,3 +55,68 @@ CREATE TABLE mshost_status (
   created timestamp without time zone DEFAULT NULL,
   removed timestamp without time zone DEFAULT NULL
 );
+
+-- What a node holds: `host` and `async_job` as in tests/sql/mysql_schema.sql, same
+-- columns and indexes. host.mgmt_server_id is an msid (bigint unsigned), so
+-- numeric(20,0) like mshost.msid; the job msids are signed bigint in CloudStack too.
+CREATE TABLE host (
+  id bigserial PRIMARY KEY,
+  name varchar(255) NOT NULL,
+  status varchar(32) NOT NULL,
+  type varchar(32) NOT NULL,
+  private_ip_address character(40) NOT NULL,
+  private_netmask varchar(15),
+  private_mac_address varchar(17),
+  cluster_id bigint,
+  data_center_id bigint NOT NULL,
+  pod_id bigint,
+  hypervisor_type varchar(32),
+  version varchar(40) NOT NULL,
+  guid varchar(255) UNIQUE,
+  dom0_memory bigint NOT NULL,
+  last_ping bigint NOT NULL,
+  mgmt_server_id numeric(20,0) CHECK (mgmt_server_id >= 0 AND mgmt_server_id <= 18446744073709551615),
+  disconnected timestamp without time zone,
+  created timestamp without time zone,
+  removed timestamp without time zone
+);
+CREATE INDEX i_host__removed ON host (removed);
+CREATE INDEX i_host__last_ping ON host (last_ping);
+CREATE INDEX i_host__status ON host (status);
+CREATE INDEX i_host__data_center_id ON host (data_center_id);
+CREATE INDEX i_host__pod_id ON host (pod_id);
+
+CREATE TABLE async_job (
+  id bigserial PRIMARY KEY,
+  user_id bigint NOT NULL,
+  account_id bigint NOT NULL,
+  instance_type varchar(64),
+  instance_id bigint,
+  job_cmd varchar(64) NOT NULL,
+  job_cmd_info text,
+  job_cmd_ver integer,
+  job_status integer,
+  job_process_status integer,
+  job_result_code integer,
+  job_result text,
+  job_init_msid bigint,
+  job_complete_msid bigint,
+  created timestamp without time zone,
+  last_updated timestamp without time zone,
+  last_polled timestamp without time zone,
+  removed timestamp without time zone,
+  uuid varchar(40) CONSTRAINT uc_async__uuid UNIQUE,
+  related character(40) NOT NULL,
+  job_type varchar(32),
+  job_dispatcher varchar(64),
+  job_executing_msid bigint,
+  job_pending_signals integer NOT NULL DEFAULT 0
+);
+CREATE INDEX i_async_job__removed ON async_job (removed);
+CREATE INDEX i_async__user_id ON async_job (user_id);
+CREATE INDEX i_async__account_id ON async_job (account_id);
+CREATE INDEX i_async__instance_type_id ON async_job (instance_type, instance_id);
+CREATE INDEX i_async__job_cmd ON async_job (job_cmd);
+CREATE INDEX i_async__created ON async_job (created);
+CREATE INDEX i_async__last_updated ON async_job (last_updated);
+CREATE INDEX i_async__last_poll ON async_job (last_polled);

@@ -14,34 +14,34 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string AllErrors(const ConfigResult& result) {
+std::string AllErrors(const ConfigLoad& result) {
   std::string out;
-  for (const ConfigError& error : result.errors) out += error.ToString() + "\n";
+  for (const std::string& problem : result.config.status().problems()) out += problem + "\n";
   return out;
 }
 
 TEST(ConfigStrayCommaTest, JsonConfigWithTrailingCommaIsAnErrorNotAHang) {
-  const ConfigResult result = ParseConfig(
+  const ConfigLoad result = ParseConfig(
       "{\"targets\": [{\"name\": \"prod\", \"probe\": {\"kind\": \"none\"}}]},\n",
       "cfg.json");
-  EXPECT_FALSE(result.config);
-  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
-  EXPECT_EQ(result.errors[0].line, 1);
-  EXPECT_THAT(result.errors[0].message, HasSubstr("only one YAML document"));
+  EXPECT_FALSE(result.config.ok());
+  ASSERT_EQ(result.config.status().problems().size(), 1u) << AllErrors(result);
+  EXPECT_THAT(result.config.status().problems()[0], HasSubstr("cfg.json:1:"));
+  EXPECT_THAT(result.config.status().problems()[0], HasSubstr("only one YAML document"));
 }
 
 TEST(ConfigStrayCommaTest, CommaAfterBlockSequenceIsAnError) {
-  const ConfigResult result = ParseConfig("- a\n,\n", "cfg.yml");
-  EXPECT_FALSE(result.config);
-  EXPECT_FALSE(result.errors.empty());
+  const ConfigLoad result = ParseConfig("- a\n,\n", "cfg.yml");
+  EXPECT_FALSE(result.config.ok());
+  EXPECT_FALSE(result.config.status().problems().empty());
 }
 
 TEST(ConfigStrayCommaTest, LoneCommaIsAnError) {
   // The input fuzz_config first hung on, and the shortest one.
   for (const std::string text : {", nf seqqncee nlt foundatcpmetimeout", ","}) {
-    const ConfigResult result = ParseConfig(text, "cfg.yml");
-    EXPECT_FALSE(result.config) << text;
-    EXPECT_FALSE(result.errors.empty()) << text;
+    const ConfigLoad result = ParseConfig(text, "cfg.yml");
+    EXPECT_FALSE(result.config.ok()) << text;
+    EXPECT_FALSE(result.config.status().problems().empty()) << text;
   }
 }
 

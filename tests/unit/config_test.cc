@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <regex>
 #include <string>
 
 namespace msx {
@@ -15,23 +16,23 @@ using ::testing::Not;
 
 const std::string kDir = std::string(MSX_TESTDATA_DIR) + "/config/";
 
-ConfigResult Load(const std::string& name) { return LoadConfig(kDir + name); }
+ConfigLoad Load(const std::string& name) { return LoadConfig(kDir + name); }
 
-std::string AllErrors(const ConfigResult& result) {
+std::string AllErrors(const ConfigLoad& result) {
   std::string out;
-  for (const ConfigError& error : result.errors) out += error.ToString() + "\n";
+  for (const std::string& problem : result.config.status().problems()) out += problem + "\n";
   return out;
 }
 
 // The whole file as one target's config with ParseConfig, placed in the test data
 // folder so relative password files resolve there.
-ConfigResult ParseTarget(const std::string& target_yaml) {
+ConfigLoad ParseTarget(const std::string& target_yaml) {
   return ParseConfig("targets:\n  - name: t\n" + target_yaml, kDir + "inline.yml");
 }
 
 TEST(ConfigLoaderTest, MinimalFileGetsEveryDefault) {
-  ConfigResult result = Load("minimal.yml");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ConfigLoad result = Load("minimal.yml");
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   EXPECT_TRUE(result.warnings.empty());
   const Config& config = *result.config;
   EXPECT_EQ(config.file, kDir + "minimal.yml");
@@ -67,10 +68,10 @@ TEST(ConfigLoaderTest, MinimalFileGetsEveryDefault) {
 }
 
 TEST(ConfigLoaderTest, EveryAlertRuleHasTheContractDefaults) {
-  ConfigResult result = Load("minimal.yml");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ConfigLoad result = Load("minimal.yml");
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   const auto& rules = result.config->alerting.rules;
-  ASSERT_EQ(rules.size(), 8u);
+  ASSERT_EQ(rules.size(), 9u);
   struct Expected {
     const char* name;
     double for_seconds;
@@ -83,7 +84,8 @@ TEST(ConfigLoaderTest, EveryAlertRuleHasTheContractDefaults) {
                             Expected{"CloudStackMgmtServerDownButRunning", 60, "warning"},
                             Expected{"CloudStackNoRunningMgmtServer", 0, "critical"},
                             Expected{"CloudStackMshostSourceDown", 60, "critical"},
-                            Expected{"CloudStackMgmtServerFlapping", 0, "warning"}}) {
+                            Expected{"CloudStackMgmtServerFlapping", 0, "warning"},
+                            Expected{"MshostExporterWatchdog", 0, "none"}}) {
     ASSERT_EQ(rules.count(e.name), 1u) << e.name;
     EXPECT_EQ(rules.at(e.name).for_seconds, e.for_seconds) << e.name;
     EXPECT_EQ(rules.at(e.name).severity, e.severity) << e.name;
@@ -91,8 +93,8 @@ TEST(ConfigLoaderTest, EveryAlertRuleHasTheContractDefaults) {
 }
 
 TEST(ConfigLoaderTest, FullFileReadsEveryKey) {
-  ConfigResult result = Load("full.yml");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ConfigLoad result = Load("full.yml");
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   EXPECT_TRUE(result.warnings.empty());
   const Config& config = *result.config;
   EXPECT_EQ(config.poll_interval_seconds, 5);
@@ -141,8 +143,8 @@ TEST(ConfigLoaderTest, FullFileReadsEveryKey) {
 }
 
 TEST(ConfigLoaderTest, TwoTargetsWithDefaultTargetAndSocket) {
-  ConfigResult result = Load("two_targets.yml");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ConfigLoad result = Load("two_targets.yml");
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   const Config& config = *result.config;
   ASSERT_EQ(config.targets.size(), 2u);
   EXPECT_EQ(config.default_target, "staging");
@@ -159,8 +161,8 @@ TEST(ConfigLoaderTest, TwoTargetsWithDefaultTargetAndSocket) {
 }
 
 TEST(ConfigLoaderTest, PostgresqlDefaultPortAndCrlfPasswordFile) {
-  ConfigResult result = Load("postgresql.yml");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ConfigLoad result = Load("postgresql.yml");
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   const DatabaseConfig& db = result.config->targets[0].database;
   EXPECT_EQ(db.port, 5432);
   EXPECT_EQ(db.password, "crlf secret");
@@ -168,28 +170,28 @@ TEST(ConfigLoaderTest, PostgresqlDefaultPortAndCrlfPasswordFile) {
 }
 
 TEST(ConfigLoaderTest, PasswordFileLosesExactlyOneTrailingNewline) {
-  ConfigResult two = ParseTarget("    database: {password_file: db_two_newlines.pass}\n");
-  ASSERT_TRUE(two.config) << AllErrors(two);
+  ConfigLoad two = ParseTarget("    database: {password_file: db_two_newlines.pass}\n");
+  ASSERT_TRUE(two.config.ok()) << AllErrors(two);
   EXPECT_EQ(two.config->targets[0].database.password, "two newlines\n");
-  ConfigResult none = ParseTarget("    database: {password_file: db_no_newline.pass}\n");
-  ASSERT_TRUE(none.config) << AllErrors(none);
+  ConfigLoad none = ParseTarget("    database: {password_file: db_no_newline.pass}\n");
+  ASSERT_TRUE(none.config.ok()) << AllErrors(none);
   EXPECT_EQ(none.config->targets[0].database.password, "no newline");
 }
 
 TEST(ConfigLoaderTest, PasswordFileThatIsADirectoryIsAnError) {
-  ConfigResult result = ParseTarget("    database: {password_file: secrets}\n");
-  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
-  EXPECT_EQ(result.errors[0].key, "targets[0].database.password_file");
-  EXPECT_THAT(result.errors[0].message,
+  ConfigLoad result = ParseTarget("    database: {password_file: secrets}\n");
+  ASSERT_EQ(result.config.status().problems().size(), 1u) << AllErrors(result);
+  EXPECT_THAT(result.config.status().problems()[0], HasSubstr(": targets[0].database.password_file: "));
+  EXPECT_THAT(result.config.status().problems()[0],
               HasSubstr("cannot read password file \"" + kDir + "secrets\""));
 }
 
 TEST(ConfigLoaderTest, PasswordFromEnvironment) {
   ASSERT_EQ(setenv("MSX_CONFIG_TEST_PASSWORD", "from env", 1), 0);
-  ConfigResult result =
+  ConfigLoad result =
       ParseTarget("    database: {password_env: MSX_CONFIG_TEST_PASSWORD}\n");
   unsetenv("MSX_CONFIG_TEST_PASSWORD");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   const DatabaseConfig& db = result.config->targets[0].database;
   EXPECT_EQ(db.password, "from env");
   EXPECT_EQ(db.password_env, "MSX_CONFIG_TEST_PASSWORD");
@@ -197,8 +199,8 @@ TEST(ConfigLoaderTest, PasswordFromEnvironment) {
 }
 
 TEST(ConfigLoaderTest, InlinePasswordWorksWithAWarningThatHidesIt) {
-  ConfigResult result = ParseTarget("    database:\n      password: hunter2\n");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ConfigLoad result = ParseTarget("    database:\n      password: hunter2\n");
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   EXPECT_EQ(result.config->targets[0].database.password, "hunter2");
   EXPECT_TRUE(result.config->targets[0].database.password_inline);
   ASSERT_EQ(result.warnings.size(), 1u);
@@ -209,31 +211,31 @@ TEST(ConfigLoaderTest, InlinePasswordWorksWithAWarningThatHidesIt) {
 }
 
 TEST(ConfigLoaderTest, RelativePathsResolveAgainstTheConfigFolder) {
-  ConfigResult nested =
+  ConfigLoad nested =
       ParseConfig("targets:\n  - name: t\n    database: {tls: {ca_file: ../ca.pem}}\n",
                   "/etc/msx/conf.d/x.yml");
-  ASSERT_TRUE(nested.config) << AllErrors(nested);
+  ASSERT_TRUE(nested.config.ok()) << AllErrors(nested);
   EXPECT_EQ(nested.config->targets[0].database.tls.ca_file, "/etc/msx/ca.pem");
-  ConfigResult bare = ParseConfig(
+  ConfigLoad bare = ParseConfig(
       "targets:\n  - name: t\n    database: {tls: {ca_file: ca.pem}}\n", "x.yml");
-  ASSERT_TRUE(bare.config) << AllErrors(bare);
+  ASSERT_TRUE(bare.config.ok()) << AllErrors(bare);
   EXPECT_EQ(bare.config->targets[0].database.tls.ca_file, "ca.pem");
 }
 
 TEST(ConfigLoaderTest, EmptyValuesOfSectionsMeanDefaults) {
-  ConfigResult result = ParseConfig(
+  ConfigLoad result = ParseConfig(
       "web:\ntargets:\n  - name: t\n    labels:\n    probe:\nalerting:\n  "
       "alertmanagers:\n",
       "x.yml");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   EXPECT_EQ(result.config->listen_address, ":9887");
   EXPECT_TRUE(result.config->targets[0].labels.empty());
 }
 
 TEST(ConfigLoaderTest, EmptyScalarIsAnErrorNotADefault) {
-  ConfigResult result = ParseTarget("    database:\n      driver:\n");
-  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
-  EXPECT_EQ(result.errors[0].ToString(),
+  ConfigLoad result = ParseTarget("    database:\n      driver:\n");
+  ASSERT_EQ(result.config.status().problems().size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.config.status().problems()[0],
             kDir +
                 "inline.yml:4:7: targets[0].database.driver: must be one of mysql, "
                 "postgresql, not empty");
@@ -241,21 +243,20 @@ TEST(ConfigLoaderTest, EmptyScalarIsAnErrorNotADefault) {
 
 TEST(ConfigLoaderTest, ExampleFileLoads) {
   ASSERT_EQ(setenv("MSHOST_EXPORTER_DB_PASSWORD", "example", 1), 0);
-  ConfigResult result = LoadConfig(std::string(MSX_TESTDATA_DIR) +
+  ConfigLoad result = LoadConfig(std::string(MSX_TESTDATA_DIR) +
                                    "/../../config/mshost_exporter.example.yml");
   unsetenv("MSHOST_EXPORTER_DB_PASSWORD");
-  ASSERT_TRUE(result.config) << AllErrors(result);
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
   EXPECT_TRUE(result.warnings.empty());
   ASSERT_EQ(result.config->targets.size(), 1u);
   EXPECT_EQ(result.config->targets[0].database.password, "example");
 }
 
 TEST(ConfigLoaderTest, UnreadableFileIsOneError) {
-  ConfigResult result = Load("no-such-file.yml");
-  EXPECT_FALSE(result.config);
-  ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0].line, 0);
-  EXPECT_EQ(result.errors[0].ToString(),
+  ConfigLoad result = Load("no-such-file.yml");
+  EXPECT_FALSE(result.config.ok());
+  ASSERT_EQ(result.config.status().problems().size(), 1u);
+  EXPECT_EQ(result.config.status().problems()[0],
             kDir +
                 "no-such-file.yml: cannot read the configuration file: No such file or "
                 "directory");
@@ -268,6 +269,39 @@ TEST(ConfigLoaderTest, ErrorToString) {
   EXPECT_EQ(error.ToString(), "a.yml:3:7: must not be empty");
   error.line = 0;
   EXPECT_EQ(error.ToString(), "a.yml: must not be empty");
+}
+
+// A problem "file:line:column: key: message" (ConfigError::ToString) taken apart
+// again, so a test can check each part.
+struct Problem {
+  std::string text, file, key, message;
+  int line = 0, column = 0;
+};
+
+Problem SplitProblem(const std::string& text) {
+  Problem p;
+  p.text = text;
+  std::smatch m;
+  static const std::regex kPlaced(R"(^(.*?):(\d+):(\d+): (.*)$)");
+  static const std::regex kWholeFile(R"(^(.*?): (.*)$)");
+  static const std::regex kKeyed(R"(^([^ :]+): (.*)$)");
+  std::string rest;
+  if (std::regex_match(text, m, kPlaced)) {
+    p.file = m[1];
+    p.line = std::stoi(m[2]);
+    p.column = std::stoi(m[3]);
+    rest = m[4];
+  } else if (std::regex_match(text, m, kWholeFile)) {
+    p.file = m[1];
+    rest = m[2];
+  }
+  if (std::regex_match(rest, m, kKeyed)) {
+    p.key = m[1];
+    p.message = m[2];
+  } else {
+    p.message = rest;
+  }
+  return p;
 }
 
 // One bad file, one problem: the error names the exact key and place.
@@ -283,15 +317,15 @@ class BadConfigFileTest : public ::testing::TestWithParam<BadFile> {};
 
 TEST_P(BadConfigFileTest, ReportsOneErrorAtTheKey) {
   const BadFile& bad = GetParam();
-  ConfigResult result = Load(bad.file);
-  EXPECT_FALSE(result.config);
-  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
-  const ConfigError& error = result.errors[0];
+  ConfigLoad result = Load(bad.file);
+  EXPECT_FALSE(result.config.ok());
+  ASSERT_EQ(result.config.status().problems().size(), 1u) << AllErrors(result);
+  const Problem error = SplitProblem(result.config.status().problems()[0]);
   EXPECT_EQ(error.file, kDir + bad.file);
   EXPECT_EQ(error.key, bad.key);
-  EXPECT_EQ(error.line, bad.line) << error.ToString();
+  EXPECT_EQ(error.line, bad.line) << error.text;
   if (bad.column != 0) {
-    EXPECT_EQ(error.column, bad.column) << error.ToString();
+    EXPECT_EQ(error.column, bad.column) << error.text;
   }
   EXPECT_THAT(error.message, HasSubstr(bad.message));
 }
@@ -372,12 +406,13 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(ConfigLoaderTest, ReportsEveryProblemOfAFileInOrder) {
-  ConfigResult result = Load("bad_many.yml");
-  EXPECT_FALSE(result.config);
+  ConfigLoad result = Load("bad_many.yml");
+  EXPECT_FALSE(result.config.ok());
   std::vector<std::string> places;
-  for (const ConfigError& error : result.errors) {
+  for (const std::string& problem : result.config.status().problems()) {
+    const Problem error = SplitProblem(problem);
     places.push_back(std::to_string(error.line) + " " + error.key);
-    EXPECT_THAT(error.ToString(), Not(HasSubstr("hunter2")));
+    EXPECT_THAT(problem, Not(HasSubstr("hunter2")));
   }
   EXPECT_THAT(
       places,
@@ -387,13 +422,13 @@ TEST(ConfigLoaderTest, ReportsEveryProblemOfAFileInOrder) {
                   "16 targets[1].name", "18 targets[1].labels.target",
                   "20 alerting.alertmanagers[0]"))
       << AllErrors(result);
-  EXPECT_THAT(result.errors[1].message, HasSubstr("(prod)"));
+  EXPECT_THAT(result.config.status().problems()[1], HasSubstr("(prod)"));
 }
 
 TEST(ConfigLoaderTest, TargetThatIsNotAMappingIsOneError) {
-  ConfigResult result = ParseConfig("targets: [prod]\n", "x.yml");
-  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
-  EXPECT_EQ(result.errors[0].ToString(),
+  ConfigLoad result = ParseConfig("targets: [prod]\n", "x.yml");
+  ASSERT_EQ(result.config.status().problems().size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.config.status().problems()[0],
             "x.yml:1:11: targets[0]: must be a mapping (key: value), not \"prod\"");
 }
 

@@ -75,7 +75,7 @@ TEST(RulesTest, DefaultsFollowTheContract) {
               ElementsAre(kAlertUpNotRunning, kAlertHeartbeatStale, kAlertUnreachable,
                           kAlertDownButRunning, kAlertStopUnfinished,
                           kAlertNoRunningMgmtServer,
-                          kAlertSourceDown, kAlertFlapping));
+                          kAlertSourceDown, kAlertFlapping, kAlertWatchdog));
   for (const AlertRule& rule : DefaultAlertRules()) {
     if (rule.alertname == kAlertUpNotRunning) {
       EXPECT_EQ(rule.severity, "critical");
@@ -131,8 +131,8 @@ TEST_F(EvaluatorTest, UpNotRunningFiresAtOnceWithTheContractsLabels) {
   EXPECT_THAT(alert.annotations.at("description"), HasSubstr("says Up"));
   EXPECT_THAT(alert.annotations.at("description"), HasSubstr("12.5s"));
   EXPECT_THAT(alert.annotations.at("description"), HasSubstr("connection refused"));
-  EXPECT_EQ(alert.annotations.at("runbook_url"),
-            std::string(kRunbookBaseUrl) + "CloudStackMgmtServerUpNotRunning.md");
+  // The link is the service's to add (AlertingServiceTest.LinksPointAtTheExternalUrl).
+  EXPECT_EQ(alert.annotations.count("runbook_url"), 0u);
 
   ASSERT_EQ(e.to_send.size(), 1u);
   EXPECT_EQ(e.to_send[0].labels, alert.labels);
@@ -597,14 +597,23 @@ TEST_F(EvaluatorTest, ConfigOverridesForAndSeverity) {
   EXPECT_EQ(e.to_send[0].labels.at("severity"), "warning");
 }
 
-// A Notifier that records what it is given, into storage the test owns.
+// A Notifier that records what it is given, into storage the test owns. The
+// watchdog's beats go apart (and are not counted), so the tests of the other alerts
+// count only those; the watchdog's own tests read the beats.
 class RecordingNotifier : public Notifier {
  public:
-  RecordingNotifier(std::vector<AlertNotification>* sent, std::string url)
-      : sent_(sent), url_(std::move(url)) {}
+  RecordingNotifier(std::vector<AlertNotification>* sent,
+                    std::vector<AlertNotification>* beats, std::string url)
+      : sent_(sent), beats_(beats), url_(std::move(url)) {}
   void Notify(const std::vector<AlertNotification>& alerts) override {
-    sent_->insert(sent_->end(), alerts.begin(), alerts.end());
-    count_ += alerts.size();
+    for (const AlertNotification& alert : alerts) {
+      if (alert.labels.at("alertname") == kAlertWatchdog) {
+        beats_->push_back(alert);
+      } else {
+        sent_->push_back(alert);
+        ++count_;
+      }
+    }
   }
   NotifierStats Stats() const override {
     NotifierStats stats;
@@ -614,6 +623,7 @@ class RecordingNotifier : public Notifier {
 
  private:
   std::vector<AlertNotification>* sent_;
+  std::vector<AlertNotification>* beats_;
   std::string url_;
   uint64_t count_ = 0;
 };
@@ -632,7 +642,7 @@ class AlertingServiceTest : public ::testing::Test {
       EXPECT_EQ(&clock, &clock_) << "the notifier must wait on the service's clock";
       ++notifiers_made_;
       if (alerting.alertmanagers.empty()) return nullptr;
-      return std::make_unique<RecordingNotifier>(&sent_, alerting.alertmanagers[0]);
+      return std::make_unique<RecordingNotifier>(&sent_, &beats_, alerting.alertmanagers[0]);
     };
   }
 
@@ -640,8 +650,77 @@ class AlertingServiceTest : public ::testing::Test {
   AlertingConfig alerting_;
   std::vector<AlertTarget> targets_;
   std::vector<AlertNotification> sent_;
+  std::vector<AlertNotification> beats_;
   int notifiers_made_ = 0;
 };
+
+TEST_F(AlertingServiceTest, LinksPointAtTheExternalUrl) {
+  AlertingService service(alerting_, targets_, Factory(), clock_);
+  service.SetExternalUrl("https://mshost.example:8443/exporter/");
+  service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].annotations.at("runbook_url"),
+            "https://mshost.example:8443/exporter/runbooks/CloudStackMgmtServerUpNotRunning");
+  EXPECT_EQ(sent_[0].generator_url, "https://mshost.example:8443/exporter/");
+  // The pages show the same link.
+  ASSERT_EQ(service.FiringAlerts("prod").size(), 1u);
+  EXPECT_EQ(service.FiringAlerts("prod")[0].annotations.at("runbook_url"),
+            sent_[0].annotations.at("runbook_url"));
+}
+
+TEST_F(AlertingServiceTest, WithoutExternalUrlTheLinkIsAPathAndNoGenerator) {
+  AlertingService service(alerting_, targets_, Factory(), clock_);
+  service.OnSnapshot(Up({Node(1, Verdict::kUpNotRunning), Node(2, Verdict::kOk)}));
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].annotations.at("runbook_url"),
+            "/runbooks/CloudStackMgmtServerUpNotRunning");
+  EXPECT_EQ(sent_[0].generator_url, "");
+}
+
+TEST_F(AlertingServiceTest, WatchdogFiresForEveryTargetAndIsResentLikeAnAlert) {
+  targets_[0].labels["cloudstack"] = "prod-eu";
+  AlertingService service(alerting_, targets_, Factory(), clock_, "http://exporter:9887");
+  const double start = clock_.UnixSeconds();
+  service.OnSnapshot(Up({Node(1, Verdict::kOk)}));
+  ASSERT_EQ(beats_.size(), 1u);
+  EXPECT_THAT(beats_[0].labels,
+              UnorderedElementsAre(Pair("alertname", kAlertWatchdog), Pair("severity", "none"),
+                                   Pair("target", "prod"), Pair("cloudstack", "prod-eu")));
+  EXPECT_EQ(beats_[0].starts_at_unix, start);
+  EXPECT_EQ(beats_[0].ends_at_unix, start + 4 * kResend);
+  EXPECT_EQ(beats_[0].annotations.at("runbook_url"),
+            "http://exporter:9887/runbooks/MshostExporterWatchdog");
+  EXPECT_EQ(beats_[0].generator_url, "http://exporter:9887/");
+  EXPECT_THAT(sent_, IsEmpty()) << "nothing else fires";
+  // Not one of the target's firing alerts: it would say nothing on the pages.
+  EXPECT_THAT(service.FiringAlerts("prod"), IsEmpty());
+
+  clock_.Advance(kResend - 1);
+  service.OnSnapshot(Up({Node(1, Verdict::kOk)}));
+  EXPECT_EQ(beats_.size(), 1u) << "not due yet";
+  clock_.Advance(1);
+  // A database outage does not stop it: the exporter still evaluates.
+  Snapshot down = Up({Node(1, Verdict::kOk)});
+  down.up = false;
+  service.OnSnapshot(down);
+  ASSERT_EQ(beats_.size(), 2u);
+  EXPECT_EQ(beats_[1].starts_at_unix, start) << "one alert, not a new one";
+  EXPECT_EQ(beats_[1].ends_at_unix, start + kResend + 4 * kResend);
+
+  Snapshot staging = Up({Node(1, Verdict::kOk)});
+  staging.target = "staging";
+  service.OnSnapshot(staging);
+  ASSERT_EQ(beats_.size(), 3u);
+  EXPECT_EQ(beats_[2].labels.at("target"), "staging");
+}
+
+TEST_F(AlertingServiceTest, WatchdogSeverityFollowsTheRules) {
+  alerting_.rules[kAlertWatchdog] = {0, "heartbeat"};
+  AlertingService service(alerting_, targets_, Factory(), clock_);
+  service.OnSnapshot(Up({Node(1, Verdict::kOk)}));
+  ASSERT_EQ(beats_.size(), 1u);
+  EXPECT_EQ(beats_[0].labels.at("severity"), "heartbeat");
+}
 
 TEST_F(AlertingServiceTest, EvaluatesPerTargetAndNotifies) {
   AlertingService service(alerting_, targets_, Factory(), clock_, "http://exporter:9887/");

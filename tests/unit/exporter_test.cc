@@ -110,9 +110,9 @@ class FakeWorld {
 };
 
 Config ParseOrDie(const std::string& yaml, const std::string& file) {
-  ConfigResult result = ParseConfig(yaml, file);
-  for (const ConfigError& e : result.errors) ADD_FAILURE() << e.ToString();
-  return *result.config;
+  ConfigLoad result = ParseConfig(yaml, file);
+  for (const std::string& e : result.config.status().problems()) ADD_FAILURE() << e;
+  return result.config.ok() ? std::move(*result.config) : Config{};
 }
 
 const char kTwoTargets[] =
@@ -142,7 +142,7 @@ struct TestExporter {
   const Router& router() const { return web.router(); }
   void Start() { system.Start(); }
   void PollAllOnce() { system.PollAllOnce(); }
-  ReloadResult Reload() { return system.Reload(); }
+  Status Reload() { return system.Reload(); }
   bool Ready() const { return system.Ready(); }
   bool Stop(double deadline_seconds = std::numeric_limits<double>::infinity()) {
     return system.Stop(deadline_seconds);
@@ -206,6 +206,31 @@ TEST_F(ExporterTest, ProbeWithoutOrWithUnknownTargetIs400) {
   EXPECT_EQ(unknown.status, 400);
   EXPECT_THAT(unknown.body, HasSubstr("unknown target \"Prod\""));
   EXPECT_EQ(app->router().Serve(Get("/probe", "target=prod%20")).status, 400);
+}
+
+TEST_F(ExporterTest, RunbooksAreServedByAlertNameAndUnknownNamesAre404) {
+  auto app = MakeApp();
+  for (const AlertRule& rule : DefaultAlertRules()) {
+    HttpResponse res = app->router().Serve(Get("/runbooks/" + rule.alertname));
+    EXPECT_EQ(res.status, 200) << rule.alertname;
+    EXPECT_EQ(res.content_type, "text/html; charset=utf-8");
+    EXPECT_THAT(res.body, HasSubstr("<h1>" + rule.alertname + "</h1>"));
+  }
+  EXPECT_EQ(app->router().Serve(Get("/runbooks/CloudStackNoSuchAlert")).status, 404);
+  EXPECT_EQ(app->router().Serve(Get("/runbooks/CloudStackMshostSourceDown.md")).status, 404);
+  EXPECT_EQ(app->router().Serve(Get("/runbooks/cloudstackmshostsourcedown")).status, 404);
+  HttpResponse index = app->router().Serve(Get("/runbooks/"));
+  EXPECT_EQ(index.status, 200);
+  EXPECT_THAT(index.body, HasSubstr("href=\"CloudStackMshostSourceDown\""));
+}
+
+TEST_F(ExporterTest, TheExternalUrlIsExported) {
+  auto app = MakeApp();
+  EXPECT_THAT(app->router().Serve(Get("/metrics")).body,
+              Not(HasSubstr("mshost_exporter_external_url_info")));
+  app->system.SetExternalUrl("https://mshost.example:8443");
+  EXPECT_THAT(app->router().Serve(Get("/metrics")).body,
+              HasSubstr("mshost_exporter_external_url_info{url=\"https://mshost.example:8443\"} 1"));
 }
 
 TEST_F(ExporterTest, PathsMatchExactlyAndMethodsAreChecked) {
@@ -304,8 +329,8 @@ TEST_F(ExporterTest, ReloadReplacesChangedTargetsAndKeepsTheOthers) {
             "  - name: new\n");
   world_.SetHealthy("new", {MakeRow(9)});
 
-  ReloadResult result = app->Reload();
-  EXPECT_TRUE(result.ok) << result.message;
+  Status result = app->Reload();
+  EXPECT_TRUE(result.ok()) << result.message();
   EXPECT_EQ(world_.made("prod"), 1);  // unchanged: same poller
   EXPECT_EQ(world_.made("lab"), 2);   // changed: a new poller
   EXPECT_EQ(world_.made("new"), 1);
@@ -324,7 +349,7 @@ TEST_F(ExporterTest, ReloadDropsRemovedTargets) {
   std::string path = WriteFile("shrink.yml", kTwoTargets);
   auto app = MakeApp(path);
   WriteFile("shrink.yml", "targets:\n  - name: lab\n");
-  ASSERT_TRUE(app->Reload().ok);
+  ASSERT_TRUE(app->Reload().ok());
   EXPECT_EQ(app->router().Serve(Get("/probe", "target=prod")).status, 400);
   app->PollAllOnce();
   // The only target is now the default one.
@@ -355,7 +380,7 @@ TEST_F(ExporterTest, StopIsIdempotentAndReloadAfterStopIsRefused) {
   app->Start();
   EXPECT_TRUE(app->Stop(10));
   EXPECT_TRUE(app->Stop(10));
-  EXPECT_FALSE(app->Reload().ok);
+  EXPECT_FALSE(app->Reload().ok());
 }
 
 // A poll stuck in the database holds the pollers; Stop() gives up when its deadline

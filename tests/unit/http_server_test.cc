@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -154,7 +155,10 @@ class TempDir {
     if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = name;
   }
-  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+  ~TempDir() {
+    std::error_code ignored;  // a folder left in /tmp is no test failure
+    std::filesystem::remove_all(path_, ignored);
+  }
   const std::string& path() const { return path_; }
   std::string Write(const std::string& name, const std::string& text) const {
     std::ofstream(path_ + "/" + name) << text;

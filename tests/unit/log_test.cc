@@ -266,21 +266,21 @@ TEST(LogTest, RedirectsNestAndPutThePreviousBack) {
 }
 
 TEST(SetupLoggingTest, RejectsUnknownLevelAndFormat) {
-  std::string error;
-  EXPECT_FALSE(SetupLogging("verbose", "logfmt", &error));
-  EXPECT_NE(error.find("verbose"), std::string::npos);
-  EXPECT_FALSE(SetupLogging("info", "xml", &error));
-  EXPECT_NE(error.find("xml"), std::string::npos);
+  const Status level = SetupLogging("verbose", "logfmt");
+  EXPECT_FALSE(level.ok());
+  EXPECT_NE(level.message().find("verbose"), std::string::npos);
+  const Status format = SetupLogging("info", "xml");
+  EXPECT_FALSE(format.ok());
+  EXPECT_NE(format.message().find("xml"), std::string::npos);
 }
 
 TEST(SetupLoggingTest, InstallsTheLevel) {
-  std::string error;
-  ASSERT_TRUE(SetupLogging("warn", "json", &error)) << error;
+  ASSERT_TRUE(SetupLogging("warn", "json").ok());
   EXPECT_FALSE(LogEnabled(LogLevel::kInfo));
   EXPECT_TRUE(LogEnabled(LogLevel::kWarn));
-  ASSERT_TRUE(SetupLogging("debug", "logfmt", &error)) << error;
+  ASSERT_TRUE(SetupLogging("debug", "logfmt").ok());
   EXPECT_TRUE(LogEnabled(LogLevel::kDebug));
-  ASSERT_TRUE(SetupLogging("info", "logfmt", &error)) << error;  // as main's default
+  ASSERT_TRUE(SetupLogging("info", "logfmt").ok());  // as main's default
   EXPECT_FALSE(LogEnabled(LogLevel::kDebug));
   EXPECT_TRUE(LogEnabled(LogLevel::kInfo));
 }

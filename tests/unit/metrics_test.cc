@@ -390,6 +390,8 @@ TEST(MetricsTest, ExporterMetrics) {
   ExporterStats stats;
   stats.version = "0.1.0";
   stats.revision = "abc123";
+  stats.branch = "main";
+  stats.compiler = "GNU 12.2.0";
   stats.config_last_reload_successful = false;
   stats.config_last_reload_success_timestamp_seconds = 1700000000;
   stats.notifications[{"http://am:9093", "success"}] = 4;
@@ -401,7 +403,8 @@ TEST(MetricsTest, ExporterMetrics) {
   const std::vector<std::string> samples = AllSamples(text);
   EXPECT_EQ(samples,
             (std::vector<std::string>{
-                "mshost_exporter_build_info{version=\"0.1.0\",revision=\"abc123\"} 1",
+                "mshost_exporter_build_info{version=\"0.1.0\",revision=\"abc123\","
+                "branch=\"main\",compiler=\"GNU 12.2.0\"} 1",
                 "mshost_exporter_config_last_reload_successful 0",
                 "mshost_exporter_config_last_reload_success_timestamp_seconds 1700000000",
                 "mshost_exporter_notifications_total{alertmanager=\"http://am:9093\","

@@ -38,17 +38,15 @@ RawRead ReadWithStatus(std::vector<TextRow> status, std::vector<uint64_t> ids = 
 }
 
 MshostRow MustParse(const TextRow& fields) {
-  MshostRow row;
-  std::string error;
-  EXPECT_TRUE(ParseMshostRow(fields, &row, &error)) << error;
-  return row;
+  StatusOr<MshostRow> row = ParseMshostRow(fields);
+  EXPECT_TRUE(row.ok()) << row.status().message();
+  return row.ok() ? *row : MshostRow{};
 }
 
 std::string ErrorOf(const TextRow& fields) {
-  MshostRow row;
-  std::string error;
-  EXPECT_FALSE(ParseMshostRow(fields, &row, &error));
-  return error;
+  StatusOr<MshostRow> row = ParseMshostRow(fields);
+  EXPECT_FALSE(row.ok());
+  return row.status().message();
 }
 
 TEST(ParseUtcDatetimeTest, Epoch) {
@@ -229,9 +227,9 @@ TEST(ParseMshostRowTest, WrongColumnCount) {
 }
 
 TEST(ParsePeerRowTest, AllFieldsAndNulls) {
-  PeerRow peer;
-  std::string error;
-  ASSERT_TRUE(ParsePeerRow(GoodPeer(), &peer, &error)) << error;
+  StatusOr<PeerRow> parsed = ParsePeerRow(GoodPeer());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  PeerRow peer = *parsed;
   EXPECT_EQ(peer.owner_id, 7u);
   EXPECT_EQ(peer.peer_id, 8u);
   EXPECT_EQ(peer.peer_runid, 1700000000456);
@@ -240,14 +238,17 @@ TEST(ParsePeerRowTest, AllFieldsAndNulls) {
 
   TextRow fields = GoodPeer();
   fields[3] = fields[4] = std::nullopt;
-  ASSERT_TRUE(ParsePeerRow(fields, &peer, &error)) << error;
+  parsed = ParsePeerRow(fields);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  peer = *parsed;
   EXPECT_FALSE(peer.peer_state);
   EXPECT_FALSE(peer.last_update_unix);
 
   fields = GoodPeer();
   fields[0] = "-1";
-  EXPECT_FALSE(ParsePeerRow(fields, &peer, &error));
-  EXPECT_EQ(error, "owner_mshost: not an unsigned 64-bit integer: \"-1\"");
+  parsed = ParsePeerRow(fields);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(), "owner_mshost: not an unsigned 64-bit integer: \"-1\"");
 }
 
 TEST(ParseReadTest, GoodRowsSurviveABadOne) {
@@ -303,9 +304,9 @@ TEST(ParseReadTest, MissingPeersAreReportedNotFatal) {
 }
 
 TEST(ParseStatusRowTest, AllThreeTimesAsUtc) {
-  StatusRow row;
-  std::string error;
-  ASSERT_TRUE(ParseStatusRow(GoodStatus(), &row, &error)) << error;
+  StatusOr<StatusRow> parsed = ParseStatusRow(GoodStatus());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const StatusRow& row = *parsed;
   EXPECT_EQ(row.mshost_id, 7u);
   EXPECT_EQ(row.jvm_start_unix, 1700000000.0);
   EXPECT_EQ(row.jvm_stop_unix, 1700000000.0 - 800);
@@ -315,11 +316,10 @@ TEST(ParseStatusRowTest, AllThreeTimesAsUtc) {
 
 TEST(ParseStatusRowTest, NullTimesAreAbsentNotErrors) {
   // CloudStack never writes last_jvm_stop; a row may also lack the boot time.
-  StatusRow row;
-  std::string error;
-  ASSERT_TRUE(
-      ParseStatusRow({"7", std::nullopt, std::nullopt, std::nullopt}, &row, &error))
-      << error;
+  StatusOr<StatusRow> parsed =
+      ParseStatusRow({"7", std::nullopt, std::nullopt, std::nullopt});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const StatusRow& row = *parsed;
   EXPECT_EQ(row.mshost_id, 7u);
   EXPECT_FALSE(row.jvm_start_unix);
   EXPECT_FALSE(row.jvm_stop_unix);
@@ -330,10 +330,9 @@ TEST(ParseStatusRowTest, BadValuesNameTheColumn) {
   const auto error_of = [](size_t column, std::optional<std::string> value) {
     TextRow fields = GoodStatus();
     fields[column] = std::move(value);
-    StatusRow row;
-    std::string error;
-    EXPECT_FALSE(ParseStatusRow(fields, &row, &error));
-    return error;
+    StatusOr<StatusRow> row = ParseStatusRow(fields);
+    EXPECT_FALSE(row.ok());
+    return row.status().message();
   };
   EXPECT_EQ(error_of(0, std::nullopt), "id: is NULL");
   EXPECT_EQ(error_of(0, "-7"), "id: not an unsigned 64-bit integer: \"-7\"");
@@ -346,10 +345,9 @@ TEST(ParseStatusRowTest, BadValuesNameTheColumn) {
             "last_system_boot: not a datetime YYYY-MM-DD HH:MM:SS[.ffffff]: "
             "\"2023-11-01 06:30:00+05:30\"");
 
-  StatusRow row;
-  std::string error;
-  EXPECT_FALSE(ParseStatusRow({"7", std::nullopt}, &row, &error));
-  EXPECT_EQ(error, "expected 4 columns, got 2");
+  const StatusOr<StatusRow> short_row = ParseStatusRow({"7", std::nullopt});
+  ASSERT_FALSE(short_row.ok());
+  EXPECT_EQ(short_row.status().message(), "expected 4 columns, got 2");
 }
 
 TEST(ParseReadTest, StatusGoesToTheNodeOfItsId) {

@@ -18,26 +18,28 @@ TEST(ReadFileAtMostTest, ReadsAFileUpToTheCap) {
   std::fputs("secret\n", file);
   std::fclose(file);
 
-  std::string content, error;
-  ASSERT_TRUE(ReadFileAtMost(path, 7, &content, &error)) << error;
-  EXPECT_EQ(content, "secret\n");
-  EXPECT_FALSE(ReadFileAtMost(path, 6, &content, &error));
-  EXPECT_EQ(error, "larger than 6 bytes");
+  StatusOr<std::string> content = ReadFileAtMost(path, 7);
+  ASSERT_TRUE(content.ok()) << content.status().message();
+  EXPECT_EQ(*content, "secret\n");
+  StatusOr<std::string> too_big = ReadFileAtMost(path, 6);
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.status().message(), "larger than 6 bytes");
   std::remove(path.c_str());
 }
 
 TEST(ReadFileAtMostTest, EndlessDeviceIsAnErrorNotAHang) {
-  std::string content, error;
-  EXPECT_FALSE(ReadFileAtMost("/dev/zero", 64 << 10, &content, &error));
-  EXPECT_EQ(error, "larger than 65536 bytes");
+  StatusOr<std::string> content = ReadFileAtMost("/dev/zero", 64 << 10);
+  ASSERT_FALSE(content.ok());
+  EXPECT_EQ(content.status().message(), "larger than 65536 bytes");
 }
 
 TEST(ReadFileAtMostTest, MissingFileAndDirectorySayWhy) {
-  std::string content, error;
-  EXPECT_FALSE(ReadFileAtMost("/nonexistent/x", 100, &content, &error));
-  EXPECT_THAT(error, HasSubstr("No such file"));
-  EXPECT_FALSE(ReadFileAtMost(::testing::TempDir(), 100, &content, &error));
-  EXPECT_THAT(error, HasSubstr("directory"));
+  StatusOr<std::string> missing = ReadFileAtMost("/nonexistent/x", 100);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("No such file"));
+  StatusOr<std::string> folder = ReadFileAtMost(::testing::TempDir(), 100);
+  ASSERT_FALSE(folder.ok());
+  EXPECT_THAT(folder.status().message(), HasSubstr("directory"));
 }
 
 }  // namespace

@@ -16,23 +16,39 @@ class ScriptedDriver : public ReconnectingSource {
   std::deque<std::string> connect_errors;  // "" = success; empty deque = success
   std::deque<std::string> query_errors;
   std::string db_now = "2024-03-01 00:00:00";
-  int connects = 0, queries = 0, disconnects = 0;
+  // The next answer of QueryBlastRadius: an error ("" = success) and whether it
+  // means a missing table or grant.
+  std::string blast_error;
+  bool blast_unavailable = false;
+  RawBlastRead blast_rows;
+  int connects = 0, queries = 0, blast_queries = 0, disconnects = 0;
   bool open = false;
 
  protected:
-  bool Connect(std::string* error) override {
+  Status Connect() override {
     ++connects;
     EXPECT_FALSE(open) << "a second connection while one is open";
-    *error = Next(&connect_errors);
-    open = error->empty();
-    return open;
+    const std::string error = Next(&connect_errors);
+    open = error.empty();
+    return open ? Status::Ok() : Status::Error(error);
   }
-  bool Query(RawRead* raw, std::string* error) override {
+  StatusOr<RawRead> Query() override {
     ++queries;
     EXPECT_TRUE(open) << "query without a connection";
-    *error = Next(&query_errors);
-    raw->db_now = db_now;
-    return error->empty();
+    const std::string error = Next(&query_errors);
+    if (!error.empty()) return Status::Error(error);
+    RawRead raw;
+    raw.db_now = db_now;
+    return raw;
+  }
+  StatusOr<RawBlastRead> QueryBlastRadius() override {
+    ++blast_queries;
+    EXPECT_TRUE(open) << "query without a connection";
+    if (blast_error.empty()) return blast_rows;
+    if (!blast_unavailable) return Status::Error(blast_error);
+    RawBlastRead refused;
+    refused.unavailable = blast_error;
+    return refused;
   }
   void Disconnect() override {
     ++disconnects;
@@ -172,6 +188,50 @@ TEST_F(ReconnectingSourceTest, CloseDropsTheConnection) {
   source_.Close();
   EXPECT_FALSE(source_.open);
   ASSERT_TRUE(source_.Read().ok);  // no backoff after a deliberate close
+  EXPECT_EQ(source_.connects, 2);
+}
+
+TEST_F(ReconnectingSourceTest, BlastRadiusNeedsTheConnectionOfARead) {
+  const BlastRadiusRead before = source_.ReadBlastRadius();
+  EXPECT_FALSE(before.ok);
+  EXPECT_FALSE(before.unavailable);
+  EXPECT_EQ(before.error, "not connected");
+  EXPECT_EQ(source_.connects, 0);  // it never connects by itself
+  EXPECT_EQ(source_.blast_queries, 0);
+
+  ASSERT_TRUE(source_.Read().ok);
+  source_.blast_rows.agents = {{std::string("42"), std::string("Up"), std::string("37")}};
+  source_.blast_rows.jobs = {{std::string("42"), std::string("4")}};
+  const BlastRadiusRead read = source_.ReadBlastRadius();
+  ASSERT_TRUE(read.ok) << read.error;
+  ASSERT_EQ(read.agents.size(), 1u);
+  EXPECT_EQ(read.agents[0].count, 37u);
+  ASSERT_EQ(read.jobs.size(), 1u);
+  EXPECT_EQ(read.jobs[0].count, 4u);
+  EXPECT_EQ(source_.connects, 1);
+}
+
+TEST_F(ReconnectingSourceTest, MissingGrantsKeepTheConnection) {
+  ASSERT_TRUE(source_.Read().ok);
+  source_.blast_error =
+      "query: SELECT command denied to user 'exporter' for table 'host'";
+  source_.blast_unavailable = true;
+  const BlastRadiusRead read = source_.ReadBlastRadius();
+  EXPECT_FALSE(read.ok);
+  EXPECT_TRUE(read.unavailable);
+  EXPECT_EQ(read.error, source_.blast_error);
+  EXPECT_TRUE(source_.open);
+  EXPECT_EQ(source_.disconnects, 0);
+}
+
+TEST_F(ReconnectingSourceTest, ABlastRadiusFailureReconnectsAtTheNextReadWithoutWaiting) {
+  ASSERT_TRUE(source_.Read().ok);
+  source_.blast_error = "query: Lost connection to server during query";
+  const BlastRadiusRead read = source_.ReadBlastRadius();
+  EXPECT_FALSE(read.ok);
+  EXPECT_FALSE(read.unavailable);
+  EXPECT_FALSE(source_.open);
+  ASSERT_TRUE(source_.Read().ok);  // no backoff: the database answered the last read
   EXPECT_EQ(source_.connects, 2);
 }
 

@@ -81,9 +81,9 @@ std::string Join(const std::vector<std::string>& path) {
 }
 
 Config Load(const std::string& text) {
-  ConfigResult result = ParseConfig(text, kFile);
-  for (const ConfigError& e : result.errors) ADD_FAILURE() << e.ToString();
-  return result.config.value_or(Config{});
+  ConfigLoad result = ParseConfig(text, kFile);
+  for (const std::string& e : result.config.status().problems()) ADD_FAILURE() << e;
+  return result.config.ok() ? std::move(*result.config) : Config{};
 }
 
 TEST(ReloadEqualityTest, ChangingAnyKeyChangesWhatAReloadCompares) {

@@ -55,12 +55,16 @@ class Listener {
   int fd_;
 };
 
-// A port nothing listens on: bound, then released.
+// A port nothing listens on: bound and never listening, so a connection is refused.
+// The socket stays bound until the test program ends: a port that was released could
+// be handed out again at once, to a Listener of the same test or as the ephemeral
+// port of a probe's own connection (which then connects to itself), and the probe
+// would succeed (seen under a loaded machine).
 int ClosedPort() {
+  static std::vector<int>& held = *new std::vector<int>;
   const int fd = BoundSocket();
-  const int port = PortOf(fd);
-  close(fd);
-  return port;
+  held.push_back(fd);
+  return PortOf(fd);
 }
 
 // Accepts connections, reads the request and answers each with `reply` (nothing if

@@ -169,12 +169,33 @@ class FakeSource : public MshostSource {
     return reads_;
   }
 
+  // What ReadBlastRadius answers (every call the same), and how often it was asked.
+  BlastRadiusRead ReadBlastRadius() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++blast_reads_;
+    return blast_;
+  }
+  void SetBlast(BlastRadiusRead read) {
+    std::lock_guard<std::mutex> lock(mu_);
+    blast_ = std::move(read);
+  }
+  int blast_reads() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return blast_reads_;
+  }
+
  private:
   mutable std::mutex mu_;
   std::deque<SourceRead> queue_;
   SourceRead standing_ = FailedRead("FakeSource: nothing scripted");
   std::function<SourceRead()> generator_;
   int reads_ = 0;
+  BlastRadiusRead blast_ = [] {
+    BlastRadiusRead read;
+    read.ok = true;  // no agents, no jobs
+    return read;
+  }();
+  int blast_reads_ = 0;
 };
 
 // Answers ProbeAll from a table keyed by "host:port"; unknown addresses get the

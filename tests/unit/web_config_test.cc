@@ -15,17 +15,15 @@ using ::testing::StartsWith;
 constexpr char kFile[] = "/etc/mshost_exporter/web.yml";
 
 WebConfig Parse(const std::string& text) {
-  WebConfig config;
-  std::string error;
-  EXPECT_TRUE(ParseWebConfig(text, kFile, &config, &error)) << error;
-  return config;
+  StatusOr<WebConfig> config = ParseWebConfig(text, kFile);
+  EXPECT_TRUE(config.ok()) << config.status().message();
+  return config.ok() ? *config : WebConfig{};
 }
 
 std::string ParseError(const std::string& text) {
-  WebConfig config;
-  std::string error;
-  EXPECT_FALSE(ParseWebConfig(text, kFile, &config, &error)) << text;
-  return error;
+  StatusOr<WebConfig> config = ParseWebConfig(text, kFile);
+  EXPECT_FALSE(config.ok()) << text;
+  return config.status().message();
 }
 
 // From the exporter-toolkit test data (password carol123): an htpasswd-style $2y$
@@ -77,12 +75,10 @@ TEST(WebConfigTest, TlsDefaultsFollowExporterToolkit) {
 }
 
 TEST(WebConfigTest, RelativePathsOfAFileInTheWorkingDirectory) {
-  WebConfig config;
-  std::string error;
-  ASSERT_TRUE(ParseWebConfig("tls_server_config: {cert_file: a.pem, key_file: a.key}\n",
-                             "web.yml", &config, &error))
-      << error;
-  EXPECT_EQ(config.tls.cert_file, "a.pem");
+  StatusOr<WebConfig> config =
+      ParseWebConfig("tls_server_config: {cert_file: a.pem, key_file: a.key}\n", "web.yml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  EXPECT_EQ(config->tls.cert_file, "a.pem");
 }
 
 TEST(WebConfigTest, EveryClientAuthTypeIsAccepted) {
@@ -172,9 +168,9 @@ TEST(WebConfigTest, HttpServerHeaders) {
 
 TEST(WebConfigTest, DocumentedExampleLoads) {
   const std::string path = std::string(MSX_TESTDATA_DIR) + "/web/web.yml";
-  WebConfig config;
-  std::string error;
-  ASSERT_TRUE(LoadWebConfig(path, &config, &error)) << error;
+  StatusOr<WebConfig> loaded = LoadWebConfig(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const WebConfig& config = *loaded;
   EXPECT_EQ(config.file, path);
   EXPECT_TRUE(config.tls_enabled);
   EXPECT_EQ(config.tls.cert_file, std::string(MSX_TESTDATA_DIR) + "/web/server.crt");
@@ -185,11 +181,26 @@ TEST(WebConfigTest, DocumentedExampleLoads) {
   EXPECT_EQ(config.headers.at("Strict-Transport-Security"), "max-age=31536000");
 }
 
+// Like the main configuration: one attempt shows every mistake, each at its place.
+TEST(WebConfigTest, ReportsEveryProblemOfAFile) {
+  StatusOr<WebConfig> config = ParseWebConfig(
+      "tls_server_config:\n  cert_file: a.pem\n  key_file: a.key\n  min_version: TLS9\n"
+      "basic_auth_users:\n  alice: plain\nbogus: 1\n",
+      kFile);
+  ASSERT_FALSE(config.ok());
+  ASSERT_EQ(config.status().problems().size(), 3u) << config.status().message();
+  EXPECT_THAT(config.status().problems()[0],
+              StartsWith(std::string(kFile) + ":4:16: tls_server_config.min_version: "));
+  EXPECT_THAT(config.status().problems()[1],
+              StartsWith(std::string(kFile) + ":6:10: basic_auth_users.alice: "));
+  EXPECT_THAT(config.status().problems()[2],
+              StartsWith(std::string(kFile) + ":7:1: bogus: unknown key"));
+}
+
 TEST(WebConfigTest, LoadReportsUnreadableFile) {
-  WebConfig config;
-  std::string error;
-  EXPECT_FALSE(LoadWebConfig("/nonexistent/web.yml", &config, &error));
-  EXPECT_EQ(error,
+  StatusOr<WebConfig> config = LoadWebConfig("/nonexistent/web.yml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
             "/nonexistent/web.yml: cannot read the web config file: No such file or "
             "directory");
 }

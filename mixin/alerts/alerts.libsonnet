@@ -1,0 +1,1 @@
+(import 'cloudstack.libsonnet') + (import 'exporter.libsonnet')

@@ -1,0 +1,5 @@
+"""tests/ on sys.path (for `lib`), as in the other suites."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
