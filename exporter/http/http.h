@@ -57,7 +57,11 @@ class Router {
 struct HttpServerOptions {
   std::string listen_address = ":9887";  // "HOST:PORT" or ":PORT"; port 0 = any free
   std::string web_config_file;           // exporter-toolkit web config (TLS, auth)
-  int threads = 8;                       // connections served at once
+  // Connections served at once. Each idle or slow connection holds one worker
+  // until a timeout below cuts it off, so up to this many minus those the scrapers
+  // need cannot keep a new client waiting (docs/security.md). An idle worker costs
+  // about 20 KiB. Lowered to fit the open-files limit.
+  int threads = 640;
   int connection_queue = 16;             // accepted connections waiting for a thread
   int listen_backlog = 128;              // connections the kernel holds before accept
   // A new connection's TLS handshake, and its first request line and headers, must
@@ -78,6 +82,9 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // The port actually bound (useful with port 0).
   virtual int port() const = 0;
+  // Worker threads actually started (HttpServerOptions::threads, or fewer to fit
+  // the open-files limit).
+  virtual int threads() const = 0;
   // True when serving HTTPS (the web config has tls_server_config).
   virtual bool tls() const = 0;
   // Responses sent so far by status code (mshost_exporter_http_requests_total).

@@ -6,6 +6,9 @@
 #include <dlfcn.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -111,11 +114,54 @@ void Knock(const std::string& host, int port) {
   close(fd);
 }
 
+// Called in a worker thread as its connection closes: gives the kernel back the
+// pages of the thread's stack below the current frame. Hundreds of workers each
+// touch a few pages serving a connection (request parsing, error pages, TLS); kept,
+// a crowd of connections would leave its mark on RSS for the life of the process.
+// Nothing below the stack pointer is live; a page of margin covers the red zone and
+// the call to madvise itself.
+void ReleaseUnusedStack() {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* low = nullptr;
+  size_t size = 0;
+  const bool known = pthread_attr_getstack(&attr, &low, &size) == 0;
+  pthread_attr_destroy(&attr);
+  if (!known) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  char here = 0;
+  const uintptr_t current = reinterpret_cast<uintptr_t>(&here);
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(low) + page - 1) & ~(page - 1);
+  const uintptr_t end = (current & ~(page - 1)) - page;
+  if (current < begin + 2 * page || end <= begin) return;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+// Each connection the server holds is a descriptor: raises the soft limit on open
+// files to the hard one when it is lower than `wanted` (as Go programs do at start)
+// and returns the soft limit in force.
+rlim_t RaiseOpenFileLimit(rlim_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < wanted && limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
 // CivetWeb keeps the first MG_MAX_HEADERS headers of a request and silently drops
 // the rest, Content-Length, Transfer-Encoding or Connection among them: the body
 // would then be read as the next request. A request that fills the table may have
 // lost some, so it is refused.
 constexpr int kMaxHeaders = MG_MAX_HEADERS - 1;
+
+// Descriptors kept for everything but client connections: the log, database
+// connections, probes, Alertmanager, listening sockets.
+constexpr int kReservedDescriptors = 128;
+// Fewer workers than this and the server is not worth starting.
+constexpr int kMinThreads = 8;
 
 class CivetHttpServer final : public HttpServer {
  public:
@@ -137,11 +183,22 @@ class CivetHttpServer final : public HttpServer {
       *error = web_.file + ": " + *error;
       return false;
     }
+    // Every worker may hold a connection; the queue and the rest of the process
+    // (log, database connections, probes) need descriptors too.
+    const rlim_t open_files = RaiseOpenFileLimit(static_cast<rlim_t>(
+        options_.threads + options_.connection_queue + kReservedDescriptors));
+    threads_ = options_.threads;
+    if (open_files > 0 && static_cast<rlim_t>(threads_ + options_.connection_queue +
+                                              kReservedDescriptors) > open_files) {
+      threads_ = std::max<int>(kMinThreads, static_cast<int>(open_files) -
+                                                options_.connection_queue -
+                                                kReservedDescriptors);
+    }
     const std::vector<std::string> civet_options = {
         "listening_ports",
         port_spec,
         "num_threads",
-        std::to_string(std::max(1, options_.threads)),
+        std::to_string(std::max(1, threads_)),
         "connection_queue",
         std::to_string(std::max(1, options_.connection_queue)),
         "listen_backlog",
@@ -162,6 +219,7 @@ class CivetHttpServer final : public HttpServer {
     CivetCallbacks callbacks;
     callbacks.begin_request = &CivetHttpServer::OnBeginRequest;
     callbacks.log_message = &CivetHttpServer::OnLogMessage;
+    callbacks.connection_closed = [](const mg_connection*) { ReleaseUnusedStack(); };
     if (web_.tls_enabled) callbacks.init_ssl = &CivetHttpServer::OnInitSsl;
     starting_ = true;
     try {
@@ -184,6 +242,7 @@ class CivetHttpServer final : public HttpServer {
   }
 
   int port() const override { return port_; }
+  int threads() const override { return threads_; }
   bool tls() const override { return web_.tls_enabled; }
 
   std::map<int, uint64_t> RequestsByCode() const override {
@@ -347,6 +406,7 @@ class CivetHttpServer final : public HttpServer {
   std::string tls_error_;
   std::string host_;  // resolved host of the listen address, "" for all
   int port_ = 0;
+  int threads_ = 0;
 
   std::mutex stop_mu_;
   std::unique_ptr<CivetServer> server_;  // guarded by stop_mu_ after Start()

@@ -70,6 +70,7 @@ bool WebFace::Serve(const WebOptions& web, std::string* error) {
   if (!server) return false;
   LogInfo("listening", {{"address", options.listen_address},
                         {"port", server->port()},
+                        {"threads", server->threads()},
                         {"tls", server->tls()}});
   std::lock_guard<std::mutex> lock(mu_);
   server_ = std::move(server);
