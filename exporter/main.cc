@@ -25,6 +25,8 @@ struct Flags {
   std::string config_file = "mshost_exporter.yml";
   std::string listen_address;  // "" = the config's web.listen_address (:9887)
   std::string web_config_file;
+  std::string telemetry_path = "/metrics";
+  bool disable_exporter_metrics = false;
   std::string log_level = "info";
   std::string log_format = "logfmt";
   std::string target;
@@ -48,6 +50,11 @@ int Serve(const Flags& flags) {
   // A scraper that hangs up mid-response must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (const std::string bad = msx::CheckRouteOptions({flags.telemetry_path});
+      !bad.empty()) {
+    std::cerr << "mshost_exporter: " << bad << "\n";
+    return msx::kExitBadConfig;
+  }
   std::optional<msx::Config> config = msx::LoadServerConfig(flags.config_file, std::cerr);
   if (!config) return msx::kExitBadConfig;
   msx::LogInfo("starting mshost_exporter", {{"version", MSX_VERSION},
@@ -59,10 +66,14 @@ int Serve(const Flags& flags) {
       flags.listen_address.empty() ? config->listen_address : flags.listen_address;
   web_options.web_config_file = flags.web_config_file;
 
+  msx::RouteOptions routes;
+  routes.telemetry_path = flags.telemetry_path;
+  routes.exporter_metrics = !flags.disable_exporter_metrics;
+
   msx::SystemClock clock;
   msx::System system(std::move(*config), flags.config_file, clock, msx::RealParts(clock),
                      msx::MakeAlertmanagerNotifier);
-  msx::WebFace web(system, clock);
+  msx::WebFace web(system, clock, routes);
   std::string error;
   if (!web.Serve(web_options, &error)) {
     std::cerr << "mshost_exporter: " << error << "\n";
@@ -110,6 +121,13 @@ int main(int argc, char** argv) {
                  "web.listen_address, :9887)");
   cli.add_option("--web.config.file", flags.web_config_file,
                  "Web configuration file (TLS, basic auth; exporter-toolkit format)");
+  cli.add_option("--web.telemetry-path", flags.telemetry_path,
+                 "Path under which to expose the exporter's and the default target's "
+                 "metrics")
+      ->capture_default_str();
+  cli.add_flag("--web.disable-exporter-metrics", flags.disable_exporter_metrics,
+               "Leave the exporter's own metrics (process_*, mshost_exporter_*) out of "
+               "the telemetry path");
   cli.add_option("--log.level", flags.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();

@@ -18,6 +18,7 @@ build_pkgs=(
   libspdlog-dev           # logfmt/json logging
   libcrypt-dev            # bcrypt for basic auth
   libssl-dev              # TLS for the HTTP server
+  zlib1g-dev              # gzip-compressed scrapes
   libgtest-dev libgmock-dev
 )
 test_pkgs=(

@@ -16,6 +16,7 @@
 #include "common/log_throttle.h"
 #include "http/http.h"
 #include "metrics/metrics.h"
+#include "metrics/process.h"
 #include "runtime/system.h"
 
 namespace msx {
@@ -25,10 +26,24 @@ struct WebOptions {
   std::string web_config_file;           // --web.config.file; "" = plain HTTP, no auth
 };
 
+// What the routes are and show; fixed for the WebFace's life.
+struct RouteOptions {
+  std::string telemetry_path = "/metrics";  // --web.telemetry-path
+  // false (--web.disable-exporter-metrics): the telemetry path shows only the
+  // default target's metrics, without process_* and mshost_exporter_*.
+  bool exporter_metrics = true;
+  std::string proc_root = "/proc";  // where process_* are read; tests fake it
+};
+
+// "" when `routes` can be served; otherwise why not (a telemetry path that is not
+// an absolute path, or that is another endpoint's).
+std::string CheckRouteOptions(const RouteOptions& routes);
+
 class WebFace {
  public:
   // `system` and `clock` must outlive the WebFace.
-  WebFace(System& system, const Clock& clock);
+  // REQUIRES: CheckRouteOptions(routes) is "".
+  WebFace(System& system, const Clock& clock, RouteOptions routes = {});
   ~WebFace();  // Stop()
   WebFace(const WebFace&) = delete;
   WebFace& operator=(const WebFace&) = delete;
@@ -52,14 +67,19 @@ class WebFace {
   HttpResponse HandleStatusJson(const HttpRequest& req) const;
   HttpResponse HandleStatusPage(const HttpRequest& req) const;
 
-  // The target text of `target`, rendered at most once per snapshot.
-  std::string TargetText(const SystemState& state, const RunningTarget& target);
+  // The cache of `target`'s text (rendered, and compressed, at most once per
+  // snapshot); drops those of targets no longer configured.
+  std::shared_ptr<ExpositionCache> CacheOf(const SystemState& state,
+                                           const RunningTarget& target);
   ExporterStats Stats(const SystemState& state) const;
 
   System& system_;
   const Clock& clock_;
+  const RouteOptions routes_;
+  const ProcUnits proc_units_;
   Router router_;
   LogThrottle http_error_throttle_{clock_, 10};
+  LogThrottle proc_error_throttle_{clock_, 60};
 
   mutable std::mutex mu_;
   std::shared_ptr<HttpServer> server_;  // guarded by mu_ (set once)
