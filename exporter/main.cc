@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "common/duration.h"
@@ -23,7 +24,9 @@ namespace {
 
 struct Flags {
   std::string config_file = "mshost_exporter.yml";
-  std::string listen_address;  // "" = the config's web.listen_address (:9887)
+  // Empty: the config's web.listen_address (:9887).
+  std::vector<std::string> listen_addresses;
+  bool systemd_socket = false;
   std::string web_config_file;
   std::string telemetry_path = "/metrics";
   bool disable_exporter_metrics = false;
@@ -62,8 +65,11 @@ int Serve(const Flags& flags) {
                                             {"config", flags.config_file}});
 
   msx::WebOptions web_options;
-  web_options.listen_address =
-      flags.listen_address.empty() ? config->listen_address : flags.listen_address;
+  web_options.listen_addresses = flags.listen_addresses;
+  if (web_options.listen_addresses.empty()) {
+    web_options.listen_addresses = {config->listen_address};
+  }
+  web_options.systemd_socket = flags.systemd_socket;
   web_options.web_config_file = flags.web_config_file;
 
   msx::RouteOptions routes;
@@ -116,9 +122,15 @@ int main(int argc, char** argv) {
                                         " (revision: " + msx::BuildRevision() + ")");
   cli.add_option("--config.file", flags.config_file, "Configuration file")
       ->capture_default_str();
-  cli.add_option("--web.listen-address", flags.listen_address,
-                 "Address to listen on, HOST:PORT or :PORT (default: the config's "
-                 "web.listen_address, :9887)");
+  cli.add_option("--web.listen-address", flags.listen_addresses,
+                 "Address to listen on, HOST:PORT or :PORT; repeat for several "
+                 "(default: the config's web.listen_address, :9887). IPv4 only: "
+                 "Debian's CivetWeb has no IPv6")
+      ->allow_extra_args(false)
+      ->take_all();
+  cli.add_flag("--web.systemd-socket", flags.systemd_socket,
+               "Use the sockets systemd passes (socket activation) instead of "
+               "--web.listen-address");
   cli.add_option("--web.config.file", flags.web_config_file,
                  "Web configuration file (TLS, basic auth; exporter-toolkit format)");
   cli.add_option("--web.telemetry-path", flags.telemetry_path,

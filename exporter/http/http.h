@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,7 +56,12 @@ class Router {
 // some. Each worker thread serves one connection at a time: the timeouts bound how
 // long a client that sends slowly, or not at all, can hold one.
 struct HttpServerOptions {
-  std::string listen_address = ":9887";  // "HOST:PORT" or ":PORT"; port 0 = any free
+  // "HOST:PORT" or ":PORT"; port 0 = any free. One listening socket each.
+  std::vector<std::string> listen_addresses = {":9887"};
+  // Instead of listen_addresses, the sockets systemd passes (socket activation: the
+  // sd_listen_fds protocol, LISTEN_PID and LISTEN_FDS, descriptors from 3). Each must
+  // be a listening IPv4 TCP socket.
+  bool systemd_socket = false;
   std::string web_config_file;           // exporter-toolkit web config (TLS, auth)
   // Connections served at once. Each idle or slow connection holds one worker
   // until a timeout below cuts it off, so up to this many minus those the scrapers
@@ -80,13 +86,18 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   virtual ~HttpServer() = default;
-  // The port actually bound (useful with port 0).
+  // The port actually bound (useful with port 0): the first listening socket's.
   virtual int port() const = 0;
+  // Every listening socket's port, in the order of the addresses (or descriptors).
+  virtual std::vector<int> ports() const = 0;
   // Worker threads actually started (HttpServerOptions::threads, or fewer to fit
   // the open-files limit).
   virtual int threads() const = 0;
   // True when serving HTTPS (the web config has tls_server_config).
   virtual bool tls() const = 0;
+  // Whether the last re-read of the web config succeeded (it is re-read when its
+  // file, certificate or key changes); nullopt without a web config file.
+  virtual std::optional<bool> WebConfigReloadSuccessful() const = 0;
   // Responses sent so far by status code (mshost_exporter_http_requests_total).
   virtual std::map<int, uint64_t> RequestsByCode() const = 0;
   // Stops accepting and waits for running handlers; safe to call twice.

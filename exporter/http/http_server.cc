@@ -10,18 +10,24 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include "common/log.h"
 #include "http/http.h"
 #include "http/tls_context.h"
 #include "http/web_config.h"
@@ -70,7 +76,8 @@ bool CivetListeningPort(const std::string& address, bool tls, std::string* host_
   if (!host.empty() && host.front() == '[') {
     if (mg_check_feature(MG_FEATURES_IPV6) == 0) {
       *error = "invalid listen address \"" + address +
-               "\": this CivetWeb is built without IPv6";
+               "\": this CivetWeb is built without IPv6 (Debian's 1.15 is); listen "
+               "on IPv4, e.g. :PORT for every IPv4 interface";
       return false;
     }
   } else if (!host.empty() && !ResolveIpv4(host, &host)) {
@@ -80,6 +87,106 @@ bool CivetListeningPort(const std::string& address, bool tls, std::string* host_
   }
   *host_out = host;
   *port_spec = (host.empty() ? "" : host + ":") + port + (tls ? "s" : "");
+  return true;
+}
+
+// The descriptors systemd passes (sd_listen_fds(3)): LISTEN_PID must be this
+// process, LISTEN_FDS counts them from descriptor 3. Unsets both, as sd_listen_fds(1)
+// does, so that no child takes them for its own.
+bool SystemdSockets(std::vector<int>* fds, std::string* error) {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* count = std::getenv("LISTEN_FDS");
+  if (pid == nullptr || count == nullptr) {
+    *error = "--web.systemd-socket: no sockets passed (LISTEN_PID and LISTEN_FDS are "
+             "not set: start the exporter from a systemd .socket unit)";
+    return false;
+  }
+  const std::string pid_text = pid, count_text = count;
+  unsetenv("LISTEN_PID");
+  unsetenv("LISTEN_FDS");
+  unsetenv("LISTEN_FDNAMES");
+  if (pid_text != std::to_string(getpid())) {
+    *error = "--web.systemd-socket: LISTEN_PID is " + pid_text +
+             ", not this process: the sockets are another process's";
+    return false;
+  }
+  const int n = std::atoi(count_text.c_str());
+  if (n < 1 || n > 64 || count_text != std::to_string(n)) {
+    *error = "--web.systemd-socket: LISTEN_FDS is \"" + count_text + "\", want 1 to 64";
+    return false;
+  }
+  for (int fd = 3; fd < 3 + n; ++fd) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    int listening = 0, type = 0;
+    socklen_t size = sizeof(int);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) != 0) {
+      *error = "--web.systemd-socket: descriptor " + std::to_string(fd) +
+               " is not a socket: " + std::strerror(errno);
+      return false;
+    }
+    if (address.ss_family != AF_INET || type != SOCK_STREAM || listening == 0) {
+      *error = "--web.systemd-socket: descriptor " + std::to_string(fd) +
+               " is not a listening IPv4 TCP socket (ListenStream=HOST:PORT with an "
+               "IPv4 address; this CivetWeb has no IPv6 and no Unix sockets)";
+      return false;
+    }
+    fds->push_back(fd);
+  }
+  return true;
+}
+
+// The port an IPv4 socket is bound to; 0 when unknown.
+int BoundPort(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof(address);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      address.sin_family != AF_INET) {
+    return 0;
+  }
+  return ntohs(address.sin_port);
+}
+
+// The IPv4 address an IPv4 socket is bound to, "" for every interface.
+std::string BoundHost(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof(address);
+  char text[INET_ADDRSTRLEN];
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+      address.sin_addr.s_addr == htonl(INADDR_ANY) ||
+      inet_ntop(AF_INET, &address.sin_addr, text, sizeof(text)) == nullptr) {
+    return "";
+  }
+  return text;
+}
+
+// CivetWeb opens its listening sockets itself and takes none from outside. To
+// serve a socket systemd passed, it is started on a loopback placeholder port per
+// socket, and each placeholder's descriptor is then made the passed socket with
+// dup2(): CivetWeb's accept loop polls and accepts on that descriptor number, and
+// so takes its connections from then on. Returns the placeholders' descriptors in
+// the order of `ports`, found among this process's sockets by their bound port.
+bool FindListeningDescriptors(const std::vector<int>& ports, std::vector<int>* fds,
+                              std::string* error) {
+  for (int port : ports) {
+    int found = -1;
+    for (int fd = 0; fd < 65536 && found < 0; ++fd) {
+      int listening = 0;
+      socklen_t size = sizeof(listening);
+      if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0) {
+        if (errno == EBADF && fd > 4096) break;
+        continue;
+      }
+      if (listening != 0 && BoundPort(fd) == port) found = fd;
+    }
+    if (found < 0) {
+      *error = "--web.systemd-socket: cannot find CivetWeb's placeholder socket";
+      return false;
+    }
+    fds->push_back(found);
+  }
   return true;
 }
 
@@ -164,20 +271,58 @@ constexpr int kReservedDescriptors = 128;
 constexpr int kMinThreads = 8;
 
 class CivetHttpServer final : public HttpServer {
+  // What a re-read of the web config may change while the server runs.
+  struct Live {
+    WebConfig web;
+    std::shared_ptr<const BasicAuthenticator> auth;
+    std::shared_ptr<ssl_ctx_st> certificate;  // null: the one configured at start
+  };
+
+  // What identifies a file's content cheaply: a rename (certbot) changes the inode,
+  // a rewrite the size or the modification time.
+  struct FileStamp {
+    bool exists = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const FileStamp& o) const {
+      return std::tie(exists, device, inode, size, mtime_ns) ==
+             std::tie(o.exists, o.device, o.inode, o.size, o.mtime_ns);
+    }
+  };
+
  public:
   CivetHttpServer(const Router& router, HttpServerOptions options, WebConfig web)
       : router_(router),
         options_(std::move(options)),
         web_(std::move(web)),
-        auth_(web_.basic_auth_users) {}
+        live_(std::make_shared<const Live>(Live{
+            web_, std::make_shared<const BasicAuthenticator>(web_.basic_auth_users),
+            nullptr})),
+        stamps_(Stamps(web_)) {}
 
   ~CivetHttpServer() override { Stop(); }
 
   bool Start(std::string* error) {
-    std::string port_spec;
-    if (!CivetListeningPort(options_.listen_address, web_.tls_enabled, &host_, &port_spec,
-                            error)) {
+    std::vector<int> systemd_fds;
+    if (options_.systemd_socket && !SystemdSockets(&systemd_fds, error)) return false;
+    // CivetWeb listens on each of a comma-separated list.
+    std::string ports_spec;
+    const std::vector<std::string> placeholders(systemd_fds.size(), "127.0.0.1:0");
+    const std::vector<std::string>& addresses =
+        options_.systemd_socket ? placeholders : options_.listen_addresses;
+    if (addresses.empty()) {
+      *error = "no listen address";
       return false;
+    }
+    for (const std::string& address : addresses) {
+      std::string host, port_spec;
+      if (!CivetListeningPort(address, web_.tls_enabled, &host, &port_spec, error)) {
+        return false;
+      }
+      hosts_.push_back(host);
+      ports_spec += (ports_spec.empty() ? "" : ",") + port_spec;
     }
     if (web_.tls_enabled && !CheckServerTls(web_.tls, error)) {
       *error = web_.file + ": " + *error;
@@ -196,7 +341,7 @@ class CivetHttpServer final : public HttpServer {
     }
     const std::vector<std::string> civet_options = {
         "listening_ports",
-        port_spec,
+        ports_spec,
         "num_threads",
         std::to_string(std::max(1, threads_)),
         "connection_queue",
@@ -230,18 +375,43 @@ class CivetHttpServer final : public HttpServer {
         *error = web_.file + ": " + tls_error_;
       } else {
         // CivetWeb's exception says little; its log said why.
-        *error = "cannot listen on " + options_.listen_address + ": " +
+        std::string joined;
+        for (const std::string& address : addresses) {
+          joined += (joined.empty() ? "" : ", ") + address;
+        }
+        *error = "cannot listen on " + joined + ": " +
                  (startup_error_.empty() ? e.what() : startup_error_);
       }
       return false;
     }
     starting_ = false;
-    const std::vector<int> ports = server_->getListeningPorts();
-    port_ = ports.empty() ? 0 : ports.front();
+    ports_ = server_->getListeningPorts();
+    if (options_.systemd_socket) {
+      std::vector<int> placeholder_fds;
+      if (!FindListeningDescriptors(ports_, &placeholder_fds, error)) {
+        Stop();
+        return false;
+      }
+      for (size_t i = 0; i < systemd_fds.size(); ++i) {
+        if (dup2(systemd_fds[i], placeholder_fds[i]) < 0) {
+          *error = std::string("--web.systemd-socket: dup2: ") + std::strerror(errno);
+          Stop();
+          return false;
+        }
+        close(systemd_fds[i]);
+        // The accept loop may be waiting in poll() on the placeholder, which poll
+        // keeps alive: a knock on it ends that wait, so that the loop polls the
+        // passed socket now rather than at its next 2-second turn.
+        Knock("127.0.0.1", ports_[i]);
+        ports_[i] = BoundPort(placeholder_fds[i]);
+        hosts_[i] = BoundHost(placeholder_fds[i]);
+      }
+    }
     return true;
   }
 
-  int port() const override { return port_; }
+  int port() const override { return ports_.empty() ? 0 : ports_.front(); }
+  std::vector<int> ports() const override { return ports_; }
   int threads() const override { return threads_; }
   bool tls() const override { return web_.tls_enabled; }
 
@@ -260,7 +430,9 @@ class CivetHttpServer final : public HttpServer {
     std::atomic<bool> stopped{false};
     std::thread waker([&] {
       while (!stopped) {
-        Knock(host_, port_);
+        for (size_t i = 0; i < ports_.size() && i < hosts_.size(); ++i) {
+          Knock(hosts_[i], ports_[i]);
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     });
@@ -302,10 +474,118 @@ class CivetHttpServer final : public HttpServer {
                             &self->tls_error_)) {
       return -1;
     }
+    OnEveryHandshake(static_cast<ssl_ctx_st*>(ssl_ctx), &CivetHttpServer::OnHandshake,
+                     self);
     return 1;  // the context is complete: CivetWeb must not load certificates itself
   }
 
+  // Before the certificate is sent: a rotated certificate is used from the first
+  // handshake after its files changed.
+  static int OnHandshake(ssl_st* ssl, void* arg) {
+    auto* self = static_cast<CivetHttpServer*>(arg);
+    const std::shared_ptr<const Live> live = self->Current();
+    if (live->certificate == nullptr) return 1;  // the one loaded at start
+    return UseServerCertificate(ssl, live->certificate.get()) ? 1 : 0;
+  }
+
+  std::optional<bool> WebConfigReloadSuccessful() const override {
+    if (web_.file.empty()) return std::nullopt;
+    return web_config_ok_.load();
+  }
+
+  // The web config file and, with TLS, its certificate and key files.
+  static std::vector<FileStamp> Stamps(const WebConfig& web) {
+    std::vector<std::string> files = {web.file};
+    if (web.tls_enabled) {
+      files.push_back(web.tls.cert_file);
+      files.push_back(web.tls.key_file);
+    }
+    std::vector<FileStamp> stamps;
+    for (const std::string& file : files) {
+      FileStamp stamp;
+      struct stat info {};
+      if (!file.empty() && stat(file.c_str(), &info) == 0) {
+        stamp.exists = true;
+        stamp.device = info.st_dev;
+        stamp.inode = info.st_ino;
+        stamp.size = info.st_size;
+        stamp.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 +
+                         info.st_mtim.tv_nsec;
+      }
+      stamps.push_back(stamp);
+    }
+    return stamps;
+  }
+
+  // The web config in force, re-read first when its file, certificate or key
+  // changed (exporter-toolkit reads it per request; a few stat() calls do here). A
+  // file that cannot be read or used keeps the last good configuration, says why
+  // once and sets WebConfigReloadSuccessful() false until a good one comes.
+  std::shared_ptr<const Live> Current() {
+    if (!web_.file.empty()) {
+      std::lock_guard<std::mutex> reload(reload_mu_);
+      const std::shared_ptr<const Live> live = LiveNow();
+      const std::vector<FileStamp> now = Stamps(live->web);
+      if (!(now == stamps_)) {
+        stamps_ = now;
+        Reload(*live);
+      }
+    }
+    return LiveNow();
+  }
+
+  std::shared_ptr<const Live> LiveNow() const {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    return live_;
+  }
+
+  // REQUIRES: reload_mu_ held.
+  void Reload(const Live& old) {
+    WebConfig next;
+    std::string error;
+    std::shared_ptr<ssl_ctx_st> certificate = old.certificate;
+    bool ok = LoadWebConfig(web_.file, &next, &error);
+    if (ok && next.tls_enabled && web_.tls_enabled) {
+      certificate = LoadServerCertificate(next.tls, &error);
+      ok = certificate != nullptr;
+      if (!ok) error = next.file + ": " + error;
+    }
+    if (!ok) {
+      web_config_ok_ = false;
+      LogError("cannot reload the web config; keeping the last good one",
+               {{"file", web_.file}, {"error", error}});
+      return;
+    }
+    // The port's kind and the client certificate policy are the TLS context's,
+    // which CivetWeb made once: they wait for a restart.
+    const TlsServerConfig& was = web_.tls;
+    const TlsServerConfig& is = next.tls;
+    if (next.tls_enabled != web_.tls_enabled ||
+        (next.tls_enabled && std::tie(was.client_auth_type, was.client_ca_file,
+                                      was.min_version, was.max_version) !=
+                                 std::tie(is.client_auth_type, is.client_ca_file,
+                                          is.min_version, is.max_version))) {
+      LogWarn(
+          "web config: TLS on or off, client_auth_type, client_ca_file or the TLS "
+          "versions changed; restart the exporter to apply them (users, headers and "
+          "the certificate are applied now)",
+          {{"file", web_.file}});
+    }
+    stamps_ = Stamps(next);
+    auto live = std::make_shared<const Live>(
+        Live{next, std::make_shared<const BasicAuthenticator>(next.basic_auth_users),
+             next.tls_enabled && web_.tls_enabled ? certificate : nullptr});
+    {
+      std::lock_guard<std::mutex> lock(live_mu_);
+      live_ = std::move(live);
+    }
+    web_config_ok_ = true;
+    LogInfo("web config reloaded", {{"file", web_.file}});
+  }
+
   int Serve(mg_connection* conn) {
+    const std::shared_ptr<const Live> live = Current();
+    const BasicAuthenticator& auth = *live->auth;
     const mg_request_info* info = mg_get_request_info(conn);
     HttpRequest req;
     req.method = info->request_method != nullptr ? info->request_method : "";
@@ -334,13 +614,13 @@ class CivetHttpServer final : public HttpServer {
       response.status = 431;
       count(response.status);
       mg_send_http_error(conn, 431, "more than %d request headers\n", kMaxHeaders);
-    } else if (!too_large && auth_.enabled() &&
-               !auth_.Check(Header(req, "authorization"))) {
+    } else if (!too_large && auth.enabled() &&
+               !auth.Check(Header(req, "authorization"))) {
       response.status = 401;
       response.body = "Unauthorized\n";
       response.headers["WWW-Authenticate"] = "Basic realm=\"mshost_exporter\"";
       count(response.status);
-      Send(conn, response, req.method == "HEAD");
+      Send(conn, response, req.method == "HEAD", live->web.headers);
     } else if (too_large || !ReadBody(conn, &req.body)) {
       // mg_send_http_error also makes CivetWeb close the connection instead of
       // reading the rest of the body only to throw it away.
@@ -357,7 +637,7 @@ class CivetHttpServer final : public HttpServer {
         response.body = std::string("internal error: ") + e.what() + "\n";
       }
       count(response.status);
-      Send(conn, response, req.method == "HEAD");
+      Send(conn, response, req.method == "HEAD", live->web.headers);
     }
     return response.status;
   }
@@ -379,12 +659,13 @@ class CivetHttpServer final : public HttpServer {
     }
   }
 
-  void Send(mg_connection* conn, const HttpResponse& response, bool head) const {
+  void Send(mg_connection* conn, const HttpResponse& response, bool head,
+            const std::map<std::string, std::string>& extra_headers) const {
     mg_response_header_start(conn, response.status);
     mg_response_header_add(conn, "Content-Type", response.content_type.c_str(), -1);
     const std::string length = std::to_string(response.body.size());
     mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
-    for (const auto& [name, value] : web_.headers) {
+    for (const auto& [name, value] : extra_headers) {
       mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
     }
     for (const auto& [name, value] : response.headers) {
@@ -398,14 +679,18 @@ class CivetHttpServer final : public HttpServer {
 
   const Router& router_;
   const HttpServerOptions options_;
-  const WebConfig web_;
-  const BasicAuthenticator auth_;
+  const WebConfig web_;  // as read at start: the listening sockets and TLS context
+  mutable std::mutex live_mu_;
+  std::shared_ptr<const Live> live_;  // guarded by live_mu_
+  std::mutex reload_mu_;              // one re-read at a time
+  std::vector<FileStamp> stamps_;     // guarded by reload_mu_
+  std::atomic<bool> web_config_ok_{true};
   // Written during start-up only, from the starting thread.
   std::atomic<bool> starting_{false};
   std::string startup_error_;  // CivetWeb's first complaint
   std::string tls_error_;
-  std::string host_;  // resolved host of the listen address, "" for all
-  int port_ = 0;
+  std::vector<std::string> hosts_;  // resolved host per listening socket, "" for all
+  std::vector<int> ports_;          // bound port per listening socket
   int threads_ = 0;
 
   std::mutex stop_mu_;

@@ -100,4 +100,31 @@ bool CheckServerTls(const TlsServerConfig& tls, std::string* error) {
   return ok;
 }
 
+std::shared_ptr<ssl_ctx_st> LoadServerCertificate(const TlsServerConfig& tls,
+                                                  std::string* error) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) {
+    *error = "cannot create a TLS context: " + OpenSslError();
+    return nullptr;
+  }
+  std::shared_ptr<ssl_ctx_st> holder(ctx, SSL_CTX_free);
+  if (!ConfigureServerTls(ctx, tls, error)) return nullptr;
+  return holder;
+}
+
+bool UseServerCertificate(ssl_st* ssl, ssl_ctx_st* certificate) {
+  X509* cert = SSL_CTX_get0_certificate(certificate);
+  EVP_PKEY* key = SSL_CTX_get0_privatekey(certificate);
+  STACK_OF(X509)* chain = nullptr;
+  if (cert == nullptr || key == nullptr ||
+      SSL_CTX_get0_chain_certs(certificate, &chain) != 1) {
+    return false;
+  }
+  return SSL_use_cert_and_key(ssl, cert, key, chain, 1) == 1;
+}
+
+void OnEveryHandshake(ssl_ctx_st* ctx, int (*callback)(ssl_st*, void*), void* arg) {
+  SSL_CTX_set_cert_cb(ctx, callback, arg);
+}
+
 }  // namespace msx

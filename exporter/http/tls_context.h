@@ -6,11 +6,13 @@
 // instead. Called once per server start from CivetWeb's start-up; no shared state.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "http/web_config.h"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+struct ssl_st;      // OpenSSL's SSL
 
 namespace msx {
 
@@ -22,5 +24,18 @@ bool ConfigureServerTls(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::string
 // before CivetWeb starts. (CivetWeb 1.15 leaves its TLS library state broken after a
 // start that fails in TLS setup, so such failures must not reach it.)
 bool CheckServerTls(const TlsServerConfig& tls, std::string* error);
+
+// A context that only holds tls's certificate chain and key (loaded and checked as
+// ConfigureServerTls does), for UseServerCertificate; null with *error on failure.
+std::shared_ptr<ssl_ctx_st> LoadServerCertificate(const TlsServerConfig& tls,
+                                                  std::string* error);
+
+// Makes `ssl` (a connection in its handshake) present the chain and key held by
+// `certificate` instead of its context's. False when they cannot be set.
+bool UseServerCertificate(ssl_st* ssl, ssl_ctx_st* certificate);
+
+// Calls `callback(ssl, arg)` at every handshake on `ctx`, before the server's
+// certificate is sent (OpenSSL's certificate callback; 1 = go on, 0 = fail).
+void OnEveryHandshake(ssl_ctx_st* ctx, int (*callback)(ssl_st*, void*), void* arg);
 
 }  // namespace msx

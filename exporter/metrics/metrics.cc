@@ -370,6 +370,16 @@ std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
   Add(&reload_time, {}, stats.config_last_reload_success_timestamp_seconds);
   families.push_back(std::move(reload_time));
 
+  if (stats.web_config_last_reload_successful) {
+    MetricFamily web_ok = Family(
+        "mshost_exporter_web_config_last_reload_successful",
+        "1 if the last re-read of --web.config.file (on a change of it, its "
+        "certificate or its key) succeeded; 0: the last good one is still in force.",
+        MetricType::Gauge);
+    Add(&web_ok, {}, *stats.web_config_last_reload_successful ? 1 : 0);
+    families.push_back(std::move(web_ok));
+  }
+
   MetricFamily notifications =
       Family("mshost_exporter_notifications_total",
              "Notifications sent to each Alertmanager, by result.", MetricType::Counter);

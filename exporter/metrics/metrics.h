@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,8 @@ struct ExporterStats {
   // NotifierStats counts them.
   std::map<std::pair<std::string, std::string>, uint64_t> notifications;
   uint64_t notifications_dropped = 0;
+  // Whether the last re-read of --web.config.file succeeded; nullopt without one.
+  std::optional<bool> web_config_last_reload_successful;
   // HTTP status code -> responses sent (HttpServer::RequestsByCode()); may be empty.
   std::map<int, uint64_t> http_requests_by_code;
 };

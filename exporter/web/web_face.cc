@@ -85,7 +85,8 @@ WebFace::~WebFace() { Stop(); }
 
 bool WebFace::Serve(const WebOptions& web, std::string* error) {
   HttpServerOptions options;
-  options.listen_address = web.listen_address;
+  options.listen_addresses = web.listen_addresses;
+  options.systemd_socket = web.systemd_socket;
   options.web_config_file = web.web_config_file;
   // CivetWeb reports here what clients cause (failed TLS handshakes, broken
   // connections) as well as its own trouble; a client can cause any number, so one
@@ -98,10 +99,17 @@ bool WebFace::Serve(const WebOptions& web, std::string* error) {
   };
   std::shared_ptr<HttpServer> server = StartHttpServer(options, router_, error);
   if (!server) return false;
-  LogInfo("listening", {{"address", options.listen_address},
-                        {"port", server->port()},
-                        {"threads", server->threads()},
-                        {"tls", server->tls()}});
+  const std::vector<int> ports = server->ports();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const std::string address =
+        web.systemd_socket
+            ? "systemd socket " + std::to_string(3 + i)
+            : (i < web.listen_addresses.size() ? web.listen_addresses[i] : "");
+    LogInfo("listening", {{"address", address},
+                          {"port", ports[i]},
+                          {"threads", server->threads()},
+                          {"tls", server->tls()}});
+  }
   std::lock_guard<std::mutex> lock(mu_);
   server_ = std::move(server);
   return true;
@@ -150,7 +158,10 @@ ExporterStats WebFace::Stats(const SystemState& state) const {
     std::lock_guard<std::mutex> lock(mu_);
     server = server_;
   }
-  if (server) stats.http_requests_by_code = server->RequestsByCode();
+  if (server) {
+    stats.http_requests_by_code = server->RequestsByCode();
+    stats.web_config_last_reload_successful = server->WebConfigReloadSuccessful();
+  }
   return stats;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/log_throttle.h"
@@ -22,7 +23,8 @@
 namespace msx {
 
 struct WebOptions {
-  std::string listen_address = ":9887";  // HOST:PORT or :PORT
+  std::vector<std::string> listen_addresses = {":9887"};  // HOST:PORT or :PORT each
+  bool systemd_socket = false;  // --web.systemd-socket: the sockets systemd passes
   std::string web_config_file;           // --web.config.file; "" = plain HTTP, no auth
 };
 

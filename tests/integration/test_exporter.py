@@ -14,7 +14,9 @@ empty the tables come last in the file; pytest runs them in file order per drive
 """
 import datetime
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -564,3 +566,97 @@ def test_bad_telemetry_path_is_refused(tmp_path):
         assert run.returncode == 2, run.stderr
         assert run.stderr == 'mshost_exporter: --web.telemetry-path "%s": %s\n' % (
             path, why if path == "/probe" else why + " like /metrics"), run.stderr
+
+
+def test_several_listen_addresses(tmp_path):
+    ports = procs.closed_ports(2)
+    ex = procs.start_exporter(offline_config(str(tmp_path)), str(tmp_path), args=[
+        "--web.listen-address=127.0.0.1:%d" % ports[0],
+        "--web.listen-address=127.0.0.2:%d" % ports[1]])
+    try:
+        for host, port in (("127.0.0.1", ports[0]), ("127.0.0.2", ports[1])):
+            res = requests.get("http://%s:%d/-/healthy" % (host, port), timeout=10)
+            assert res.status_code == 200, (host, port)
+        # Each address is its own socket: the first host does not answer on the
+        # second's port.
+        with pytest.raises(requests.ConnectionError):
+            requests.get("http://127.0.0.1:%d/-/healthy" % ports[1], timeout=10)
+    finally:
+        ex.stop()
+
+
+def test_ipv6_listen_address_is_refused_clearly(tmp_path):
+    config = procs.write_config(offline_config(str(tmp_path)), str(tmp_path / "c.yml"))
+    run = procs.run_exporter(["--config.file=" + config, "--web.listen-address=[::]:9887"])
+    assert run.returncode == 1, run.stderr
+    assert ('mshost_exporter: invalid listen address "[::]:9887": this CivetWeb is '
+            "built without IPv6") in run.stderr, run.stderr
+
+
+def start_socket_activated(tmp_path, listener, extra_env=None):
+    """Starts the exporter as systemd would: the listening socket as descriptor 3,
+    LISTEN_FDS=1 and LISTEN_PID set to the exporter's own PID (sh's $$, kept by
+    exec)."""
+    config = procs.write_config(offline_config(str(tmp_path)), str(tmp_path / "c.yml"))
+    fd = listener.fileno()
+    env = dict(os.environ, **(extra_env or {}))
+
+    def as_descriptor_3():  # runs before the child closes all but pass_fds
+        if fd != 3:
+            os.dup2(fd, 3)
+            os.close(fd)
+    return subprocess.Popen(
+        ["sh", "-c", 'LISTEN_PID=${PID_OVERRIDE:-$$} LISTEN_FDS=1 exec "$0" "$@"',
+         procs.exporter_binary(), "--config.file=" + config, "--web.systemd-socket"],
+        pass_fds=(fd, 3), preexec_fn=as_descriptor_3, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        text=True)
+
+
+def test_systemd_socket_activation(tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    proc = start_socket_activated(tmp_path, listener)
+    listener.close()  # the exporter holds the only copy now
+    try:
+        # The first request may come before the exporter serves: it waits in the
+        # socket's backlog, as it would under systemd.
+        res = requests.get("http://127.0.0.1:%d/-/healthy" % port, timeout=10)
+        assert res.status_code == 200
+        assert "cloudstack_mshost_up 0" in requests.get(
+            "http://127.0.0.1:%d/metrics" % port, timeout=10).text
+        started = time.monotonic()
+        proc.terminate()
+        out = proc.communicate(timeout=10)[0]
+        assert time.monotonic() - started < 3.0
+        assert re.search(r'msg="listening" address="systemd socket 3" port=%d ' % port,
+                         out), out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_systemd_socket_errors_are_clear(tmp_path):
+    config = procs.write_config(offline_config(str(tmp_path)), str(tmp_path / "c.yml"))
+    run = procs.run_exporter(["--config.file=" + config, "--web.systemd-socket"])
+    assert run.returncode == 1
+    assert "--web.systemd-socket: no sockets passed (LISTEN_PID and LISTEN_FDS are " \
+        "not set" in run.stderr, run.stderr
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    proc = start_socket_activated(tmp_path, listener, {"PID_OVERRIDE": "1"})
+    out = proc.communicate(timeout=30)[0]
+    listener.close()
+    assert proc.returncode == 1
+    assert "--web.systemd-socket: LISTEN_PID is 1, not this process" in out, out
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    proc = start_socket_activated(tmp_path, udp)
+    out = proc.communicate(timeout=30)[0]
+    udp.close()
+    assert proc.returncode == 1
+    assert "descriptor 3 is not a listening IPv4 TCP socket" in out, out

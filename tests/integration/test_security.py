@@ -19,11 +19,13 @@ import os
 import select
 import selectors
 import socket
+import ssl
 import subprocess
 import threading
 import time
 
 import pytest
+import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -582,3 +584,76 @@ def test_a_crowd_of_idle_connections_does_not_delay_a_scrape(plain):
     rss = proc_status(plain.pid, "VmRSS")
     assert rss <= baseline_rss + CROWD_RSS_KIB, (baseline_rss, rss)
     assert_still_serving(plain)
+
+
+def test_web_config_changes_apply_without_restart(certs, tmp_path):
+    """A rotated certificate (new files under the same names) is served from the next
+    handshake, a new user logs in, and a broken file keeps the last good
+    configuration, says so in the log and in a metric."""
+    d = str(tmp_path)
+    path = lambda name: os.path.join(d, name)  # noqa: E731
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-new", *ec, "-keyout", path("next.key"), "-out", path("next.csr"),
+            "-subj", "/CN=rotated")
+    openssl("x509", "-req", "-in", path("next.csr"), "-CA", certs("ca.pem"), "-CAkey",
+            certs("ca.key"), "-CAcreateserial", "-out", path("next.pem"), "-days", "2",
+            "-extfile", certs("server.ext"))
+    for name in ("server.pem", "server.key"):
+        with open(certs(name), "rb") as src, open(path("live-" + name), "wb") as dst:
+            dst.write(src.read())
+    web_text = ("tls_server_config:\n  cert_file: live-server.pem\n"
+                "  key_file: live-server.key\nbasic_auth_users:\n  %s\n")
+    web = procs.write_config(web_text % ("%s: %s" % (AUTH_USER, AUTH_HASH)),
+                             path("web.yml"))
+    ex = procs.start_exporter(offline_config(d), d, args=["--web.config.file=" + web],
+                              wait_ready=False)
+    url = "https://127.0.0.1:%d" % ex.port
+
+    def served_certificate():
+        return ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate(("127.0.0.1", ex.port)))
+
+    def der(name):
+        with open(name) as f:
+            return ssl.PEM_cert_to_DER_cert(f.read())
+
+    def get(user, password, path="/-/healthy"):
+        return requests.get(url + path, auth=(user, password), verify=certs("ca.pem"),
+                            timeout=10)
+
+    def reload_ok():
+        text = get(AUTH_USER, AUTH_PASSWORD, "/metrics").text
+        return value(procs.parse_exposition(text),
+                     "mshost_exporter_web_config_last_reload_successful")
+
+    try:
+        assert served_certificate() == der(certs("server.pem"))
+        assert get(AUTH_USER, AUTH_PASSWORD).status_code == 200
+        assert get("alice", AUTH_PASSWORD).status_code == 401
+        assert reload_ok() == 1
+
+        # Rotation as certbot does it: new files renamed over the old names.
+        for src, dst in (("next.key", "live-server.key"), ("next.pem", "live-server.pem")):
+            os.replace(path(src), path(dst))
+        assert served_certificate() == der(path("live-server.pem"))
+        assert get(AUTH_USER, AUTH_PASSWORD).status_code == 200
+
+        # A new user, and the same file rewritten in place.
+        procs.write_config(web_text % ("%s: %s\n  alice: %s" % (
+            AUTH_USER, AUTH_HASH, AUTH_HASH)), web)
+        assert get("alice", AUTH_PASSWORD).status_code == 200
+        assert reload_ok() == 1
+
+        # Broken: the last good configuration stays (alice still logs in).
+        procs.write_config("tls_server_config: [\n", web)
+        assert get("alice", AUTH_PASSWORD).status_code == 200
+        assert reload_ok() == 0
+        assert served_certificate() == der(path("live-server.pem"))
+        assert "cannot reload the web config; keeping the last good one" in ex.log()
+        assert ex.log().count("cannot reload the web config") == 1  # once per change
+
+        # Fixed, without alice.
+        procs.write_config(web_text % ("%s: %s" % (AUTH_USER, AUTH_HASH)), web)
+        assert get("alice", AUTH_PASSWORD).status_code == 401
+        assert reload_ok() == 1
+    finally:
+        ex.stop()

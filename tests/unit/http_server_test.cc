@@ -198,7 +198,9 @@ class HttpServerTest : public ::testing::Test {
   }
 
   std::unique_ptr<HttpServer> Start(HttpServerOptions options = {}) {
-    if (options.listen_address == ":9887") options.listen_address = "127.0.0.1:0";
+    if (options.listen_addresses == std::vector<std::string>{":9887"}) {
+      options.listen_addresses = {"127.0.0.1:0"};
+    }
     std::string error;
     auto server = StartHttpServer(options, router_, &error);
     EXPECT_NE(server, nullptr) << error;
@@ -363,13 +365,13 @@ TEST_F(HttpServerTest, ListenErrorsAreOneLine) {
   ASSERT_NE(first, nullptr);
   std::string error;
   HttpServerOptions options;
-  options.listen_address = "127.0.0.1:" + std::to_string(first->port());
+  options.listen_addresses = {"127.0.0.1:" + std::to_string(first->port())};
   EXPECT_EQ(StartHttpServer(options, router_, &error), nullptr);
   EXPECT_THAT(error, StartsWith("cannot listen on 127.0.0.1:"));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 
   for (const char* bad : {"9887", "127.0.0.1", "127.0.0.1:http", ":99999", ""}) {
-    options.listen_address = bad;
+    options.listen_addresses = {bad};
     EXPECT_EQ(StartHttpServer(options, router_, &error), nullptr) << bad;
     EXPECT_THAT(error, HasSubstr("invalid listen address")) << bad;
   }
@@ -419,7 +421,7 @@ TEST_F(HttpServerTest, WebConfigHeadersAreAdded) {
 TEST_F(HttpServerTest, BadWebConfigIsAnErrorNamingTheFile) {
   TempDir dir;
   HttpServerOptions options;
-  options.listen_address = "127.0.0.1:0";
+  options.listen_addresses = {"127.0.0.1:0"};
   options.web_config_file =
       dir.Write("web.yml", "tls_server_config:\n  cert_file: x.pem\n");
   std::string error;
