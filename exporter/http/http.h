@@ -98,6 +98,12 @@ class HttpServer {
   // Whether the last re-read of the web config succeeded (it is re-read when its
   // file, certificate or key changes); nullopt without a web config file.
   virtual std::optional<bool> WebConfigReloadSuccessful() const = 0;
+  // TLS handshakes that failed (ended in a fatal alert) so far.
+  virtual uint64_t TlsHandshakeFailures() const = 0;
+  // Requests refused with an error page before reaching a handler, by status code:
+  // malformed or oversized heads, heads that did not arrive in time, too many
+  // headers, bodies too large.
+  virtual std::map<int, uint64_t> RefusedByCode() const = 0;
   // Responses sent so far by status code (mshost_exporter_http_requests_total).
   virtual std::map<int, uint64_t> RequestsByCode() const = 0;
   // Stops accepting and waits for running handlers; safe to call twice.

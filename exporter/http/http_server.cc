@@ -364,6 +364,7 @@ class CivetHttpServer final : public HttpServer {
     CivetCallbacks callbacks;
     callbacks.begin_request = &CivetHttpServer::OnBeginRequest;
     callbacks.log_message = &CivetHttpServer::OnLogMessage;
+    callbacks.http_error = &CivetHttpServer::OnHttpError;
     callbacks.connection_closed = [](const mg_connection*) { ReleaseUnusedStack(); };
     if (web_.tls_enabled) callbacks.init_ssl = &CivetHttpServer::OnInitSsl;
     starting_ = true;
@@ -476,6 +477,7 @@ class CivetHttpServer final : public HttpServer {
     }
     OnEveryHandshake(static_cast<ssl_ctx_st*>(ssl_ctx), &CivetHttpServer::OnHandshake,
                      self);
+    CountFailedHandshakes(static_cast<ssl_ctx_st*>(ssl_ctx), &self->tls_failures_);
     return 1;  // the context is complete: CivetWeb must not load certificates itself
   }
 
@@ -486,6 +488,24 @@ class CivetHttpServer final : public HttpServer {
     const std::shared_ptr<const Live> live = self->Current();
     if (live->certificate == nullptr) return 1;  // the one loaded at start
     return UseServerCertificate(ssl, live->certificate.get()) ? 1 : 0;
+  }
+
+  uint64_t TlsHandshakeFailures() const override { return tls_failures_.load(); }
+
+  std::map<int, uint64_t> RefusedByCode() const override {
+    std::lock_guard<std::mutex> lock(counts_mu_);
+    return refused_;
+  }
+
+  // CivetWeb is about to send an error page: a request it refused before any
+  // handler (malformed, head too large or too slow) or one refused here by
+  // mg_send_http_error (too many headers, body too large).
+  static int OnHttpError(mg_connection* conn, int status, const char* /*message*/) {
+    if (CivetHttpServer* self = Self(conn)) {
+      std::lock_guard<std::mutex> lock(self->counts_mu_);
+      ++self->refused_[status];
+    }
+    return 1;  // CivetWeb's own error page
   }
 
   std::optional<bool> WebConfigReloadSuccessful() const override {
@@ -697,7 +717,9 @@ class CivetHttpServer final : public HttpServer {
   std::unique_ptr<CivetServer> server_;  // guarded by stop_mu_ after Start()
 
   mutable std::mutex counts_mu_;
-  std::map<int, uint64_t> counts_;  // guarded by counts_mu_
+  std::map<int, uint64_t> counts_;   // guarded by counts_mu_
+  std::map<int, uint64_t> refused_;  // guarded by counts_mu_
+  std::atomic<uint64_t> tls_failures_{0};
 };
 
 // Loads the two shim libraries (civetweb_ssl_shim.c) so that CivetWeb's

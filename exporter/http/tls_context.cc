@@ -127,4 +127,30 @@ void OnEveryHandshake(ssl_ctx_st* ctx, int (*callback)(ssl_st*, void*), void* ar
   SSL_CTX_set_cert_cb(ctx, callback, arg);
 }
 
+namespace {
+
+int FailureCounterIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// A fatal alert, sent or received, before the handshake finished: the handshake
+// failed (no or an untrusted client certificate, no common protocol version, a
+// client that rejects the server's certificate).
+void OnTlsEvent(const SSL* ssl, int where, int value) {
+  if ((where & SSL_CB_ALERT) == 0 || (value >> 8) != SSL3_AL_FATAL || !SSL_in_init(ssl)) {
+    return;
+  }
+  auto* failures = static_cast<std::atomic<uint64_t>*>(
+      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), FailureCounterIndex()));
+  if (failures != nullptr) ++*failures;
+}
+
+}  // namespace
+
+void CountFailedHandshakes(ssl_ctx_st* ctx, std::atomic<uint64_t>* failures) {
+  SSL_CTX_set_ex_data(ctx, FailureCounterIndex(), failures);
+  SSL_CTX_set_info_callback(ctx, &OnTlsEvent);
+}
+
 }  // namespace msx

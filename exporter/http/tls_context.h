@@ -6,6 +6,8 @@
 // instead. Called once per server start from CivetWeb's start-up; no shared state.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -37,5 +39,9 @@ bool UseServerCertificate(ssl_st* ssl, ssl_ctx_st* certificate);
 // Calls `callback(ssl, arg)` at every handshake on `ctx`, before the server's
 // certificate is sent (OpenSSL's certificate callback; 1 = go on, 0 = fail).
 void OnEveryHandshake(ssl_ctx_st* ctx, int (*callback)(ssl_st*, void*), void* arg);
+
+// Adds one to *failures for every handshake on `ctx` that ends in a fatal alert,
+// sent or received. `failures` must outlive the context.
+void CountFailedHandshakes(ssl_ctx_st* ctx, std::atomic<uint64_t>* failures);
 
 }  // namespace msx

@@ -404,6 +404,27 @@ std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
   }
   families.push_back(std::move(requests));
 
+  MetricFamily refused = Family(
+      "mshost_exporter_http_refused_total",
+      "Requests refused with an error page before reaching a handler (malformed, head "
+      "too large or not in time, too many headers, body too large), by status code.",
+      MetricType::Counter);
+  for (const auto& [code, count] : stats.http_refused_by_code) {
+    Add(&refused, {{"code", std::to_string(code)}}, static_cast<double>(count));
+  }
+  families.push_back(std::move(refused));
+
+  if (stats.tls_handshake_failures) {
+    MetricFamily tls = Family(
+        "mshost_exporter_tls_handshake_failures_total",
+        "TLS handshakes that ended in a fatal alert: no or an untrusted client "
+        "certificate, no common protocol version, a client that rejects the server's "
+        "certificate.",
+        MetricType::Counter);
+    Add(&tls, {}, static_cast<double>(*stats.tls_handshake_failures));
+    families.push_back(std::move(tls));
+  }
+
   DropEmpty(&families);
   return families;
 }

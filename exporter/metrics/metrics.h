@@ -42,6 +42,9 @@ struct ExporterStats {
   // NotifierStats counts them.
   std::map<std::pair<std::string, std::string>, uint64_t> notifications;
   uint64_t notifications_dropped = 0;
+  // HttpServer::RefusedByCode() and TlsHandshakeFailures(); the latter only with TLS.
+  std::map<int, uint64_t> http_refused_by_code;
+  std::optional<uint64_t> tls_handshake_failures;
   // Whether the last re-read of --web.config.file succeeded; nullopt without one.
   std::optional<bool> web_config_last_reload_successful;
   // HTTP status code -> responses sent (HttpServer::RequestsByCode()); may be empty.

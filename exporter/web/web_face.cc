@@ -161,6 +161,8 @@ ExporterStats WebFace::Stats(const SystemState& state) const {
   if (server) {
     stats.http_requests_by_code = server->RequestsByCode();
     stats.web_config_last_reload_successful = server->WebConfigReloadSuccessful();
+    stats.http_refused_by_code = server->RefusedByCode();
+    if (server->tls()) stats.tls_handshake_failures = server->TlsHandshakeFailures();
   }
   return stats;
 }

@@ -202,6 +202,14 @@ def test_https_with_client_certificate_and_basic_auth(certs, tmp_path):
         silent.close()
 
         assert curl(*trusted, *good_cert, *good_auth, url + "/metrics") == (0, "200")
+        # The four refused handshakes (no certificate, a rogue one; TLS 1.2 and 1.3)
+        # are counted; plain HTTP may or may not be (OpenSSL sends no alert for it).
+        metrics = requests.get(url + "/metrics", verify=certs("ca.pem"),
+                               cert=(certs("client.pem"), certs("client.key")),
+                               auth=(AUTH_USER, AUTH_PASSWORD), timeout=10).text
+        failures = value(procs.parse_exposition(metrics),
+                         "mshost_exporter_tls_handshake_failures_total")
+        assert 4 <= failures <= 5, failures
         log = ex.log()
         assert "certificate" in log  # the refused handshakes are logged...
         assert AUTH_PASSWORD not in log and wrong_password not in log  # ...passwords not
@@ -453,6 +461,11 @@ def test_oversized_and_overfull_requests_are_refused(plain, tmp_path):
     assert time.monotonic() - started < SLACK
     assert curl("-X", "POST", "--data-binary", "x" * MAX_BODY_BYTES,
                 url + "/-/reload") == (0, "200")
+    # Each refusal is counted by its code (the fixture is shared: at least these).
+    samples = plain.metrics()
+    for code, at_least in (("400", 3), ("431", 2), ("413", 2)):
+        assert value(samples, "mshost_exporter_http_refused_total", code=code) >= \
+            at_least, code
     assert_still_serving(plain)
 
 
