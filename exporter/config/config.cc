@@ -256,7 +256,9 @@ class Loader {
       TargetConfig target;
       ReadTarget(
           MapReader(item, PlaceOf(item, entry->value_mark), path,
-                    {"name", "database", "heartbeat", "probe", "labels"}, &problems_),
+                    {"name", "database", "heartbeat", "probe", "labels",
+                     "include_down_nodes"},
+                    &problems_),
           &target, &paths_by_name);
       config->targets.push_back(std::move(target));
     }
@@ -286,6 +288,7 @@ class Loader {
     ReadProbe(Child(t, "probe", {"kind", "address", "port", "overrides", "timeout"}),
               &target->probe);
     ReadLabels(FreeChild(t, "labels"), &target->labels);
+    t.Bool("include_down_nodes", &target->include_down_nodes);
   }
 
   void ReadDatabase(MapReader db, DatabaseConfig* out) {

@@ -209,6 +209,14 @@ constexpr NodeFamily kNodeFamilies[] = {
      }},
 };
 
+// With include_down_nodes: false, a node that is Down and does not answer (verdict
+// ok: nothing to act on) has no series; a Down node that answers
+// (down_but_running) keeps them, as its alert needs them.
+bool Hidden(const Snapshot& snapshot, const NodeStatus& node) {
+  return !snapshot.include_down_nodes && GroupOf(node.row.state) == StateGroup::kDown &&
+         node.verdict == Verdict::kOk;
+}
+
 // The families of the per-node metrics, in the order the output lists them, then
 // the peer table's when it was read.
 std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
@@ -217,7 +225,12 @@ std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
   for (const NodeFamily& spec : kNodeFamilies) {
     families.push_back(Family(spec.name, spec.help, spec.type));
   }
+  std::set<uint64_t> hidden;
   for (const NodeStatus& node : snapshot.nodes) {
+    if (Hidden(snapshot, node)) {
+      hidden.insert(node.row.msid);
+      continue;
+    }
     const Labels labels = NodeLabels(node);
     for (size_t i = 0; i < std::size(kNodeFamilies); ++i) {
       kNodeFamilies[i].add(&families[i], node, labels);
@@ -231,6 +244,9 @@ std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
         "nodes).",
         MetricType::Gauge);
     for (const PeerStatus& peer : snapshot.peers) {
+      if (hidden.count(peer.owner_msid) != 0 || hidden.count(peer.peer_msid) != 0) {
+        continue;
+      }
       Add(&peers,
           {{"msid", std::to_string(peer.owner_msid)},
            {"name", peer.owner_name},

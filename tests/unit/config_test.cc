@@ -62,6 +62,7 @@ TEST(ConfigLoaderTest, MinimalFileGetsEveryDefault) {
   EXPECT_TRUE(target.probe.overrides.empty());
   EXPECT_EQ(target.probe.timeout_seconds, 1);
   EXPECT_TRUE(target.labels.empty());
+  EXPECT_TRUE(target.include_down_nodes);
   EXPECT_TRUE(config.alerting.alertmanagers.empty());
   EXPECT_EQ(config.alerting.resend_interval_seconds, 30);
 }
@@ -228,6 +229,16 @@ TEST(ConfigLoaderTest, EmptyValuesOfSectionsMeanDefaults) {
   ASSERT_TRUE(result.config) << AllErrors(result);
   EXPECT_EQ(result.config->listen_address, ":9887");
   EXPECT_TRUE(result.config->targets[0].labels.empty());
+}
+
+TEST(ConfigLoaderTest, IncludeDownNodesIsTrueOrFalse) {
+  ConfigResult result = ParseTarget("    include_down_nodes: false\n");
+  ASSERT_TRUE(result.config) << AllErrors(result);
+  EXPECT_FALSE(result.config->targets[0].include_down_nodes);
+  result = ParseTarget("    include_down_nodes: yes\n");
+  ASSERT_EQ(result.errors.size(), 1u) << AllErrors(result);
+  EXPECT_EQ(result.errors[0].key, "targets[0].include_down_nodes");
+  EXPECT_THAT(result.errors[0].message, HasSubstr("must be true or false, not \"yes\""));
 }
 
 TEST(ConfigLoaderTest, EmptyScalarIsAnErrorNotADefault) {
