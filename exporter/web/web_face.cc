@@ -280,7 +280,7 @@ HttpResponse WebFace::HandleStatusPage(const HttpRequest&) const {
   HttpResponse res;
   res.content_type = "text/html; charset=utf-8";
   res.body = RenderStatusHtml(StatusJsonText(StatusOf(state, clock_.UnixSeconds())),
-                              state.poll_interval_seconds);
+                              state.poll_interval_seconds, routes_.telemetry_path);
   return res;
 }
 
