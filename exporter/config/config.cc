@@ -254,12 +254,11 @@ class Loader {
       const YAML::Node item = entry->value[i];
       const std::string path = "targets[" + std::to_string(i) + "]";
       TargetConfig target;
-      ReadTarget(
-          MapReader(item, PlaceOf(item, entry->value_mark), path,
-                    {"name", "database", "heartbeat", "probe", "labels",
-                     "include_down_nodes"},
-                    &problems_),
-          &target, &paths_by_name);
+      ReadTarget(MapReader(item, PlaceOf(item, entry->value_mark), path,
+                           {"name", "database", "heartbeat", "probe", "labels",
+                            "include_down_nodes"},
+                           &problems_),
+                 &target, &paths_by_name);
       config->targets.push_back(std::move(target));
     }
   }

@@ -62,14 +62,14 @@ struct HttpServerOptions {
   // sd_listen_fds protocol, LISTEN_PID and LISTEN_FDS, descriptors from 3). Each must
   // be a listening IPv4 TCP socket.
   bool systemd_socket = false;
-  std::string web_config_file;           // exporter-toolkit web config (TLS, auth)
+  std::string web_config_file;  // exporter-toolkit web config (TLS, auth)
   // Connections served at once. Each idle or slow connection holds one worker
   // until a timeout below cuts it off, so up to this many minus those the scrapers
   // need cannot keep a new client waiting (docs/security.md). An idle worker costs
   // about 20 KiB. Lowered to fit the open-files limit.
   int threads = 640;
-  int connection_queue = 16;             // accepted connections waiting for a thread
-  int listen_backlog = 128;              // connections the kernel holds before accept
+  int connection_queue = 16;  // accepted connections waiting for a thread
+  int listen_backlog = 128;   // connections the kernel holds before accept
   // A new connection's TLS handshake, and its first request line and headers, must
   // each complete within this however they trickle in; it also bounds each wait
   // to read a body or to write a response.

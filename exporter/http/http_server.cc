@@ -97,8 +97,9 @@ bool SystemdSockets(std::vector<int>* fds, std::string* error) {
   const char* pid = std::getenv("LISTEN_PID");
   const char* count = std::getenv("LISTEN_FDS");
   if (pid == nullptr || count == nullptr) {
-    *error = "--web.systemd-socket: no sockets passed (LISTEN_PID and LISTEN_FDS are "
-             "not set: start the exporter from a systemd .socket unit)";
+    *error =
+        "--web.systemd-socket: no sockets passed (LISTEN_PID and LISTEN_FDS are "
+        "not set: start the exporter from a systemd .socket unit)";
     return false;
   }
   const std::string pid_text = pid, count_text = count;
@@ -297,9 +298,9 @@ class CivetHttpServer final : public HttpServer {
       : router_(router),
         options_(std::move(options)),
         web_(std::move(web)),
-        live_(std::make_shared<const Live>(Live{
-            web_, std::make_shared<const BasicAuthenticator>(web_.basic_auth_users),
-            nullptr})),
+        live_(std::make_shared<const Live>(
+            Live{web_, std::make_shared<const BasicAuthenticator>(web_.basic_auth_users),
+                 nullptr})),
         stamps_(Stamps(web_)) {}
 
   ~CivetHttpServer() override { Stop(); }
@@ -529,8 +530,8 @@ class CivetHttpServer final : public HttpServer {
         stamp.device = info.st_dev;
         stamp.inode = info.st_ino;
         stamp.size = info.st_size;
-        stamp.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 +
-                         info.st_mtim.tv_nsec;
+        stamp.mtime_ns =
+            static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
       }
       stamps.push_back(stamp);
     }
@@ -581,10 +582,10 @@ class CivetHttpServer final : public HttpServer {
     const TlsServerConfig& was = web_.tls;
     const TlsServerConfig& is = next.tls;
     if (next.tls_enabled != web_.tls_enabled ||
-        (next.tls_enabled && std::tie(was.client_auth_type, was.client_ca_file,
-                                      was.min_version, was.max_version) !=
-                                 std::tie(is.client_auth_type, is.client_ca_file,
-                                          is.min_version, is.max_version))) {
+        (next.tls_enabled &&
+         std::tie(was.client_auth_type, was.client_ca_file, was.min_version,
+                  was.max_version) != std::tie(is.client_auth_type, is.client_ca_file,
+                                               is.min_version, is.max_version))) {
       LogWarn(
           "web config: TLS on or off, client_auth_type, client_ca_file or the TLS "
           "versions changed; restart the exporter to apply them (users, headers and "

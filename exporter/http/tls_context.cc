@@ -130,7 +130,8 @@ void OnEveryHandshake(ssl_ctx_st* ctx, int (*callback)(ssl_st*, void*), void* ar
 namespace {
 
 int FailureCounterIndex() {
-  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  static const int index =
+      SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
 }
 

@@ -145,6 +145,26 @@ std::shared_ptr<ExpositionCache> WebFace::CacheOf(const SystemState& state,
   return cache;
 }
 
+std::optional<ProcessStats> WebFace::Process() {
+  std::lock_guard<std::mutex> lock(process_mu_);
+  const double now = clock_.MonotonicSeconds();
+  if (process_read_ && now - process_read_at_ < kProcessStatsMaxAgeSeconds) {
+    return process_;
+  }
+  std::string error;
+  process_ = ReadProcessStats(routes_.proc_root, proc_units_, &error);
+  process_read_ = true;
+  process_read_at_ = now;
+  if (!process_) {
+    uint64_t held_back = 0;
+    if (proc_error_throttle_.Allow(&held_back)) {
+      LogWarn("cannot read the process metrics",
+              {{"error", error}, {"similar_errors_not_logged", held_back}});
+    }
+  }
+  return process_;
+}
+
 ExporterStats WebFace::Stats(const SystemState& state) const {
   ExporterStats stats;
   stats.version = MSX_VERSION;
@@ -192,16 +212,9 @@ HttpResponse WebFace::HandleMetrics(const HttpRequest& req) {
   HttpResponse res = Exposition(gzip);
   if (routes_.exporter_metrics) {
     std::vector<prometheus::MetricFamily> families = ExporterFamilies(Stats(state));
-    std::string error;
-    if (std::optional<ProcessStats> process =
-            ReadProcessStats(routes_.proc_root, proc_units_, &error)) {
-      for (auto& family : ProcessFamilies(*process))
+    if (std::optional<ProcessStats> process = Process()) {
+      for (auto& family : ProcessFamilies(*process)) {
         families.push_back(std::move(family));
-    } else {
-      uint64_t held_back = 0;
-      if (proc_error_throttle_.Allow(&held_back)) {
-        LogWarn("cannot read the process metrics",
-                {{"error", error}, {"similar_errors_not_logged", held_back}});
       }
     }
     res.body = SerializeFamilies(families);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,7 @@ namespace msx {
 struct WebOptions {
   std::vector<std::string> listen_addresses = {":9887"};  // HOST:PORT or :PORT each
   bool systemd_socket = false;  // --web.systemd-socket: the sockets systemd passes
-  std::string web_config_file;           // --web.config.file; "" = plain HTTP, no auth
+  std::string web_config_file;  // --web.config.file; "" = plain HTTP, no auth
 };
 
 // What the routes are and show; fixed for the WebFace's life.
@@ -74,6 +75,11 @@ class WebFace {
   std::shared_ptr<ExpositionCache> CacheOf(const SystemState& state,
                                            const RunningTarget& target);
   ExporterStats Stats(const SystemState& state) const;
+  // The process_* values, read from /proc at most once per
+  // kProcessStatsMaxAgeSeconds: a read costs ~50 us (/proc/self/stat walks every
+  // thread), which scrapes by the thousand per second would pay each time.
+  std::optional<ProcessStats> Process();
+  static constexpr double kProcessStatsMaxAgeSeconds = 1.0;
 
   System& system_;
   const Clock& clock_;
@@ -82,6 +88,11 @@ class WebFace {
   Router router_;
   LogThrottle http_error_throttle_{clock_, 10};
   LogThrottle proc_error_throttle_{clock_, 60};
+
+  std::mutex process_mu_;
+  bool process_read_ = false;            // guarded by process_mu_
+  double process_read_at_ = 0;           // guarded by process_mu_; monotonic
+  std::optional<ProcessStats> process_;  // guarded by process_mu_
 
   mutable std::mutex mu_;
   std::shared_ptr<HttpServer> server_;  // guarded by mu_ (set once)
