@@ -59,7 +59,7 @@ def targets(results):
                  "%.1f (query every 5 s)" % load.get("peer", {}).get("mshost_reads", 0),
                  "one read per poll interval (30/min)", abs(reads - 30) <= 3))
     crowd = results["crowd"]
-    rows.append(("/metrics while 500 connections hold half a request",
+    rows.append(("A crowd: /metrics while 500 connections hold half a request",
                  "%.1f ms (%d held)" % (crowd["scrape_ms"], crowd["held"]), "-",
                  "200 within 1 s", crowd["scrape_ms"] < 1000))
     rows.append(("After the crowd: threads / descriptors / RSS back",
