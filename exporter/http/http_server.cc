@@ -237,11 +237,13 @@ void ReleaseUnusedStack() {
   pthread_attr_destroy(&attr);
   if (!known) return;
   const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  char here = 0;
-  const uintptr_t current = reinterpret_cast<uintptr_t>(&here);
+  // This frame, on the thread's stack even where a sanitizer keeps locals elsewhere.
+  const uintptr_t current = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(low) + page - 1) & ~(page - 1);
+  const uintptr_t top = reinterpret_cast<uintptr_t>(low) + size;
+  if (current < begin + 2 * page || current >= top) return;
   const uintptr_t end = (current & ~(page - 1)) - page;
-  if (current < begin + 2 * page || end <= begin) return;
+  if (end <= begin) return;
   madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
