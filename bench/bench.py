@@ -232,8 +232,13 @@ def run(settings, workdir, build_dir):
         results["serving"] = {
             "load": benchlib.load_average()[0],
             "ours": benchlib.run_wrk(ours_url, settings.wrk_seconds),
+            "ours_gzip": benchlib.run_wrk(ours_url, settings.wrk_seconds,
+                                          headers=["Accept-Encoding: gzip"]),
             "peer": benchlib.run_wrk(peer.sql_url + "/metrics", settings.wrk_seconds),
             "ours_bytes": len(ours_default.scrape()),
+            "ours_gzip_bytes": len(requests.get(
+                ours_url, headers={"Accept-Encoding": "gzip"}, stream=True,
+                timeout=5).raw.read(decode_content=False)),
             "peer_bytes": len(requests.get(peer.sql_url + "/metrics", timeout=5).text),
         }
         for who in ("ours", "peer"):
@@ -254,9 +259,19 @@ def run(settings, workdir, build_dir):
                           "peer": peer.peak_rss_kib(),
                           "peer_sql": benchlib.peak_rss_kib(peer.sql.pid),
                           "peer_blackbox": benchlib.peak_rss_kib(peer.blackbox.pid),
-                          "ours_profile": benchlib.rss_profile(ours_default.pid)}
+                          "ours_profile": benchlib.rss_profile(ours_default.pid),
+                          "ours_memory": benchlib.memory_kib(ours_default.pid),
+                          "peer_memory": [benchlib.memory_kib(p.pid)
+                                          for p in (peer.sql, peer.blackbox)]}
         log("  ours %.1f MiB, peer %.1f MiB" % (results["rss"]["ours"] / 1024,
                                                 results["rss"]["peer"] / 1024))
+
+        log("3b. a crowd: 500 connections send half a request and wait")
+        results["crowd"] = benchlib.crowd(
+            "127.0.0.1", ours_default.port, ours_default.pid,
+            get=lambda: requests.get(ours_url, timeout=30).raise_for_status())
+        log("  /metrics answered in %.1f ms with %d connections held"
+            % (results["crowd"]["scrape_ms"], results["crowd"]["held"]))
 
         log("4. database load: two Prometheus servers scraping every 5 s, %d s window"
             % settings.db_window)

@@ -120,10 +120,58 @@ def perf_profile(pid, seconds, top=12):
 WRK_LATENCY = re.compile(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
 
-def run_wrk(url, seconds, threads=2, connections=32):
+def memory_kib(pid):
+    """{"rss", "pss", "anonymous"} of a running process in KiB (smaps_rollup): PSS
+    shares each shared-library page among the processes that map it; anonymous is
+    heap and stacks, what the process itself allocated."""
+    fields = {"Rss:": "rss", "Pss:": "pss", "Anonymous:": "anonymous"}
+    out = {}
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] in fields:
+                out[fields[parts[0]]] = int(parts[1])
+    return out
+
+
+def crowd(host, port, pid, count=500, get=None):
+    """`count` connections send half a request and wait; a new client's GET /metrics
+    is timed while they are held. Returns {"scrape_ms", "held", "before", "during",
+    "after"} where the last three are {"threads", "fds", "rss_kib"} of `pid`."""
+    import os
+    import socket
+    import time
+
+    def state():
+        with open("/proc/%d/status" % pid) as f:
+            status = dict(line.split(":", 1) for line in f)
+        return {"threads": int(status["Threads"]), "fds": len(os.listdir(
+            "/proc/%d/fd" % pid)), "rss_kib": int(status["VmRSS"].split()[0])}
+    before = state()
+    held = []
+    try:
+        for _ in range(count):
+            s = socket.create_connection((host, port), timeout=5)
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Half: ")
+            held.append(s)
+        time.sleep(0.5)
+        during = state()
+        started = time.monotonic()
+        get()
+        scrape_ms = (time.monotonic() - started) * 1000
+    finally:
+        for s in held:
+            s.close()
+    time.sleep(2)
+    return {"scrape_ms": scrape_ms, "held": during["fds"] - before["fds"],
+            "before": before, "during": during, "after": state()}
+
+
+def run_wrk(url, seconds, threads=2, connections=32, headers=()):
     """wrk against `url`: {"rps", "p50_ms", "p99_ms", "requests", "errors"}."""
+    extra = [a for h in headers for a in ("-H", h)]
     out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections,
-                          "-d%ds" % seconds, "--latency", url],
+                          "-d%ds" % seconds, "--latency"] + extra + [url],
                          capture_output=True, text=True, timeout=seconds + 60)
     if out.returncode != 0:
         raise RuntimeError("wrk failed: %s%s" % (out.stdout, out.stderr))

@@ -58,6 +58,19 @@ def targets(results):
                  "%.1f (poll 2 s)" % reads,
                  "%.1f (query every 5 s)" % load.get("peer", {}).get("mshost_reads", 0),
                  "one read per poll interval (30/min)", abs(reads - 30) <= 3))
+    crowd = results["crowd"]
+    rows.append(("A crowd: /metrics while 500 connections hold half a request",
+                 "%.1f ms (%d held)" % (crowd["scrape_ms"], crowd["held"]), "-",
+                 "200 within 1 s", crowd["scrape_ms"] < 1000))
+    rows.append(("After the crowd: threads / descriptors / RSS back",
+                 "%d / %d / %+.1f MiB" % (
+                     crowd["after"]["threads"] - crowd["before"]["threads"],
+                     crowd["after"]["fds"] - crowd["before"]["fds"],
+                     (crowd["after"]["rss_kib"] - crowd["before"]["rss_kib"]) / 1024), "-",
+                 "0 / 0 / < 1 MiB",
+                 crowd["after"]["threads"] == crowd["before"]["threads"] and
+                 crowd["after"]["fds"] <= crowd["before"]["fds"] and
+                 crowd["after"]["rss_kib"] - crowd["before"]["rss_kib"] < 1024))
     sc = results["scale"]
     rows.append(("2,000 nodes (20 x 100): poll-and-probe cycle p95",
                  "%.0f ms" % sc["cycle"]["p95"], "-", "< 500 ms", sc["cycle"]["p95"] < 500))
@@ -106,6 +119,16 @@ def other_table(results):
          "%.2f ms" % serving["peer"]["p50_ms"]),
         ("wrk errors (socket errors, non-2xx)", serving["ours"]["errors"],
          serving["peer"]["errors"]),
+        ("/metrics with Accept-Encoding: gzip: requests per second / p99 / body",
+         "%.0f / %.2f ms / %d bytes" % (serving["ours_gzip"]["rps"],
+                                        serving["ours_gzip"]["p99_ms"],
+                                        serving["ours_gzip_bytes"]), "-"),
+        ("Memory at 10 nodes: RSS / PSS / anonymous",
+         "%.1f / %.1f / %.1f MiB" % tuple(results["rss"]["ours_memory"][k] / MIB
+                                          for k in ("rss", "pss", "anonymous")),
+         "%.1f / %.1f / %.1f MiB" % tuple(
+             sum(m[k] for m in results["rss"]["peer_memory"]) / MIB
+             for k in ("rss", "pss", "anonymous"))),
         ("Peak RSS, fast settings (poll 500 ms)", "%.1f MiB" % (results["rss"]["ours_fast"]
                                                                 / MIB), "-"),
     ]

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/healthcheck.h"
@@ -26,14 +27,19 @@ namespace {
 
 struct Flags {
   std::string config_file = "mshost_exporter.yml";
-  std::string listen_address;  // "" = the config's web.listen_address (:9887)
+  // Empty: the config's web.listen_address (:9887).
+  std::vector<std::string> listen_addresses;
+  bool systemd_socket = false;
   std::string web_config_file;
   std::string external_url;  // "" = http://<hostname>:<port>
+  std::string telemetry_path = "/metrics";
+  bool disable_exporter_metrics = false;
   std::string log_level = "info";
   std::string log_format = "logfmt";
   std::string target;
   std::string observe = "4s";
   msx::HealthcheckOptions health;
+  std::string health_listen_address;  // healthcheck asks one address
   std::string health_timeout = "2s";
 };
 
@@ -71,16 +77,20 @@ std::string HostName() {
 }
 
 int Serve(const Flags& flags) {
-  std::string error;
   // A bad flag stops the start before anything listens or polls.
-  if (msx::ResolveExternalUrl(flags.external_url, 0, "", &error).empty()) {
-    std::cerr << "mshost_exporter: " << error << "\n";
+  if (const auto url = msx::ResolveExternalUrl(flags.external_url, 0, ""); !url.ok()) {
+    std::cerr << "mshost_exporter: " << url.status().message() << "\n";
     return msx::kExitBadConfig;
   }
   sigset_t signals = BlockControlSignals();
   // A scraper that hangs up mid-response must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (const std::string bad = msx::CheckRouteOptions({flags.telemetry_path});
+      !bad.empty()) {
+    std::cerr << "mshost_exporter: " << bad << "\n";
+    return msx::kExitBadConfig;
+  }
   std::optional<msx::Config> config = msx::LoadServerConfig(flags.config_file, std::cerr);
   if (!config) return msx::kExitBadConfig;
   msx::LogInfo("starting mshost_exporter", {{"version", MSX_VERSION},
@@ -88,20 +98,28 @@ int Serve(const Flags& flags) {
                                             {"config", flags.config_file}});
 
   msx::WebOptions web_options;
-  web_options.listen_address =
-      flags.listen_address.empty() ? config->listen_address : flags.listen_address;
+  web_options.listen_addresses = flags.listen_addresses;
+  if (web_options.listen_addresses.empty()) {
+    web_options.listen_addresses = {config->listen_address};
+  }
+  web_options.systemd_socket = flags.systemd_socket;
   web_options.web_config_file = flags.web_config_file;
+
+  msx::RouteOptions routes;
+  routes.telemetry_path = flags.telemetry_path;
+  routes.exporter_metrics = !flags.disable_exporter_metrics;
 
   msx::SystemClock clock;
   msx::System system(std::move(*config), flags.config_file, clock, msx::RealParts(clock),
                      msx::MakeAlertmanagerNotifier);
-  msx::WebFace web(system, clock);
-  if (!web.Serve(web_options, &error)) {
-    std::cerr << "mshost_exporter: " << error << "\n";
+  msx::WebFace web(system, clock, routes);
+  if (const msx::Status served = web.Serve(web_options); !served.ok()) {
+    std::cerr << "mshost_exporter: " << served.message() << "\n";
     return msx::kExitCannotServe;
   }
+  // Checked above: only the default (hostname and bound port) remains to fill in.
   const std::string external_url =
-      msx::ResolveExternalUrl(flags.external_url, web.port(), HostName(), &error);
+      *msx::ResolveExternalUrl(flags.external_url, web.port(), HostName());
   msx::LogInfo("external url", {{"url", external_url}});
   system.SetExternalUrl(external_url);
   system.Start();
@@ -140,10 +158,16 @@ int main(int argc, char** argv) {
   cli.add_option("--config.file", flags.config_file, "Configuration file")
       ->envname(kConfigFileEnv)
       ->capture_default_str();
-  cli.add_option("--web.listen-address", flags.listen_address,
-                 "Address to listen on, HOST:PORT or :PORT (default: the config's "
-                 "web.listen_address, :9887)")
+  cli.add_option("--web.listen-address", flags.listen_addresses,
+                 "Address to listen on, HOST:PORT or :PORT; repeat for several "
+                 "(default: the config's web.listen_address, :9887). IPv4 only: "
+                 "Debian's CivetWeb has no IPv6")
+      ->allow_extra_args(false)
+      ->take_all()
       ->envname(kListenAddressEnv);
+  cli.add_flag("--web.systemd-socket", flags.systemd_socket,
+               "Use the sockets systemd passes (socket activation) instead of "
+               "--web.listen-address");
   cli.add_option("--web.config.file", flags.web_config_file,
                  "Web configuration file (TLS, basic auth; exporter-toolkit format)")
       ->envname(kWebConfigFileEnv);
@@ -151,6 +175,13 @@ int main(int argc, char** argv) {
                  "The URL under which the exporter is reached from outside, for the "
                  "alerts' runbook links and generatorURL (default: "
                  "http://<hostname>:<port>)");
+  cli.add_option("--web.telemetry-path", flags.telemetry_path,
+                 "Path under which to expose the exporter's and the default target's "
+                 "metrics")
+      ->capture_default_str();
+  cli.add_flag("--web.disable-exporter-metrics", flags.disable_exporter_metrics,
+               "Leave the exporter's own metrics (process_*, mshost_exporter_*) out of "
+               "the telemetry path");
   cli.add_option("--log.level", flags.log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -184,7 +215,7 @@ int main(int argc, char** argv) {
                           "Configuration file, for web.listen_address")
       ->envname(kConfigFileEnv)
       ->capture_default_str();
-  healthcheck->add_option("--web.listen-address", flags.listen_address,
+  healthcheck->add_option("--web.listen-address", flags.health_listen_address,
                           "The exporter's listen address (default: the config's)")
       ->envname(kListenAddressEnv);
   healthcheck->add_option("--web.config.file", flags.web_config_file,
@@ -237,7 +268,7 @@ int main(int argc, char** argv) {
   if (healthcheck->parsed()) {
     msx::HealthcheckOptions options = flags.health;
     options.config_file = flags.config_file;
-    options.listen_address = flags.listen_address;
+    options.listen_address = flags.health_listen_address;
     options.web_config_file = flags.web_config_file;
     options.timeout_seconds = *msx::ParseDurationSeconds(flags.health_timeout);
     return msx::RunHealthcheck(options, std::cout);

@@ -18,6 +18,7 @@ build_pkgs=(
   libspdlog-dev           # logfmt/json logging
   libcrypt-dev            # bcrypt for basic auth
   libssl-dev              # TLS for the HTTP server
+  zlib1g-dev              # gzip-compressed scrapes
   libgtest-dev libgmock-dev
   help2man                # the man page, generated from --help at build time
   dpkg-dev                # dpkg-shlibdeps: the .deb's dependencies, computed by cpack -G DEB

@@ -257,11 +257,11 @@ class Loader {
       const YAML::Node item = entry->value[i];
       const std::string path = "targets[" + std::to_string(i) + "]";
       TargetConfig target;
-      ReadTarget(
-          MapReader(item, PlaceOf(item, entry->value_mark), path,
-                    {"name", "database", "heartbeat", "probe", "blast_radius", "labels"},
-                    &problems_),
-          &target, &paths_by_name);
+      ReadTarget(MapReader(item, PlaceOf(item, entry->value_mark), path,
+                           {"name", "database", "heartbeat", "probe", "blast_radius",
+                            "labels", "include_down_nodes"},
+                           &problems_),
+                 &target, &paths_by_name);
       config->targets.push_back(std::move(target));
     }
   }
@@ -291,6 +291,7 @@ class Loader {
               &target->probe);
     ReadBlastRadius(Child(t, "blast_radius", {"interval"}), &target->blast_radius);
     ReadLabels(FreeChild(t, "labels"), &target->labels);
+    t.Bool("include_down_nodes", &target->include_down_nodes);
   }
 
   void ReadBlastRadius(MapReader br, BlastRadiusConfig* out) {

@@ -34,10 +34,14 @@ struct TargetConfig {
   ProbeConfig probe;
   BlastRadiusConfig blast_radius;
   std::map<std::string, std::string> labels;  // added to every alert of this target
+  // false: nodes that are Down and do not answer (verdict ok) leave the target's
+  // metrics (docs/http.md, "Cardinality"); alerts, the status page and JSON keep them.
+  bool include_down_nodes = true;
 
   // Every field: a reload replaces a target's poller exactly when this differs.
   auto Tie() const {
-    return std::tie(name, database, heartbeat, probe, blast_radius, labels);
+    return std::tie(name, database, heartbeat, probe, blast_radius, labels,
+                    include_down_nodes);
   }
   bool operator==(const TargetConfig& o) const { return Tie() == o.Tie(); }
   bool operator!=(const TargetConfig& o) const { return !(*this == o); }

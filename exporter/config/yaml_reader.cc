@@ -234,6 +234,19 @@ bool MapReader::Int(const std::string& key, int min, int max, int* out) {
   return true;
 }
 
+bool MapReader::Bool(const std::string& key, bool* out) {
+  const Entry* entry = Find(key);
+  if (entry == nullptr) return false;
+  std::optional<std::string> text = Scalar(*entry, "true or false");
+  if (!text) return false;
+  if (*text != "true" && *text != "false") {
+    Fail(key, "must be true or false, not \"" + *text + "\"");
+    return false;
+  }
+  *out = *text == "true";
+  return true;
+}
+
 std::optional<long long> ParseInteger(const std::string& text, long long min,
                                       long long max) {
   size_t digits_start = !text.empty() && text[0] == '-' ? 1 : 0;

@@ -100,6 +100,8 @@ class MapReader {
   // A Prometheus-style duration ("2s", "500ms"); with `positive`, 0 is refused.
   bool Duration(const std::string& key, bool positive, double* out);
   bool Int(const std::string& key, int min, int max, int* out);
+  // true or false (YAML 1.2's core schema; yes/no/on/off are refused as ambiguous).
+  bool Bool(const std::string& key, bool* out);
 
   // Reports a problem about the value of `key` (or the mapping itself if absent).
   void Fail(const std::string& key, std::string message);

@@ -12,8 +12,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "common/status.h"
 
 namespace msx {
 
@@ -55,11 +58,20 @@ class Router {
 // some. Each worker thread serves one connection at a time: the timeouts bound how
 // long a client that sends slowly, or not at all, can hold one.
 struct HttpServerOptions {
-  std::string listen_address = ":9887";  // "HOST:PORT" or ":PORT"; port 0 = any free
-  std::string web_config_file;           // exporter-toolkit web config (TLS, auth)
-  int threads = 8;                       // connections served at once
-  int connection_queue = 16;             // accepted connections waiting for a thread
-  int listen_backlog = 128;              // connections the kernel holds before accept
+  // "HOST:PORT" or ":PORT"; port 0 = any free. One listening socket each.
+  std::vector<std::string> listen_addresses = {":9887"};
+  // Instead of listen_addresses, the sockets systemd passes (socket activation: the
+  // sd_listen_fds protocol, LISTEN_PID and LISTEN_FDS, descriptors from 3). Each must
+  // be a listening IPv4 TCP socket.
+  bool systemd_socket = false;
+  std::string web_config_file;  // exporter-toolkit web config (TLS, auth)
+  // Connections served at once. Each idle or slow connection holds one worker
+  // until a timeout below cuts it off, so up to this many minus those the scrapers
+  // need cannot keep a new client waiting (docs/security.md). An idle worker costs
+  // about 20 KiB. Lowered to fit the open-files limit.
+  int threads = 640;
+  int connection_queue = 16;  // accepted connections waiting for a thread
+  int listen_backlog = 128;   // connections the kernel holds before accept
   // A new connection's TLS handshake, and its first request line and headers, must
   // each complete within this however they trickle in; it also bounds each wait
   // to read a body or to write a response.
@@ -76,10 +88,24 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   virtual ~HttpServer() = default;
-  // The port actually bound (useful with port 0).
+  // The port actually bound (useful with port 0): the first listening socket's.
   virtual int port() const = 0;
+  // Every listening socket's port, in the order of the addresses (or descriptors).
+  virtual std::vector<int> ports() const = 0;
+  // Worker threads actually started (HttpServerOptions::threads, or fewer to fit
+  // the open-files limit).
+  virtual int threads() const = 0;
   // True when serving HTTPS (the web config has tls_server_config).
   virtual bool tls() const = 0;
+  // Whether the last re-read of the web config succeeded (it is re-read when its
+  // file, certificate or key changes); nullopt without a web config file.
+  virtual std::optional<bool> WebConfigReloadSuccessful() const = 0;
+  // TLS handshakes that failed (ended in a fatal alert) so far.
+  virtual uint64_t TlsHandshakeFailures() const = 0;
+  // Requests refused with an error page before reaching a handler, by status code:
+  // malformed or oversized heads, heads that did not arrive in time, too many
+  // headers, bodies too large.
+  virtual std::map<int, uint64_t> RefusedByCode() const = 0;
   // Responses sent so far by status code (mshost_exporter_http_requests_total).
   virtual std::map<int, uint64_t> RequestsByCode() const = 0;
   // Stops accepting and waits for running handlers; safe to call twice.
@@ -88,9 +114,9 @@ class HttpServer {
 
 // Starts serving `router` (which must outlive the server). With
 // options.web_config_file set, reads it first: TLS, basic auth (guarding every
-// path) and extra headers. On failure returns null and sets *error to one line
-// ("cannot listen on :9887: address in use", "web.yml:2:3: tls_server_config...").
-std::unique_ptr<HttpServer> StartHttpServer(const HttpServerOptions& options,
-                                            const Router& router, std::string* error);
+// path) and extra headers. A failure says why ("cannot listen on :9887: address in
+// use", "web.yml:2:3: tls_server_config...").
+StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(const HttpServerOptions& options,
+                                                      const Router& router);
 
 }  // namespace msx

@@ -36,26 +36,22 @@ int AcceptAnyCertificate(int /*preverified*/, X509_STORE_CTX* /*store*/) { retur
 
 }  // namespace
 
-bool ConfigureServerTls(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::string* error) {
+Status ConfigureServerTls(ssl_ctx_st* ctx, const TlsServerConfig& tls) {
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1) {
-    *error = "tls_server_config.cert_file " + tls.cert_file + ": " + OpenSslError();
-    return false;
+    return Status::Error("tls_server_config.cert_file " + tls.cert_file + ": " + OpenSslError());
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    *error = "tls_server_config.key_file " + tls.key_file + ": " + OpenSslError();
-    return false;
+    return Status::Error("tls_server_config.key_file " + tls.key_file + ": " + OpenSslError());
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    *error = "tls_server_config.key_file " + tls.key_file + " does not match cert_file " +
-             tls.cert_file;
     ERR_clear_error();
-    return false;
+    return Status::Error("tls_server_config.key_file " + tls.key_file + " does not match cert_file " +
+             tls.cert_file);
   }
   if (SSL_CTX_set_min_proto_version(ctx, ProtocolVersion(tls.min_version)) != 1 ||
       SSL_CTX_set_max_proto_version(ctx, ProtocolVersion(tls.max_version)) != 1) {
-    *error = "tls_server_config.min_version/max_version: " + OpenSslError();
-    return false;
+    return Status::Error("tls_server_config.min_version/max_version: " + OpenSslError());
   }
   // Without a session id context OpenSSL refuses to resume sessions once peer
   // verification is on.
@@ -64,17 +60,15 @@ bool ConfigureServerTls(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::string
 
   if (!tls.client_ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(ctx, tls.client_ca_file.c_str(), nullptr) != 1) {
-      *error = "tls_server_config.client_ca_file " + tls.client_ca_file + ": " +
-               OpenSslError();
-      return false;
+      return Status::Error("tls_server_config.client_ca_file " + tls.client_ca_file + ": " +
+               OpenSslError());
     }
     // The list of acceptable issuers sent to clients; ownership passes to ctx.
     STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca_file.c_str());
     if (names == nullptr) {
-      *error = "tls_server_config.client_ca_file " + tls.client_ca_file +
-               ": no certificates in it";
       ERR_clear_error();
-      return false;
+      return Status::Error("tls_server_config.client_ca_file " + tls.client_ca_file +
+               ": no certificates in it");
     }
     SSL_CTX_set_client_CA_list(ctx, names);
   }
@@ -92,18 +86,11 @@ bool ConfigureServerTls(ssl_ctx_st* ctx, const TlsServerConfig& tls, std::string
   } else {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   }
-  return true;
+  return Status::Ok();
 }
 
-bool CheckServerTls(const TlsServerConfig& tls, std::string* error) {
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (ctx == nullptr) {
-    *error = "cannot create a TLS context: " + OpenSslError();
-    return false;
-  }
-  const bool ok = ConfigureServerTls(ctx, tls, error);
-  SSL_CTX_free(ctx);
-  return ok;
+Status CheckServerTls(const TlsServerConfig& tls) {
+  return LoadServerCertificate(tls).status();
 }
 
 StatusOr<std::string> CertificatePublicKeyPin(const std::string& cert_file) {
@@ -128,6 +115,56 @@ StatusOr<std::string> CertificatePublicKeyPin(const std::string& cert_file) {
   unsigned char base64[4 * ((SHA256_DIGEST_LENGTH + 2) / 3) + 1];
   EVP_EncodeBlock(base64, digest, SHA256_DIGEST_LENGTH);
   return "sha256//" + std::string(reinterpret_cast<const char*>(base64));
+}
+
+StatusOr<std::shared_ptr<ssl_ctx_st>> LoadServerCertificate(const TlsServerConfig& tls) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) return Status::Error("cannot create a TLS context: " + OpenSslError());
+  std::shared_ptr<ssl_ctx_st> holder(ctx, SSL_CTX_free);
+  if (Status configured = ConfigureServerTls(ctx, tls); !configured.ok()) return configured;
+  return holder;
+}
+
+bool UseServerCertificate(ssl_st* ssl, ssl_ctx_st* certificate) {
+  X509* cert = SSL_CTX_get0_certificate(certificate);
+  EVP_PKEY* key = SSL_CTX_get0_privatekey(certificate);
+  STACK_OF(X509)* chain = nullptr;
+  if (cert == nullptr || key == nullptr ||
+      SSL_CTX_get0_chain_certs(certificate, &chain) != 1) {
+    return false;
+  }
+  return SSL_use_cert_and_key(ssl, cert, key, chain, 1) == 1;
+}
+
+void OnEveryHandshake(ssl_ctx_st* ctx, int (*callback)(ssl_st*, void*), void* arg) {
+  SSL_CTX_set_cert_cb(ctx, callback, arg);
+}
+
+namespace {
+
+int FailureCounterIndex() {
+  static const int index =
+      SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// A fatal alert, sent or received, before the handshake finished: the handshake
+// failed (no or an untrusted client certificate, no common protocol version, a
+// client that rejects the server's certificate).
+void OnTlsEvent(const SSL* ssl, int where, int value) {
+  if ((where & SSL_CB_ALERT) == 0 || (value >> 8) != SSL3_AL_FATAL || !SSL_in_init(ssl)) {
+    return;
+  }
+  auto* failures = static_cast<std::atomic<uint64_t>*>(
+      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), FailureCounterIndex()));
+  if (failures != nullptr) ++*failures;
+}
+
+}  // namespace
+
+void CountFailedHandshakes(ssl_ctx_st* ctx, std::atomic<uint64_t>* failures) {
+  SSL_CTX_set_ex_data(ctx, FailureCounterIndex(), failures);
+  SSL_CTX_set_info_callback(ctx, &OnTlsEvent);
 }
 
 }  // namespace msx

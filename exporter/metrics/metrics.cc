@@ -1,10 +1,13 @@
 #include "metrics/metrics.h"
 
 #include <prometheus/text_serializer.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 #include <utility>
 
@@ -224,6 +227,14 @@ constexpr NodeFamily kNodeFamilies[] = {
      }},
 };
 
+// With include_down_nodes: false, a node that is Down and does not answer (verdict
+// ok: nothing to act on) has no series; a Down node that answers
+// (down_but_running) keeps them, as its alert needs them.
+bool Hidden(const Snapshot& snapshot, const NodeStatus& node) {
+  return !snapshot.include_down_nodes && GroupOf(node.row.state) == StateGroup::kDown &&
+         node.verdict == Verdict::kOk;
+}
+
 // The families of the per-node metrics, in the order the output lists them, then
 // the peer table's when it was read.
 std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
@@ -232,7 +243,12 @@ std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
   for (const NodeFamily& spec : kNodeFamilies) {
     families.push_back(Family(spec.name, spec.help, spec.type));
   }
+  std::set<uint64_t> hidden;
   for (const NodeStatus& node : snapshot.nodes) {
+    if (Hidden(snapshot, node)) {
+      hidden.insert(node.row.msid);
+      continue;
+    }
     const Labels labels = NodeLabels(node);
     for (size_t i = 0; i < std::size(kNodeFamilies); ++i) {
       kNodeFamilies[i].add(&families[i], node, labels);
@@ -246,6 +262,9 @@ std::vector<MetricFamily> NodeFamilies(const Snapshot& snapshot) {
         "nodes).",
         MetricType::Gauge);
     for (const PeerStatus& peer : snapshot.peers) {
+      if (hidden.count(peer.owner_msid) != 0 || hidden.count(peer.peer_msid) != 0) {
+        continue;
+      }
       Add(&peers,
           {{"msid", std::to_string(peer.owner_msid)},
            {"name", peer.owner_name},
@@ -422,6 +441,16 @@ std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
   Add(&reload_time, {}, stats.config_last_reload_success_timestamp_seconds);
   families.push_back(std::move(reload_time));
 
+  if (stats.web_config_last_reload_successful) {
+    MetricFamily web_ok = Family(
+        "mshost_exporter_web_config_last_reload_successful",
+        "1 if the last re-read of --web.config.file (on a change of it, its "
+        "certificate or its key) succeeded; 0: the last good one is still in force.",
+        MetricType::Gauge);
+    Add(&web_ok, {}, *stats.web_config_last_reload_successful ? 1 : 0);
+    families.push_back(std::move(web_ok));
+  }
+
   MetricFamily notifications =
       Family("mshost_exporter_notifications_total",
              "Notifications sent to each Alertmanager, by result.", MetricType::Counter);
@@ -445,6 +474,27 @@ std::vector<MetricFamily> ExporterFamilies(const ExporterStats& stats) {
     Add(&requests, {{"code", std::to_string(code)}}, static_cast<double>(count));
   }
   families.push_back(std::move(requests));
+
+  MetricFamily refused = Family(
+      "mshost_exporter_http_refused_total",
+      "Requests refused with an error page before reaching a handler (malformed, head "
+      "too large or not in time, too many headers, body too large), by status code.",
+      MetricType::Counter);
+  for (const auto& [code, count] : stats.http_refused_by_code) {
+    Add(&refused, {{"code", std::to_string(code)}}, static_cast<double>(count));
+  }
+  families.push_back(std::move(refused));
+
+  if (stats.tls_handshake_failures) {
+    MetricFamily tls = Family(
+        "mshost_exporter_tls_handshake_failures_total",
+        "TLS handshakes that ended in a fatal alert: no or an untrusted client "
+        "certificate, no common protocol version, a client that rejects the server's "
+        "certificate.",
+        MetricType::Counter);
+    Add(&tls, {}, static_cast<double>(*stats.tls_handshake_failures));
+    families.push_back(std::move(tls));
+  }
 
   DropEmpty(&families);
   return families;
@@ -470,15 +520,122 @@ std::string RenderMetrics(const ExporterStats& stats, const Snapshot* snapshot,
   return SerializeFamilies(families);
 }
 
-std::string ExpositionCache::Render(const std::shared_ptr<const Snapshot>& snapshot,
+void ExpositionCache::RefreshLocked(const std::shared_ptr<const Snapshot>& snapshot,
                                     const std::vector<FiringAlert>& firing) {
-  std::lock_guard<std::mutex> lock(mu_);
   if (snapshot != snapshot_ || firing != firing_) {
     text_ = RenderProbe(*snapshot, firing);
+    deflated_.reset();
     snapshot_ = snapshot;
     firing_ = firing;
   }
+}
+
+std::string ExpositionCache::Render(const std::shared_ptr<const Snapshot>& snapshot,
+                                    const std::vector<FiringAlert>& firing) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RefreshLocked(snapshot, firing);
   return text_;
+}
+
+Deflated ExpositionCache::RenderDeflated(const std::shared_ptr<const Snapshot>& snapshot,
+                                         const std::vector<FiringAlert>& firing) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RefreshLocked(snapshot, firing);
+  if (!deflated_) deflated_ = std::make_shared<const Deflated>(Deflate(text_, true));
+  return *deflated_;
+}
+
+Deflated Deflate(std::string_view text, bool last) {
+  z_stream stream{};
+  // Raw deflate (negative window bits): GzipJoin writes the gzip header and trailer.
+  // Level 1: a scrape's text is repetitive (label names, HELP lines) and shrinks
+  // ~10x even so, at a fraction of the default level's CPU.
+  if (deflateInit2(&stream, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib: deflateInit2 failed");
+  }
+  Deflated out;
+  out.last = last;
+  out.length = text.size();
+  out.crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(text.data()),
+                                        static_cast<uInt>(text.size())));
+  // A sync flush ends with an empty stored block: byte-aligned and not final, so
+  // another stream's blocks may follow.
+  out.data.resize(deflateBound(&stream, static_cast<uLong>(text.size())) + 16);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data.data());
+  stream.avail_out = static_cast<uInt>(out.data.size());
+  const int result = deflate(&stream, last ? Z_FINISH : Z_SYNC_FLUSH);
+  const bool done =
+      last ? result == Z_STREAM_END : result == Z_OK && stream.avail_in == 0;
+  out.data.resize(stream.total_out);
+  deflateEnd(&stream);
+  // deflateBound() is room enough for one call; anything else is a zlib bug.
+  if (!done) throw std::runtime_error("zlib: deflate did not finish");
+  return out;
+}
+
+std::string GzipJoin(const std::vector<const Deflated*>& parts) {
+  // RFC 1952: magic, deflate, no flags, no mtime, no extra flags, OS unknown.
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10);
+  uLong crc = 0;
+  uint64_t length = 0;
+  for (const Deflated* part : parts) {
+    out += part->data;
+    crc = crc32_combine(crc, part->crc, static_cast<z_off_t>(part->length));
+    length += part->length;
+  }
+  for (uint64_t value :
+       {static_cast<uint64_t>(crc), length}) {  // little-endian, mod 2^32
+    for (int shift = 0; shift < 32; shift += 8) {
+      out += static_cast<char>((value >> shift) & 0xff);
+    }
+  }
+  return out;
+}
+
+std::string Gzip(std::string_view text) {
+  const Deflated whole = Deflate(text, true);
+  return GzipJoin({&whole});
+}
+
+bool AcceptsGzip(std::string_view accept_encoding) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  auto lower_equals = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == y;
+           });
+  };
+  bool gzip = false, star = false, gzip_named = false;
+  while (!accept_encoding.empty()) {
+    const size_t comma = accept_encoding.find(',');
+    std::string_view item = accept_encoding.substr(0, comma);
+    accept_encoding = comma == std::string_view::npos ? std::string_view()
+                                                      : accept_encoding.substr(comma + 1);
+    const size_t semi = item.find(';');
+    const std::string_view coding = trim(item.substr(0, semi));
+    bool acceptable = true;
+    if (semi != std::string_view::npos) {
+      std::string_view param = trim(item.substr(semi + 1));
+      if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        // q=0, q=0.0, q=0.000: not acceptable.
+        const std::string_view q = trim(param.substr(2));
+        acceptable = q.find_first_not_of("0.") != std::string_view::npos;
+      }
+    }
+    if (lower_equals(coding, "gzip") || lower_equals(coding, "x-gzip")) {
+      gzip_named = true;
+      gzip = acceptable;
+    } else if (coding == "*") {
+      star = acceptable;
+    }
+  }
+  return gzip_named ? gzip : star;
 }
 
 }  // namespace msx

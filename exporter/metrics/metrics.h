@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,11 @@ struct ExporterStats {
   // NotifierStats counts them.
   std::map<std::pair<std::string, std::string>, uint64_t> notifications;
   uint64_t notifications_dropped = 0;
+  // HttpServer::RefusedByCode() and TlsHandshakeFailures(); the latter only with TLS.
+  std::map<int, uint64_t> http_refused_by_code;
+  std::optional<uint64_t> tls_handshake_failures;
+  // Whether the last re-read of --web.config.file succeeded; nullopt without one.
+  std::optional<bool> web_config_last_reload_successful;
   // HTTP status code -> responses sent (HttpServer::RequestsByCode()); may be empty.
   std::map<int, uint64_t> http_requests_by_code;
 };
@@ -69,6 +75,15 @@ std::string RenderProbe(const Snapshot& snapshot, const std::vector<FiringAlert>
 std::string RenderMetrics(const ExporterStats& stats, const Snapshot* snapshot,
                           const std::vector<FiringAlert>& firing);
 
+// Text compressed as raw deflate blocks that GzipJoin() puts together with others
+// into one gzip stream (one member, RFC 1952), so that a cached part needs no
+// compressing again and clients that read only a first member see everything.
+struct Deflated {
+  std::string data;     // raw deflate; byte-aligned; its last block is final iff `last`
+  uint32_t crc = 0;     // CRC-32 of the text
+  uint64_t length = 0;  // bytes of text
+  bool last = true;
+};
 // The target text of a snapshot, rendered once and handed to every scrape until the
 // snapshot or the firing alerts change: polls come every poll_interval, scrapes as
 // often as anyone asks (Prometheus HA pairs, /probe per target, dashboards), and a
@@ -81,12 +96,30 @@ class ExpositionCache {
   // one of the previous call or `firing` differs from its alerts.
   std::string Render(const std::shared_ptr<const Snapshot>& snapshot,
                      const std::vector<FiringAlert>& firing);
+  // The same text deflated as the last part of a gzip body (GzipJoin), compressed
+  // at most once per rendered text, on the first call that wants it.
+  Deflated RenderDeflated(const std::shared_ptr<const Snapshot>& snapshot,
+                          const std::vector<FiringAlert>& firing);
 
  private:
+  void RefreshLocked(const std::shared_ptr<const Snapshot>& snapshot,
+                     const std::vector<FiringAlert>& firing);
+
   std::mutex mu_;
   std::shared_ptr<const Snapshot> snapshot_;  // guarded by mu_
   std::vector<FiringAlert> firing_;           // guarded by mu_
   std::string text_;                          // guarded by mu_
+  std::shared_ptr<const Deflated> deflated_;  // guarded by mu_; null until asked for
 };
+
+Deflated Deflate(std::string_view text, bool last);
+// REQUIRES: every part but the last has last=false, and the last has last=true.
+std::string GzipJoin(const std::vector<const Deflated*>& parts);
+// `text` as a gzip stream.
+std::string Gzip(std::string_view text);
+
+// True when an Accept-Encoding header value accepts gzip: a "gzip" (or "x-gzip")
+// coding, or "*", whose q-value is not 0 (RFC 9110, 12.5.3).
+bool AcceptsGzip(std::string_view accept_encoding);
 
 }  // namespace msx

@@ -111,6 +111,9 @@ struct Snapshot {
   uint64_t rows_skipped = 0;  // rows of the last good read that did not parse
   uint64_t polls_total = 0;
   uint64_t poll_failures_total = 0;
+  // The target's include_down_nodes: false leaves quiet Down nodes out of the
+  // metrics (HiddenFromMetrics in metrics/).
+  bool include_down_nodes = true;
 };
 
 // One target as readers (pages, `check`) see it: its latest snapshot and what the

@@ -49,6 +49,7 @@ std::shared_ptr<const Snapshot> TargetPoller::PollOnce() {
 
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->target = target_.name;
+  snapshot->include_down_nodes = target_.include_down_nodes;
   snapshot->polled = true;
   snapshot->last_poll_unix = now_unix;
   snapshot->polls_total = previous->polls_total + 1;

@@ -2,22 +2,22 @@
 
 namespace msx {
 
-std::string ResolveExternalUrl(const std::string& flag, int bound_port,
-                               const std::string& hostname, std::string* error) {
+StatusOr<std::string> ResolveExternalUrl(const std::string& flag, int bound_port,
+                                         const std::string& hostname) {
   if (!flag.empty()) {
     std::string url = flag;
     size_t scheme_end = url.find("://");
     const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
     if ((scheme != "http" && scheme != "https") || url.size() == scheme_end + 3 ||
         url[scheme_end + 3] == '/') {
-      *error = "--web.external-url must be an absolute http:// or https:// URL with a "
-               "host, e.g. https://mshost-exporter.example.net, not \"" + flag + "\"";
-      return "";
+      return Status::Error(
+          "--web.external-url must be an absolute http:// or https:// URL with a host, "
+          "e.g. https://mshost-exporter.example.net, not \"" + flag + "\"");
     }
     if (url.find_first_of(" \t\r\n\"<>") != std::string::npos) {
-      *error = "--web.external-url must not contain spaces, quotes or angle brackets: \"" +
-               flag + "\"";
-      return "";
+      return Status::Error(
+          "--web.external-url must not contain spaces, quotes or angle brackets: \"" +
+          flag + "\"");
     }
     while (url.back() == '/') url.pop_back();
     return url;

@@ -6,13 +6,15 @@
 
 #include <string>
 
+#include "common/status.h"
+
 namespace msx {
 
 // The URL to use, without a trailing slash. `flag` is --web.external-url ("" when not
 // given): it must be an absolute http:// or https:// URL with a host. Without it,
 // Prometheus' default: http://<hostname>:<bound_port>, hostname being the machine's
-// name ("localhost" if it has none). Returns "" and sets *error for a bad flag.
-std::string ResolveExternalUrl(const std::string& flag, int bound_port,
-                               const std::string& hostname, std::string* error);
+// name ("localhost" if it has none). A bad flag is an error that says why.
+StatusOr<std::string> ResolveExternalUrl(const std::string& flag, int bound_port,
+                                         const std::string& hostname);
 
 }  // namespace msx

@@ -267,7 +267,10 @@ const char kScript[] = R"js(<script>
   function Target(t, now) {
     var section = Element("section", "target"), h2 = Element("h2");
     section.setAttribute("data-target", t.name);
-    h2.appendChild(Element("span", "target-name", t.name));
+    // The name links the target's own metrics.
+    var name = h2.appendChild(Element("a", "target-name", t.name));
+    name.setAttribute("href", "probe?target=" + encodeURIComponent(t.name));
+    name.setAttribute("title", "this target's metrics: /probe?target=" + t.name);
     if (t["default"]) h2.appendChild(Element("small", "default", " (default target)"));
     section.appendChild(h2);
     [DbLine(t, now), PollLine(t, now), BlastLine(t, now)].forEach(function (line) {
@@ -341,10 +344,28 @@ const char kScript[] = R"js(<script>
 
 }  // namespace
 
-std::string RenderStatusHtml(const std::string& status_json, double refresh_seconds) {
+std::string RenderStatusHtml(const std::string& status_json, double refresh_seconds,
+                             const std::string& telemetry_path) {
   std::string page = kHead;
   page += "<body" + BodyAttributes(refresh_seconds) + ">\n";
-  page += kShell;
+  std::string shell = kShell;
+  std::string nav = "<nav id=\"endpoints\">";
+  const std::pair<std::string, std::string> links[] = {
+      {telemetry_path, "exporter and default target metrics"},
+      {"/api/v1/status", "this page as JSON"},
+      {"/-/healthy", "healthy"},
+      {"/-/ready", "ready"}};
+  bool first = true;
+  for (const auto& [path, title] : links) {
+    if (!first) nav += " · ";
+    first = false;
+    // Relative (no leading '/'), as the script's api/v1/status.
+    nav += "<a href=\"" + HtmlEscape(path.substr(1)) + "\" title=\"" + title + "\">" +
+           HtmlEscape(path) + "</a>";
+  }
+  nav += "</nav>\n";
+  shell.insert(shell.find("</header>"), nav);
+  page += shell;
   page += "<script id=\"initial-status\" type=\"application/json\">" +
           ScriptSafeJson(status_json) + "</script>\n";
   return page + kScript + "</body></html>\n";

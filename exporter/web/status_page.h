@@ -21,7 +21,11 @@ namespace msx {
 // Within each target the script sorts nodes worst verdict first
 // (VerdictSeverityRank), msid order among equals. `refresh_seconds` is how often the
 // script fetches the JSON again (the poll interval: sooner shows nothing new).
-// REQUIRES: status_json is valid UTF-8 JSON; refresh_seconds > 0.
-std::string RenderStatusHtml(const std::string& status_json, double refresh_seconds);
+// The header links the exporter's endpoints (`telemetry_path` for /metrics) and each
+// target its /probe page, all relative, so the page works behind a path prefix.
+// REQUIRES: status_json is valid UTF-8 JSON; refresh_seconds > 0; telemetry_path
+// starts with '/'.
+std::string RenderStatusHtml(const std::string& status_json, double refresh_seconds,
+                             const std::string& telemetry_path = "/metrics");
 
 }  // namespace msx

@@ -1,9 +1,14 @@
 #include "web/web_face.h"
 
+#include <unistd.h>
+
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "common/log.h"
 #include "common/version.h"
+#include "metrics/process.h"
 #include "web/runbooks.h"
 #include "web/status.h"
 #include "web/status_page.h"
@@ -33,10 +38,35 @@ const RunningTarget* FindTarget(const SystemState& state, const std::string& nam
   return nullptr;
 }
 
+// The paths of every endpoint but the telemetry path.
+const char* const kFixedPaths[] = {"/probe",    "/-/healthy",     "/-/ready",
+                                   "/-/reload", "/api/v1/status", "/"};
+
 }  // namespace
 
-WebFace::WebFace(System& system, const Clock& clock) : system_(system), clock_(clock) {
-  router_.Handle("GET", "/metrics",
+std::string CheckRouteOptions(const RouteOptions& routes) {
+  const std::string& path = routes.telemetry_path;
+  if (path.empty() || path.front() != '/') {
+    return "--web.telemetry-path \"" + path + "\": want an absolute path like /metrics";
+  }
+  if (path.find_first_of("?#") != std::string::npos) {
+    return "--web.telemetry-path \"" + path + "\": a path, without '?' or '#'";
+  }
+  for (const char* fixed : kFixedPaths) {
+    if (path == fixed) {
+      return "--web.telemetry-path \"" + path + "\": that path is another endpoint's";
+    }
+  }
+  return "";
+}
+
+WebFace::WebFace(System& system, const Clock& clock, RouteOptions routes)
+    : system_(system),
+      clock_(clock),
+      routes_(std::move(routes)),
+      proc_units_{static_cast<double>(sysconf(_SC_CLK_TCK)),
+                  static_cast<double>(sysconf(_SC_PAGESIZE))} {
+  router_.Handle("GET", routes_.telemetry_path,
                  [this](const HttpRequest& r) { return HandleMetrics(r); });
   router_.Handle("GET", "/probe",
                  [this](const HttpRequest& r) { return HandleProbe(r); });
@@ -68,9 +98,10 @@ WebFace::WebFace(System& system, const Clock& clock) : system_(system), clock_(c
 
 WebFace::~WebFace() { Stop(); }
 
-bool WebFace::Serve(const WebOptions& web, std::string* error) {
+Status WebFace::Serve(const WebOptions& web) {
   HttpServerOptions options;
-  options.listen_address = web.listen_address;
+  options.listen_addresses = web.listen_addresses;
+  options.systemd_socket = web.systemd_socket;
   options.web_config_file = web.web_config_file;
   // CivetWeb reports here what clients cause (failed TLS handshakes, broken
   // connections) as well as its own trouble; a client can cause any number, so one
@@ -81,14 +112,23 @@ bool WebFace::Serve(const WebOptions& web, std::string* error) {
     LogWarn("http server error",
             {{"error", message}, {"similar_errors_not_logged", held_back}});
   };
-  std::shared_ptr<HttpServer> server = StartHttpServer(options, router_, error);
-  if (!server) return false;
-  LogInfo("listening", {{"address", options.listen_address},
-                        {"port", server->port()},
-                        {"tls", server->tls()}});
+  StatusOr<std::unique_ptr<HttpServer>> started = StartHttpServer(options, router_);
+  if (!started.ok()) return started.status();
+  std::shared_ptr<HttpServer> server = std::move(started).value();
+  const std::vector<int> ports = server->ports();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const std::string address =
+        web.systemd_socket
+            ? "systemd socket " + std::to_string(3 + i)
+            : (i < web.listen_addresses.size() ? web.listen_addresses[i] : "");
+    LogInfo("listening", {{"address", address},
+                          {"port", ports[i]},
+                          {"threads", server->threads()},
+                          {"tls", server->tls()}});
+  }
   std::lock_guard<std::mutex> lock(mu_);
   server_ = std::move(server);
-  return true;
+  return Status::Ok();
 }
 
 int WebFace::port() const {
@@ -105,7 +145,8 @@ void WebFace::Stop() {
   if (server) server->Stop();
 }
 
-std::string WebFace::TargetText(const SystemState& state, const RunningTarget& target) {
+std::shared_ptr<ExpositionCache> WebFace::CacheOf(const SystemState& state,
+                                                  const RunningTarget& target) {
   std::shared_ptr<ExpositionCache> cache;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -117,7 +158,29 @@ std::string WebFace::TargetText(const SystemState& state, const RunningTarget& t
     if (!slot) slot = std::make_shared<ExpositionCache>();
     cache = slot;
   }
-  return cache->Render(SnapshotOrEmpty(target), target.alerts);
+  return cache;
+}
+
+std::optional<ProcessStats> WebFace::Process() {
+  std::lock_guard<std::mutex> lock(process_mu_);
+  const double now = clock_.MonotonicSeconds();
+  if (process_read_ && now - process_read_at_ < kProcessStatsMaxAgeSeconds) {
+    return process_;
+  }
+  StatusOr<ProcessStats> read = ReadProcessStats(routes_.proc_root, proc_units_);
+  process_read_ = true;
+  process_read_at_ = now;
+  process_.reset();
+  if (read.ok()) {
+    process_ = *read;
+  } else {
+    uint64_t held_back = 0;
+    if (proc_error_throttle_.Allow(&held_back)) {
+      LogWarn("cannot read the process metrics",
+              {{"error", read.status().message()}, {"similar_errors_not_logged", held_back}});
+    }
+  }
+  return process_;
 }
 
 ExporterStats WebFace::Stats(const SystemState& state) const {
@@ -136,18 +199,66 @@ ExporterStats WebFace::Stats(const SystemState& state) const {
     std::lock_guard<std::mutex> lock(mu_);
     server = server_;
   }
-  if (server) stats.http_requests_by_code = server->RequestsByCode();
+  if (server) {
+    stats.http_requests_by_code = server->RequestsByCode();
+    stats.web_config_last_reload_successful = server->WebConfigReloadSuccessful();
+    stats.http_refused_by_code = server->RefusedByCode();
+    if (server->tls()) stats.tls_handshake_failures = server->TlsHandshakeFailures();
+  }
   return stats;
 }
 
-HttpResponse WebFace::HandleMetrics(const HttpRequest&) {
-  const SystemState state = system_.State();
+namespace {
+
+// Asks for a gzip answer: Prometheus always does.
+bool WantsGzip(const HttpRequest& req) {
+  const auto it = req.headers.find("accept-encoding");
+  return it != req.headers.end() && AcceptsGzip(it->second);
+}
+
+// The headers of an exposition answer; the body is gzip when `gzip`.
+HttpResponse Exposition(bool gzip) {
   HttpResponse res;
   res.content_type = kExpositionContentType;
-  res.body = SerializeFamilies(ExporterFamilies(Stats(state)));
-  if (const RunningTarget* target = FindTarget(state, state.default_target)) {
-    res.body += TargetText(state, *target);
+  res.headers["Vary"] = "Accept-Encoding";
+  if (gzip) res.headers["Content-Encoding"] = "gzip";
+  return res;
+}
+
+}  // namespace
+
+HttpResponse WebFace::HandleMetrics(const HttpRequest& req) {
+  const SystemState state = system_.State();
+  const bool gzip = WantsGzip(req);
+  HttpResponse res = Exposition(gzip);
+  if (routes_.exporter_metrics) {
+    std::vector<prometheus::MetricFamily> families = ExporterFamilies(Stats(state));
+    if (std::optional<ProcessStats> process = Process()) {
+      for (auto& family : ProcessFamilies(*process)) {
+        families.push_back(std::move(family));
+      }
+    }
+    res.body = SerializeFamilies(families);
   }
+  const RunningTarget* target = FindTarget(state, state.default_target);
+  if (!gzip) {
+    if (target) {
+      res.body +=
+          CacheOf(state, *target)->Render(SnapshotOrEmpty(*target), target->alerts);
+    }
+    return res;
+  }
+  // The exporter's part is compressed per scrape, the target's comes compressed
+  // from its cache; joined, they make one gzip stream.
+  std::vector<Deflated> parts;
+  parts.push_back(Deflate(res.body, target == nullptr));
+  if (target) {
+    parts.push_back(CacheOf(state, *target)
+                        ->RenderDeflated(SnapshotOrEmpty(*target), target->alerts));
+  }
+  std::vector<const Deflated*> pointers;
+  for (const Deflated& part : parts) pointers.push_back(&part);
+  res.body = GzipJoin(pointers);
   return res;
 }
 
@@ -158,9 +269,15 @@ HttpResponse WebFace::HandleProbe(const HttpRequest& req) {
   const SystemState state = system_.State();
   const RunningTarget* target = FindTarget(state, name);
   if (!target) return Text(400, "unknown target \"" + name + "\"\n");
-  HttpResponse res;
-  res.content_type = kExpositionContentType;
-  res.body = TargetText(state, *target);
+  const bool gzip = WantsGzip(req);
+  HttpResponse res = Exposition(gzip);
+  const std::shared_ptr<ExpositionCache> cache = CacheOf(state, *target);
+  if (gzip) {
+    const Deflated text = cache->RenderDeflated(SnapshotOrEmpty(*target), target->alerts);
+    res.body = GzipJoin({&text});
+  } else {
+    res.body = cache->Render(SnapshotOrEmpty(*target), target->alerts);
+  }
   return res;
 }
 
@@ -200,7 +317,7 @@ HttpResponse WebFace::HandleStatusPage(const HttpRequest&) const {
   HttpResponse res;
   res.content_type = "text/html; charset=utf-8";
   res.body = RenderStatusHtml(StatusJsonText(StatusOf(state, clock_.UnixSeconds())),
-                              state.poll_interval_seconds);
+                              state.poll_interval_seconds, routes_.telemetry_path);
   return res;
 }
 

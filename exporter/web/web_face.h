@@ -10,32 +10,50 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/log_throttle.h"
 #include "http/http.h"
 #include "metrics/metrics.h"
+#include "metrics/process.h"
 #include "runtime/system.h"
 
 namespace msx {
 
 struct WebOptions {
-  std::string listen_address = ":9887";  // HOST:PORT or :PORT
-  std::string web_config_file;           // --web.config.file; "" = plain HTTP, no auth
+  std::vector<std::string> listen_addresses = {":9887"};  // HOST:PORT or :PORT each
+  bool systemd_socket = false;  // --web.systemd-socket: the sockets systemd passes
+  std::string web_config_file;  // --web.config.file; "" = plain HTTP, no auth
 };
+
+// What the routes are and show; fixed for the WebFace's life.
+struct RouteOptions {
+  std::string telemetry_path = "/metrics";  // --web.telemetry-path
+  // false (--web.disable-exporter-metrics): the telemetry path shows only the
+  // default target's metrics, without process_* and mshost_exporter_*.
+  bool exporter_metrics = true;
+  std::string proc_root = "/proc";  // where process_* are read; tests fake it
+};
+
+// "" when `routes` can be served; otherwise why not (a telemetry path that is not
+// an absolute path, or that is another endpoint's).
+std::string CheckRouteOptions(const RouteOptions& routes);
 
 class WebFace {
  public:
   // `system` and `clock` must outlive the WebFace.
-  WebFace(System& system, const Clock& clock);
+  // REQUIRES: CheckRouteOptions(routes) is "".
+  WebFace(System& system, const Clock& clock, RouteOptions routes = {});
   ~WebFace();  // Stop()
   WebFace(const WebFace&) = delete;
   WebFace& operator=(const WebFace&) = delete;
 
   // Starts the HTTP server. On failure returns false and sets *error (e.g. "cannot
   // listen on :9887: address in use").
-  bool Serve(const WebOptions& options, std::string* error);
+  Status Serve(const WebOptions& options);
   // The port the server bound (0 before Serve()).
   int port() const;
   // Stops the server and waits for running handlers; safe to call twice.
@@ -52,14 +70,29 @@ class WebFace {
   HttpResponse HandleStatusJson(const HttpRequest& req) const;
   HttpResponse HandleStatusPage(const HttpRequest& req) const;
 
-  // The target text of `target`, rendered at most once per snapshot.
-  std::string TargetText(const SystemState& state, const RunningTarget& target);
+  // The cache of `target`'s text (rendered, and compressed, at most once per
+  // snapshot); drops those of targets no longer configured.
+  std::shared_ptr<ExpositionCache> CacheOf(const SystemState& state,
+                                           const RunningTarget& target);
   ExporterStats Stats(const SystemState& state) const;
+  // The process_* values, read from /proc at most once per
+  // kProcessStatsMaxAgeSeconds: a read costs ~50 us (/proc/self/stat walks every
+  // thread), which scrapes by the thousand per second would pay each time.
+  std::optional<ProcessStats> Process();
+  static constexpr double kProcessStatsMaxAgeSeconds = 1.0;
 
   System& system_;
   const Clock& clock_;
+  const RouteOptions routes_;
+  const ProcUnits proc_units_;
   Router router_;
   LogThrottle http_error_throttle_{clock_, 10};
+  LogThrottle proc_error_throttle_{clock_, 60};
+
+  std::mutex process_mu_;
+  bool process_read_ = false;            // guarded by process_mu_
+  double process_read_at_ = 0;           // guarded by process_mu_; monotonic
+  std::optional<ProcessStats> process_;  // guarded by process_mu_
 
   mutable std::mutex mu_;
   std::shared_ptr<HttpServer> server_;  // guarded by mu_ (set once)

@@ -681,10 +681,20 @@ def check_first(tab):
         ["reload", "", "configuration loaded 2023-11-14 22:12:20 UTC"],
         ["generated", "", "2023-11-14 22:13:20 UTC"]]
     assert headings(tab) == [
-        ["prod (default target)", ["SPAN.target-name", "SMALL.default"]],
-        ["order", ["SPAN.target-name"]], ["down", ["SPAN.target-name"]],
-        ["never", ["SPAN.target-name"]], ["pending", ["SPAN.target-name"]],
-        ["<i>prod</i>", ["SPAN.target-name"]]]
+        ["prod (default target)", ["A.target-name", "SMALL.default"]],
+        ["order", ["A.target-name"]], ["down", ["A.target-name"]],
+        ["never", ["A.target-name"]], ["pending", ["A.target-name"]],
+        ["<i>prod</i>", ["A.target-name"]]]
+    # Each name links its target's /probe page; the header the other endpoints.
+    assert tab.evaluate(
+        "Array.from(document.querySelectorAll('section.target h2 a')).map(function (a) {"
+        " return a.getAttribute('href'); })") == [
+        "probe?target=prod", "probe?target=order", "probe?target=down",
+        "probe?target=never", "probe?target=pending", "probe?target=%3Ci%3Eprod%3C%2Fi%3E"]
+    assert tab.evaluate(
+        "Array.from(document.querySelectorAll('#endpoints a')).map(function (a) {"
+        " return a.getAttribute('href'); })") == [
+        "metrics", "api/v1/status", "-/healthy", "-/ready"]
 
     prod = section(page, "prod")
     assert prod["structure"] == ["H2.", "P.db up", "P.poll", "P.blast bad", "TABLE.nodes",

@@ -14,13 +14,17 @@ empty the tables come last in the file; pytest runs them in file order per drive
 """
 import datetime
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import zlib
 
 import pytest
+import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
@@ -252,13 +256,70 @@ def test_skewed_node_clocks_are_ok_and_never_up_not_running(world):
         assert silence < 2.0, (name, silence)
 
 
-def test_promtool_accepts_metrics(world):
+def fetch(exporter, path, encoding):
+    """(Content-Encoding, body bytes as sent) of GET path with that Accept-Encoding."""
+    res = requests.get(exporter.url + path, headers={"Accept-Encoding": encoding},
+                       stream=True, timeout=10)
+    assert res.status_code == 200
+    return res.headers.get("Content-Encoding"), res.raw.read(decode_content=False)
+
+
+def gunzip_one_member(body):
+    """The text of a gzip body that is exactly one gzip stream (some clients read
+    only the first member)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    text = inflater.decompress(body) + inflater.flush()
+    assert inflater.eof and inflater.unused_data == b"", "not one whole gzip stream"
+    return text
+
+
+def promtool_check(text, what):
+    check = subprocess.run(["promtool", "check", "metrics"], input=text,
+                           capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, "%s:\n%s%s" % (what, check.stdout, check.stderr)
+
+
+def test_promtool_accepts_metrics_plain_and_gzip(world):
     wait_all_expected(world)
     for path in ("/metrics", "/probe?target=" + TARGET):
-        text = world.exporter.scrape(path)
-        check = subprocess.run(["promtool", "check", "metrics"], input=text,
-                               capture_output=True, text=True, timeout=30)
-        assert check.returncode == 0, "%s:\n%s%s" % (path, check.stdout, check.stderr)
+        encoding, plain = fetch(world.exporter, path, "identity")
+        assert encoding is None
+        encoding, gzipped = fetch(world.exporter, path, "gzip")
+        assert encoding == "gzip"
+        text = gunzip_one_member(gzipped).decode()
+        promtool_check(plain.decode(), path)
+        promtool_check(text, path + " (gzip)")
+        assert len(gzipped) * 4 < len(plain), (len(gzipped), len(plain))
+
+
+def test_gzip_is_the_plain_text_compressed(world):
+    """A poll may come between the two requests: the gzip answer must equal a plain
+    answer fetched right before or right after it."""
+    path = "/probe?target=" + TARGET
+    for _ in range(20):
+        before = fetch(world.exporter, path, "identity")[1]
+        text = gunzip_one_member(fetch(world.exporter, path, "gzip")[1])
+        after = fetch(world.exporter, path, "identity")[1]
+        if text in (before, after):
+            return
+    raise AssertionError("no gzip answer equal to a plain one in 20 tries")
+
+
+def test_process_metrics_are_plausible(world):
+    pid = world.exporter.pid
+    samples = world.exporter.metrics()
+    with open("/proc/%d/status" % pid) as f:
+        status = dict(line.split(":", 1) for line in f)
+    rss = value(samples, "process_resident_memory_bytes")
+    assert 1 << 20 < rss < 4 * int(status["VmRSS"].split()[0]) * 1024
+    assert value(samples, "process_virtual_memory_bytes") >= rss
+    threads = value(samples, "process_threads")
+    assert abs(threads - int(status["Threads"])) <= 2
+    assert 3 <= value(samples, "process_open_fds") <= len(os.listdir("/proc/%d/fd" % pid)) + 5
+    assert value(samples, "process_max_fds") >= 1024
+    started = value(samples, "process_start_time_seconds")
+    assert time.time() - 600 < started <= time.time() + 1
+    assert 0 < value(samples, "process_cpu_seconds_total") < 600
 
 
 def test_http_routes(world):
@@ -459,3 +520,143 @@ def test_cannot_listen_exits_1(tmp_path):
         assert str(taken.port) in run.stderr, run.stderr
     finally:
         taken.close()
+
+
+def offline_config(workdir):
+    """A target whose database refuses connections: enough to serve HTTP. Its
+    password is any variable that is set: no connection gets far enough to use it."""
+    return {
+        "poll_interval": "1s",
+        "targets": [{
+            "name": TARGET,
+            "database": {"driver": "mysql", "host": "127.0.0.1",
+                         "port": procs.closed_port(), "user": "exporter",
+                         "password_env": "HOME", "connect_timeout": "1s"},
+            "probe": {"kind": "none"},
+        }],
+    }
+
+
+def test_telemetry_path_and_disabled_exporter_metrics(tmp_path):
+    ex = procs.start_exporter(offline_config(str(tmp_path)), str(tmp_path), args=[
+        "--web.telemetry-path=/x/metrics", "--web.disable-exporter-metrics"])
+    try:
+        assert ex.get("/metrics").status_code == 404
+        text = ex.scrape("/x/metrics")
+        assert "cloudstack_mshost_up 0" in text
+        assert "process_" not in text and "mshost_exporter_" not in text
+        assert "process_" not in ex.scrape("/probe?target=" + TARGET)
+    finally:
+        ex.stop()
+    ex = procs.start_exporter(offline_config(str(tmp_path)), str(tmp_path),
+                              args=["--web.telemetry-path=/x/metrics"])
+    try:
+        text = ex.scrape("/x/metrics")
+        assert "process_threads " in text and "mshost_exporter_build_info" in text
+    finally:
+        ex.stop()
+
+
+def test_bad_telemetry_path_is_refused(tmp_path):
+    config = procs.write_config(offline_config(str(tmp_path)), str(tmp_path / "c.yml"))
+    for path, why in (("metrics", "want an absolute path"),
+                      ("/probe", "that path is another endpoint's")):
+        run = procs.run_exporter(["--config.file=" + config,
+                                  "--web.telemetry-path=" + path])
+        assert run.returncode == 2, run.stderr
+        assert run.stderr == 'mshost_exporter: --web.telemetry-path "%s": %s\n' % (
+            path, why if path == "/probe" else why + " like /metrics"), run.stderr
+
+
+def test_several_listen_addresses(tmp_path):
+    ports = procs.closed_ports(2)
+    ex = procs.start_exporter(offline_config(str(tmp_path)), str(tmp_path), args=[
+        "--web.listen-address=127.0.0.1:%d" % ports[0],
+        "--web.listen-address=127.0.0.2:%d" % ports[1]])
+    try:
+        for host, port in (("127.0.0.1", ports[0]), ("127.0.0.2", ports[1])):
+            res = requests.get("http://%s:%d/-/healthy" % (host, port), timeout=10)
+            assert res.status_code == 200, (host, port)
+        # Each address is its own socket: the first host does not answer on the
+        # second's port.
+        with pytest.raises(requests.ConnectionError):
+            requests.get("http://127.0.0.1:%d/-/healthy" % ports[1], timeout=10)
+    finally:
+        ex.stop()
+
+
+def test_ipv6_listen_address_is_refused_clearly(tmp_path):
+    config = procs.write_config(offline_config(str(tmp_path)), str(tmp_path / "c.yml"))
+    run = procs.run_exporter(["--config.file=" + config, "--web.listen-address=[::]:9887"])
+    assert run.returncode == 1, run.stderr
+    assert ('mshost_exporter: invalid listen address "[::]:9887": this CivetWeb is '
+            "built without IPv6") in run.stderr, run.stderr
+
+
+def start_socket_activated(tmp_path, listener, extra_env=None):
+    """Starts the exporter as systemd would: the listening socket as descriptor 3,
+    LISTEN_FDS=1 and LISTEN_PID set to the exporter's own PID (sh's $$, kept by
+    exec)."""
+    config = procs.write_config(offline_config(str(tmp_path)), str(tmp_path / "c.yml"))
+    fd = listener.fileno()
+    env = dict(os.environ, **(extra_env or {}))
+
+    def as_descriptor_3():  # runs before the child closes all but pass_fds
+        if fd != 3:
+            os.dup2(fd, 3)
+            os.close(fd)
+    return subprocess.Popen(
+        ["sh", "-c", 'LISTEN_PID=${PID_OVERRIDE:-$$} LISTEN_FDS=1 exec "$0" "$@"',
+         procs.exporter_binary(), "--config.file=" + config, "--web.systemd-socket"],
+        pass_fds=(fd, 3), preexec_fn=as_descriptor_3, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        text=True)
+
+
+def test_systemd_socket_activation(tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    proc = start_socket_activated(tmp_path, listener)
+    listener.close()  # the exporter holds the only copy now
+    try:
+        # The first request may come before the exporter serves: it waits in the
+        # socket's backlog, as it would under systemd.
+        res = requests.get("http://127.0.0.1:%d/-/healthy" % port, timeout=10)
+        assert res.status_code == 200
+        assert "cloudstack_mshost_up 0" in requests.get(
+            "http://127.0.0.1:%d/metrics" % port, timeout=10).text
+        started = time.monotonic()
+        proc.terminate()
+        out = proc.communicate(timeout=10)[0]
+        assert time.monotonic() - started < 3.0
+        assert re.search(r'msg="listening" address="systemd socket 3" port=%d ' % port,
+                         out), out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_systemd_socket_errors_are_clear(tmp_path):
+    config = procs.write_config(offline_config(str(tmp_path)), str(tmp_path / "c.yml"))
+    run = procs.run_exporter(["--config.file=" + config, "--web.systemd-socket"])
+    assert run.returncode == 1
+    assert "--web.systemd-socket: no sockets passed (LISTEN_PID and LISTEN_FDS are " \
+        "not set" in run.stderr, run.stderr
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    proc = start_socket_activated(tmp_path, listener, {"PID_OVERRIDE": "1"})
+    out = proc.communicate(timeout=30)[0]
+    listener.close()
+    assert proc.returncode == 1
+    assert "--web.systemd-socket: LISTEN_PID is 1, not this process" in out, out
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    proc = start_socket_activated(tmp_path, udp)
+    out = proc.communicate(timeout=30)[0]
+    udp.close()
+    assert proc.returncode == 1
+    assert "descriptor 3 is not a listening IPv4 TCP socket" in out, out

@@ -30,6 +30,39 @@ ConfigLoad ParseTarget(const std::string& target_yaml) {
   return ParseConfig("targets:\n  - name: t\n" + target_yaml, kDir + "inline.yml");
 }
 
+// A problem "file:line:column: key: message" (ConfigError::ToString) taken apart
+// again, so a test can check each part.
+struct Problem {
+  std::string text, file, key, message;
+  int line = 0, column = 0;
+};
+
+Problem SplitProblem(const std::string& text) {
+  Problem p;
+  p.text = text;
+  std::smatch m;
+  static const std::regex kPlaced(R"(^(.*?):(\d+):(\d+): (.*)$)");
+  static const std::regex kWholeFile(R"(^(.*?): (.*)$)");
+  static const std::regex kKeyed(R"(^([^ :]+): (.*)$)");
+  std::string rest;
+  if (std::regex_match(text, m, kPlaced)) {
+    p.file = m[1];
+    p.line = std::stoi(m[2]);
+    p.column = std::stoi(m[3]);
+    rest = m[4];
+  } else if (std::regex_match(text, m, kWholeFile)) {
+    p.file = m[1];
+    rest = m[2];
+  }
+  if (std::regex_match(rest, m, kKeyed)) {
+    p.key = m[1];
+    p.message = m[2];
+  } else {
+    p.message = rest;
+  }
+  return p;
+}
+
 TEST(ConfigLoaderTest, MinimalFileGetsEveryDefault) {
   ConfigLoad result = Load("minimal.yml");
   ASSERT_TRUE(result.config.ok()) << AllErrors(result);
@@ -63,6 +96,7 @@ TEST(ConfigLoaderTest, MinimalFileGetsEveryDefault) {
   EXPECT_TRUE(target.probe.overrides.empty());
   EXPECT_EQ(target.probe.timeout_seconds, 1);
   EXPECT_TRUE(target.labels.empty());
+  EXPECT_TRUE(target.include_down_nodes);
   EXPECT_TRUE(config.alerting.alertmanagers.empty());
   EXPECT_EQ(config.alerting.resend_interval_seconds, 30);
 }
@@ -232,6 +266,17 @@ TEST(ConfigLoaderTest, EmptyValuesOfSectionsMeanDefaults) {
   EXPECT_TRUE(result.config->targets[0].labels.empty());
 }
 
+TEST(ConfigLoaderTest, IncludeDownNodesIsTrueOrFalse) {
+  ConfigLoad result = ParseTarget("    include_down_nodes: false\n");
+  ASSERT_TRUE(result.config.ok()) << AllErrors(result);
+  EXPECT_FALSE(result.config->targets[0].include_down_nodes);
+  result = ParseTarget("    include_down_nodes: yes\n");
+  ASSERT_EQ(result.config.status().problems().size(), 1u) << AllErrors(result);
+  const Problem error = SplitProblem(result.config.status().problems()[0]);
+  EXPECT_EQ(error.key, "targets[0].include_down_nodes");
+  EXPECT_THAT(error.message, HasSubstr("must be true or false, not \"yes\""));
+}
+
 TEST(ConfigLoaderTest, EmptyScalarIsAnErrorNotADefault) {
   ConfigLoad result = ParseTarget("    database:\n      driver:\n");
   ASSERT_EQ(result.config.status().problems().size(), 1u) << AllErrors(result);
@@ -269,39 +314,6 @@ TEST(ConfigLoaderTest, ErrorToString) {
   EXPECT_EQ(error.ToString(), "a.yml:3:7: must not be empty");
   error.line = 0;
   EXPECT_EQ(error.ToString(), "a.yml: must not be empty");
-}
-
-// A problem "file:line:column: key: message" (ConfigError::ToString) taken apart
-// again, so a test can check each part.
-struct Problem {
-  std::string text, file, key, message;
-  int line = 0, column = 0;
-};
-
-Problem SplitProblem(const std::string& text) {
-  Problem p;
-  p.text = text;
-  std::smatch m;
-  static const std::regex kPlaced(R"(^(.*?):(\d+):(\d+): (.*)$)");
-  static const std::regex kWholeFile(R"(^(.*?): (.*)$)");
-  static const std::regex kKeyed(R"(^([^ :]+): (.*)$)");
-  std::string rest;
-  if (std::regex_match(text, m, kPlaced)) {
-    p.file = m[1];
-    p.line = std::stoi(m[2]);
-    p.column = std::stoi(m[3]);
-    rest = m[4];
-  } else if (std::regex_match(text, m, kWholeFile)) {
-    p.file = m[1];
-    rest = m[2];
-  }
-  if (std::regex_match(rest, m, kKeyed)) {
-    p.key = m[1];
-    p.message = m[2];
-  } else {
-    p.message = rest;
-  }
-  return p;
 }
 
 // One bad file, one problem: the error names the exact key and place.

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -134,10 +135,10 @@ std::string WriteFile(const std::string& name, const std::string& text) {
 // The running system and its web face, wired as main.cc wires them.
 struct TestExporter {
   TestExporter(Config config, const std::string& config_file, const Clock& clock,
-               PartsFactory parts)
+               PartsFactory parts, RouteOptions routes = {})
       : system(std::move(config), config_file, clock, std::move(parts),
                MakeAlertmanagerNotifier),
-        web(system, clock) {}
+        web(system, clock, std::move(routes)) {}
 
   const Router& router() const { return web.router(); }
   void Start() { system.Start(); }
@@ -159,9 +160,11 @@ class ExporterTest : public ::testing::Test {
     world_.SetHealthy("lab", {MakeRow(7)});
   }
 
-  std::unique_ptr<TestExporter> MakeApp(const std::string& config_file = "unused.yml") {
+  std::unique_ptr<TestExporter> MakeApp(const std::string& config_file = "unused.yml",
+                                        RouteOptions routes = {}) {
     return std::make_unique<TestExporter>(ParseOrDie(kTwoTargets, config_file),
-                                          config_file, clock_, world_.Factory());
+                                          config_file, clock_, world_.Factory(),
+                                          std::move(routes));
   }
 
   FakeClock clock_;
@@ -178,6 +181,109 @@ TEST_F(ExporterTest, MetricsShowExporterAndDefaultTarget) {
   EXPECT_THAT(res.body, HasSubstr("cloudstack_mshost_up 1"));
   EXPECT_THAT(res.body, HasSubstr("msid=\"2\""));
   EXPECT_THAT(res.body, Not(HasSubstr("msid=\"7\"")));  // lab is not the default
+}
+
+TEST_F(ExporterTest, MetricsCarryTheProcessMetrics) {
+  auto app = MakeApp();
+  const std::string body = app->router().Serve(Get("/metrics")).body;
+  for (const char* name :
+       {"process_cpu_seconds_total", "process_resident_memory_bytes",
+        "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
+        "process_start_time_seconds", "process_threads"}) {
+    EXPECT_THAT(body, HasSubstr(std::string("\n") + name + " ")) << name;
+  }
+  EXPECT_THAT(app->router().Serve(Get("/probe", "target=lab")).body,
+              Not(HasSubstr("process_")));
+}
+
+TEST_F(ExporterTest, ProcessMetricsThatCannotBeReadAreLeftOut) {
+  RouteOptions routes;
+  routes.proc_root = ::testing::TempDir() + "/no_such_proc";
+  auto app = MakeApp("unused.yml", routes);
+  app->PollAllOnce();
+  HttpResponse res = app->router().Serve(Get("/metrics"));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_THAT(res.body, Not(HasSubstr("process_")));
+  EXPECT_THAT(res.body, HasSubstr("mshost_exporter_build_info"));
+  EXPECT_THAT(res.body, HasSubstr("cloudstack_mshost_up 1"));
+}
+
+TEST_F(ExporterTest, TelemetryPathMovesTheMetrics) {
+  RouteOptions routes;
+  routes.telemetry_path = "/x/metrics";
+  auto app = MakeApp("unused.yml", routes);
+  app->PollAllOnce();
+  EXPECT_EQ(app->router().Serve(Get("/metrics")).status, 404);
+  HttpResponse res = app->router().Serve(Get("/x/metrics"));
+  EXPECT_EQ(res.status, 200);
+  EXPECT_THAT(res.body, HasSubstr("cloudstack_mshost_up 1"));
+  EXPECT_THAT(res.body, HasSubstr("mshost_exporter_build_info"));
+}
+
+TEST_F(ExporterTest, DisabledExporterMetricsLeaveOnlyTheTarget) {
+  RouteOptions routes;
+  routes.exporter_metrics = false;
+  auto app = MakeApp("unused.yml", routes);
+  app->PollAllOnce();
+  const std::string body = app->router().Serve(Get("/metrics")).body;
+  EXPECT_THAT(body, HasSubstr("cloudstack_mshost_up 1"));
+  EXPECT_THAT(body, Not(HasSubstr("mshost_exporter_")));
+  EXPECT_THAT(body, Not(HasSubstr("process_")));
+}
+
+// zlib's inflate of a whole gzip body; "" when it is not exactly one gzip stream.
+std::string Gunzip(const std::string& body) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "";
+  std::string out(body.size() * 50 + 1024, '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  stream.avail_in = static_cast<uInt>(body.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const bool whole = inflate(&stream, Z_FINISH) == Z_STREAM_END && stream.avail_in == 0;
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  return whole ? out : "";
+}
+
+TEST_F(ExporterTest, GzipWhenAskedDecompressesToThePlainAnswer) {
+  RouteOptions routes;
+  routes.proc_root = ::testing::TempDir() + "/no_such_proc";  // nothing that changes
+  auto app = MakeApp("unused.yml", routes);
+  app->PollAllOnce();
+  for (const auto& [path, query] : {std::pair<std::string, std::string>{"/metrics", ""},
+                                    {"/probe", "target=lab"}}) {
+    HttpResponse plain = app->router().Serve(Get(path, query));
+    HttpRequest req = Get(path, query);
+    req.headers["accept-encoding"] = "gzip";
+    HttpResponse gzip = app->router().Serve(req);
+    EXPECT_EQ(plain.headers.count("Content-Encoding"), 0u) << path;
+    EXPECT_EQ(gzip.headers["Content-Encoding"], "gzip") << path;
+    EXPECT_EQ(gzip.headers["Vary"], "Accept-Encoding") << path;
+    EXPECT_EQ(gzip.content_type, plain.content_type) << path;
+    EXPECT_THAT(plain.body, HasSubstr("cloudstack_mshost_up 1")) << path;
+    EXPECT_EQ(Gunzip(gzip.body), plain.body) << path;
+    EXPECT_LT(gzip.body.size(), plain.body.size()) << path;
+  }
+}
+
+TEST(RouteOptionsTest, TelemetryPathMustBeAFreeAbsolutePath) {
+  auto check = [](const std::string& path) {
+    RouteOptions routes;
+    routes.telemetry_path = path;
+    return CheckRouteOptions(routes);
+  };
+  EXPECT_EQ(check("/metrics"), "");
+  EXPECT_EQ(check("/custom/metrics"), "");
+  EXPECT_EQ(check("metrics"),
+            "--web.telemetry-path \"metrics\": want an absolute path like /metrics");
+  EXPECT_THAT(check(""), HasSubstr("want an absolute path"));
+  EXPECT_THAT(check("/m?x=1"), HasSubstr("without '?' or '#'"));
+  for (const char* taken : {"/", "/probe", "/-/healthy", "/-/ready", "/-/reload",
+                            "/api/v1/status"}) {
+    EXPECT_EQ(check(taken), std::string("--web.telemetry-path \"") + taken +
+                                "\": that path is another endpoint's");
+  }
 }
 
 TEST_F(ExporterTest, MetricsBeforeFirstPollSayDatabaseNotUp) {

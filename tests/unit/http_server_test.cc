@@ -202,14 +202,21 @@ class HttpServerTest : public ::testing::Test {
   }
 
   std::unique_ptr<HttpServer> Start(HttpServerOptions options = {}) {
-    if (options.listen_address == ":9887") options.listen_address = "127.0.0.1:0";
-    std::string error;
-    auto server = StartHttpServer(options, router_, &error);
-    EXPECT_NE(server, nullptr) << error;
-    if (server != nullptr) {
-      EXPECT_GT(server->port(), 0);
+    if (options.listen_addresses == std::vector<std::string>{":9887"}) {
+      options.listen_addresses = {"127.0.0.1:0"};
     }
-    return server;
+    StatusOr<std::unique_ptr<HttpServer>> server = StartHttpServer(options, router_);
+    EXPECT_TRUE(server.ok()) << server.status().message();
+    if (!server.ok()) return nullptr;
+    EXPECT_GT((*server)->port(), 0);
+    return std::move(server).value();
+  }
+
+  // The error of a start that must fail.
+  std::string StartError(const HttpServerOptions& options) {
+    StatusOr<std::unique_ptr<HttpServer>> server = StartHttpServer(options, router_);
+    EXPECT_FALSE(server.ok());
+    return server.status().message();
   }
 
   Router router_;
@@ -367,14 +374,14 @@ TEST_F(HttpServerTest, ListenErrorsAreOneLine) {
   ASSERT_NE(first, nullptr);
   std::string error;
   HttpServerOptions options;
-  options.listen_address = "127.0.0.1:" + std::to_string(first->port());
-  EXPECT_EQ(StartHttpServer(options, router_, &error), nullptr);
+  options.listen_addresses = {"127.0.0.1:" + std::to_string(first->port())};
+  error = StartError(options);
   EXPECT_THAT(error, StartsWith("cannot listen on 127.0.0.1:"));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 
   for (const char* bad : {"9887", "127.0.0.1", "127.0.0.1:http", ":99999", ""}) {
-    options.listen_address = bad;
-    EXPECT_EQ(StartHttpServer(options, router_, &error), nullptr) << bad;
+    options.listen_addresses = {bad};
+    error = StartError(options);
     EXPECT_THAT(error, HasSubstr("invalid listen address")) << bad;
   }
 }
@@ -423,22 +430,22 @@ TEST_F(HttpServerTest, WebConfigHeadersAreAdded) {
 TEST_F(HttpServerTest, BadWebConfigIsAnErrorNamingTheFile) {
   TempDir dir;
   HttpServerOptions options;
-  options.listen_address = "127.0.0.1:0";
+  options.listen_addresses = {"127.0.0.1:0"};
   options.web_config_file =
       dir.Write("web.yml", "tls_server_config:\n  cert_file: x.pem\n");
   std::string error;
-  EXPECT_EQ(StartHttpServer(options, router_, &error), nullptr);
+  error = StartError(options);
   EXPECT_THAT(error, HasSubstr(options.web_config_file));
   EXPECT_THAT(error, HasSubstr("missing key_file"));
 
   options.web_config_file = dir.path() + "/absent.yml";
-  EXPECT_EQ(StartHttpServer(options, router_, &error), nullptr);
+  error = StartError(options);
   EXPECT_THAT(error, HasSubstr("absent.yml"));
 
   // Parses, but the certificate file does not exist: found when TLS starts.
   options.web_config_file = dir.Write(
       "web2.yml", "tls_server_config:\n  cert_file: none.pem\n  key_file: none.key\n");
-  EXPECT_EQ(StartHttpServer(options, router_, &error), nullptr);
+  error = StartError(options);
   EXPECT_THAT(error, HasSubstr("web2.yml"));
   EXPECT_THAT(error, HasSubstr(dir.path() + "/none.pem"));
 }

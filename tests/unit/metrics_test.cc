@@ -360,6 +360,47 @@ TEST(MetricsTest, RemovedNodeDisappears) {
   EXPECT_THAT(after, HasSubstr("msid=\"1\""));
 }
 
+// The series one node costs: the figure docs/http.md ("Cardinality") quotes.
+TEST(MetricsTest, SeriesPerNode) {
+  NodeStatus node = Node(1, "a", "Up");
+  node.probe = ProbeResult{true, 0.002, ""};
+  node.probe_address = "10.0.0.1:8250";
+  node.clock_offset_seconds = 0.1;
+  node.heartbeat_interval_seconds = 1.5;
+  auto count = [](const std::string& text) {
+    size_t n = 0;
+    for (const std::string& line : AllSamples(text)) {
+      n += line.find("msid=\"1\"") != std::string::npos;
+    }
+    return n;
+  };
+  EXPECT_EQ(count(RenderProbe(GoodSnapshot({node}), {})), 30u);
+  node.probe.reset();
+  node.probe_address.clear();
+  EXPECT_EQ(count(RenderProbe(GoodSnapshot({node}), {})), 27u);
+}
+
+TEST(MetricsTest, QuietDownNodesLeaveWhenNotIncluded) {
+  NodeStatus quiet = Node(2, "decommissioned", "Down");
+  NodeStatus answering = Node(3, "answers", "Down");
+  answering.verdict = Verdict::kDownButRunning;
+  Snapshot snapshot = GoodSnapshot({Node(1, "up", "Up"), quiet, answering});
+  snapshot.peers_available = true;
+  snapshot.peers.push_back({1, "up", 2, "decommissioned", "Down", 1});
+  snapshot.peers.push_back({1, "up", 3, "answers", "Down", 1});
+  const std::string all = RenderProbe(snapshot, {});
+  EXPECT_THAT(all, HasSubstr("msid=\"2\""));
+  snapshot.include_down_nodes = false;
+  const std::string fewer = RenderProbe(snapshot, {});
+  EXPECT_THAT(fewer, Not(HasSubstr("msid=\"2\"")));
+  EXPECT_THAT(fewer, Not(HasSubstr("peer_msid=\"2\"")));
+  EXPECT_THAT(fewer, HasSubstr("peer_msid=\"3\""));
+  EXPECT_THAT(fewer, HasSubstr("cloudstack_mshost_verdict{msid=\"3\",name=\"answers\","
+                               "verdict=\"down_but_running\"} 1"));
+  EXPECT_THAT(fewer, HasSubstr("cloudstack_mshost_info{msid=\"1\""));
+  EXPECT_EQ(AllSamples(fewer).size() + 26, AllSamples(all).size());  // its series and a peer row
+}
+
 TEST(MetricsTest, PeersOnlyWhenTheTableExists) {
   Snapshot snapshot = GoodSnapshot({Node(1, "a", "Up")});
   snapshot.peers.push_back({1, "a", 1, "a", "Up", 1});

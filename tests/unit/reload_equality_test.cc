@@ -36,6 +36,7 @@ std::string Changed(const std::string& parent, const std::string& key,
     return std::to_string(seconds) + "s";
   }
   if (key == "password_env") return "MSX_RELOAD_TEST_PASSWORD_2";
+  if (value == "true" || value == "false") return value == "true" ? "false" : "true";
   return value + "x";
 }
 

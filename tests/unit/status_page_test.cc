@@ -273,6 +273,20 @@ TEST(StatusPageTest, TheServerDrawsNoData) {
                               "is at api/v1/status</span>"));
 }
 
+TEST(StatusPageTest, LinksTheEndpointsRelatively) {
+  const std::string page =
+      RenderStatusHtml(StatusJsonText(ModelOf(nullptr)), 2, "/x/m\"etrics");
+  for (const char* link :
+       {"<a href=\"x/m&quot;etrics\"", "<a href=\"api/v1/status\"",
+        "<a href=\"-/healthy\"", "<a href=\"-/ready\""}) {
+    EXPECT_THAT(page, HasSubstr(link)) << link;
+  }
+  // Each target's /probe page, by the script (the name is encoded as a URL part).
+  EXPECT_THAT(page, HasSubstr("\"probe?target=\" + encodeURIComponent(t.name)"));
+  EXPECT_THAT(RenderStatusHtml(StatusJsonText(ModelOf(nullptr)), 2),
+              HasSubstr("<a href=\"metrics\""));
+}
+
 TEST(StatusPageTest, ScriptSortsWithTheSameRanks) {
   const std::string page = Page(UpSnapshot({Node(1, Verdict::kOk)}));
   for (Verdict verdict : kAllVerdicts) {
@@ -319,9 +333,18 @@ TEST(StatusPageTest, SelfContainedAndUpdatesInPlace) {
   // No external URL of any kind: no scheme, no protocol-relative source, nothing to
   // load from elsewhere.
   for (const char* external :
-       {"http://", "https://", "src=", "href=", "\"//", "'//", "url(", "@import"}) {
+       {"http://", "https://", "src=", "\"//", "'//", "url(", "@import"}) {
     EXPECT_THAT(page, Not(HasSubstr(external))) << external;
   }
+  // Links only to the exporter's own endpoints, relative ones.
+  size_t links = 0;
+  for (size_t at = page.find("href=\""); at != std::string::npos;
+       at = page.find("href=\"", at + 1), ++links) {
+    const std::string target = page.substr(at + 6, page.find('"', at + 6) - at - 6);
+    EXPECT_TRUE(target.find(':') == std::string::npos && target.rfind('/', 0) != 0)
+        << target;
+  }
+  EXPECT_EQ(links, 4u);
   // Draws the embedded JSON at once, then refreshes by fetching the JSON, not by
   // reloading the page.
   EXPECT_THAT(page, HasSubstr("JSON.parse(document.getElementById(\"initial-status\")"
