@@ -145,12 +145,7 @@ class PostgresSource : public ReconnectingSource {
   StatusOr<RawRead> Query() override {
     RawRead read;
     RawRead* raw = &read;
-    std::string error;
-    const double limit_seconds = db_.query_timeout_seconds + kClientGraceSeconds;
-    std::optional<SocketDeadline> deadline;
-    try {
-      deadline.emplace(conn_->sock(), limit_seconds);
-      pqxx::nontransaction tx(*conn_);
+    const Status status = WithDeadline([&](pqxx::nontransaction& tx) {
       std::string peers_readability, status_readability;
       {
         // The clock and the rows go out together, in one round trip.
@@ -187,6 +182,44 @@ class PostgresSource : public ReconnectingSource {
         if (status_id) AppendRows(pipe.retrieve(*status_id), &raw->status);
         pipe.complete();
       }
+    });
+    if (!status.ok()) return status;
+    return read;
+  }
+
+  // Two statements, one after the other: every 30 s, a second round trip costs
+  // nothing worth a pipeline's error handling. A missing table, column or privilege
+  // (SQLSTATE 42P01, 42703, 42501) is "unavailable"; in a nontransaction it leaves
+  // the connection usable.
+  StatusOr<RawBlastRead> QueryBlastRadius() override {
+    RawBlastRead raw;
+    const Status status = WithDeadline([&raw](pqxx::nontransaction& tx) {
+      try {
+        AppendRows(tx.exec(kAgentsQuery), &raw.agents);
+        AppendRows(tx.exec(kJobsQuery), &raw.jobs);
+      } catch (const pqxx::insufficient_privilege& e) {
+        raw.unavailable = std::string("query: ") + e.what();
+      } catch (const pqxx::undefined_table& e) {
+        raw.unavailable = std::string("query: ") + e.what();
+      } catch (const pqxx::undefined_column& e) {
+        raw.unavailable = std::string("query: ") + e.what();
+      }
+    });
+    if (!status.ok()) return status;
+    return raw;
+  }
+
+  // Runs `body` on a nontransaction under the query deadline. libpqxx reports every
+  // failure by throwing: each becomes the error returned, as does no answer in time.
+  template <typename Body>
+  Status WithDeadline(Body body) {
+    const double limit_seconds = db_.query_timeout_seconds + kClientGraceSeconds;
+    std::optional<SocketDeadline> deadline;
+    std::string error;
+    try {
+      deadline.emplace(conn_->sock(), limit_seconds);
+      pqxx::nontransaction tx(*conn_);
+      body(tx);
     } catch (const pqxx::broken_connection& e) {
       // libpqxx's own text ("Connection to database failed") names neither the
       // server nor what happened.
@@ -197,40 +230,7 @@ class PostgresSource : public ReconnectingSource {
       error = "query: unknown error";
     }
     if (deadline && deadline->Finish()) error = NoAnswerWithin(limit_seconds);
-    if (!error.empty()) return Status::Error(error);
-    return read;
-  }
-
-  // Two statements, one after the other: every 30 s, a second round trip costs
-  // nothing worth a pipeline's error handling. A missing table, column or privilege
-  // (SQLSTATE 42P01, 42703, 42501) is "unavailable"; in a nontransaction it leaves
-  // the connection usable.
-  StatusOr<RawBlastRead> QueryBlastRadius() override {
-    RawBlastRead raw;
-    std::string error;
-    const double limit_seconds = db_.query_timeout_seconds + kClientGraceSeconds;
-    std::optional<SocketDeadline> deadline;
-    try {
-      deadline.emplace(conn_->sock(), limit_seconds);
-      pqxx::nontransaction tx(*conn_);
-      AppendRows(tx.exec(kAgentsQuery), &raw.agents);
-      AppendRows(tx.exec(kJobsQuery), &raw.jobs);
-    } catch (const pqxx::insufficient_privilege& e) {
-      raw.unavailable = std::string("query: ") + e.what();
-    } catch (const pqxx::undefined_table& e) {
-      raw.unavailable = std::string("query: ") + e.what();
-    } catch (const pqxx::undefined_column& e) {
-      raw.unavailable = std::string("query: ") + e.what();
-    } catch (const pqxx::broken_connection& e) {
-      error = "query: lost the connection to " + DescribeDatabase(db_) + ": " + e.what();
-    } catch (const std::exception& e) {
-      error = std::string("query: ") + e.what();
-    } catch (...) {
-      error = "query: unknown error";
-    }
-    if (deadline && deadline->Finish()) error = NoAnswerWithin(limit_seconds);
-    if (!error.empty()) return Status::Error(error);
-    return raw;
+    return error.empty() ? Status::Ok() : Status::Error(error);
   }
 
   std::string NoAnswerWithin(double limit_seconds) const {

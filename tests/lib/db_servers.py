@@ -451,40 +451,6 @@ class _MariaDB(Database):
                                database=database or self.name, charset="utf8mb4",
                                autocommit=True, connect_timeout=5)
 
-    def insert_hosts(self, mgmt_server_id, status="Up", count=1, removed=None):
-        """Inserts `count` agents (rows of host) connected to msid `mgmt_server_id`
-        (None: NULL), with the columns CloudStack requires filled in."""
-        conn = self.connect()
-        try:
-            cur = conn.cursor()
-            for _ in range(count):
-                cur.execute(
-                    "INSERT INTO host (name, status, type, private_ip_address,"
-                    " data_center_id, version, dom0_memory, last_ping, mgmt_server_id,"
-                    " removed) VALUES ('kvm', %s, 'Routing', '10.1.0.1', 1, '4.20.0.0',"
-                    " 0, 0, %s, %s)",
-                    (status, None if mgmt_server_id is None else str(mgmt_server_id),
-                     removed))
-        finally:
-            conn.close()
-
-    def insert_jobs(self, executing_msid, init_msid=None, status=0, count=1,
-                    instance_type="VirtualMachine", removed=None):
-        """Inserts `count` rows of async_job; status is JobInfo.Status's ordinal
-        (0 in progress)."""
-        conn = self.connect()
-        try:
-            cur = conn.cursor()
-            for _ in range(count):
-                cur.execute(
-                    "INSERT INTO async_job (user_id, account_id, instance_type, job_cmd,"
-                    " job_status, job_init_msid, job_executing_msid, created, removed,"
-                    " related) VALUES (2, 2, %s, 'org.apache.cloudstack.api.command.admin."
-                    "vm.MigrateVMCmd', %s, %s, %s, '2024-01-01 00:00:00', %s, '')",
-                    (instance_type, status, init_msid, executing_msid, removed))
-        finally:
-            conn.close()
-
     def utc_now_sql(self, offset_seconds=0.0):
         micros = int(round(offset_seconds * 1e6))
         return "(UTC_TIMESTAMP(6) + INTERVAL %d MICROSECOND)" % micros
@@ -616,40 +582,6 @@ class _Postgres(Database):
                                 dbname=database or self.name, connect_timeout=5)
         conn.autocommit = True
         return conn
-
-    def insert_hosts(self, mgmt_server_id, status="Up", count=1, removed=None):
-        """Inserts `count` agents (rows of host) connected to msid `mgmt_server_id`
-        (None: NULL), with the columns CloudStack requires filled in."""
-        conn = self.connect()
-        try:
-            cur = conn.cursor()
-            for _ in range(count):
-                cur.execute(
-                    "INSERT INTO host (name, status, type, private_ip_address,"
-                    " data_center_id, version, dom0_memory, last_ping, mgmt_server_id,"
-                    " removed) VALUES ('kvm', %s, 'Routing', '10.1.0.1', 1, '4.20.0.0',"
-                    " 0, 0, %s, %s)",
-                    (status, None if mgmt_server_id is None else str(mgmt_server_id),
-                     removed))
-        finally:
-            conn.close()
-
-    def insert_jobs(self, executing_msid, init_msid=None, status=0, count=1,
-                    instance_type="VirtualMachine", removed=None):
-        """Inserts `count` rows of async_job; status is JobInfo.Status's ordinal
-        (0 in progress)."""
-        conn = self.connect()
-        try:
-            cur = conn.cursor()
-            for _ in range(count):
-                cur.execute(
-                    "INSERT INTO async_job (user_id, account_id, instance_type, job_cmd,"
-                    " job_status, job_init_msid, job_executing_msid, created, removed,"
-                    " related) VALUES (2, 2, %s, 'org.apache.cloudstack.api.command.admin."
-                    "vm.MigrateVMCmd', %s, %s, %s, '2024-01-01 00:00:00', %s, '')",
-                    (instance_type, status, init_msid, executing_msid, removed))
-        finally:
-            conn.close()
 
     def utc_now_sql(self, offset_seconds=0.0):
         return "(now() AT TIME ZONE 'utc' + interval '%f seconds')" % offset_seconds
