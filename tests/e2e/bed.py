@@ -107,8 +107,14 @@ class VerdictWatcher:
         return min(seen) if seen else None
 
     def sequence(self, msid, since=0.0):
-        """The verdicts of msid since `since`, consecutive repeats collapsed."""
-        out = []
+        """The verdicts of msid from `since` on, consecutive repeats collapsed, starting
+        with the one in force at `since` (the last sample before it): on a loaded
+        machine the first sample after a kill can already show the next verdict, and
+        the sequence must still say what the node was when it was killed."""
+        with self._lock:
+            before = [nodes[msid][0] for t, nodes in self.samples
+                      if t < since and msid in nodes]
+        out = before[-1:]
         for _, verdict, _ in self.history(msid, since):
             if not out or out[-1] != verdict:
                 out.append(verdict)
