@@ -346,8 +346,11 @@ class Model:
         for threshold in (tm.dead_after, tm.stale_after):
             if lo <= threshold < hi:
                 silences.update((threshold, threshold + 1e-6))
-        return frozenset((c, judge(c, a, s, tm)) for c in claims for a in alive
-                         for s in silences)
+        # (claims running, verdict, stale): "running" (docs/verdicts.md) is claims
+        # running and not stale, which the verdict alone does not tell (a silent,
+        # unreachable node is up_not_running before and after stale_after).
+        return frozenset((c, judge(c, a, s, tm), s > tm.stale_after) for c in claims
+                         for a in alive for s in silences)
 
     def _node_pairs(self, node):
         tm = self.timing
@@ -392,15 +395,18 @@ class Model:
         for name in self.nodes:
             pairs = self.pairs[name]
             for alert, verdict in VERDICT_ALERTS.items():
-                self.possible[(alert, name)] = [any(v == verdict for _, v in p) for p in pairs]
-                self.certain[(alert, name)] = [all(v == verdict for _, v in p) for p in pairs]
+                self.possible[(alert, name)] = [any(v == verdict for _, v, _ in p)
+                                                for p in pairs]
+                self.certain[(alert, name)] = [all(v == verdict for _, v, _ in p)
+                                               for p in pairs]
             self._flapping(name)
-        # NoRunning: no node both claims running and is ok.
+        # NoRunning: no node is running (claims running and not stale; a node that
+        # heartbeats runs whether or not its port answers).
         not_running_possible = [True] * self.n
         not_running_certain = [True] * self.n
         for name in self.nodes:
             for k, p in enumerate(self.pairs[name]):
-                runs = [c and v == "ok" for c, v in p]
+                runs = [c and not stale for c, _, stale in p]
                 if all(runs):
                     not_running_possible[k] = False
                 if any(runs):
@@ -456,7 +462,7 @@ class Model:
         """The facts and possible verdicts of a node at t, for a violation message."""
         node = self.nodes[name]
         f = node.facts_at(t)
-        verdicts = sorted({v for _, v in self.pairs[name][self.index(t)]})
+        verdicts = sorted({v for _, v, _ in self.pairs[name][self.index(t)]})
         last = [e for e in node.events if e[0] <= t]
         since = ("last event %s %.1fs before" % (last[-1][1], t - last[-1][0])) if last \
             else "no event yet"

@@ -132,6 +132,16 @@ def test_every_node_dead_requires_no_running_management_server():
     assert len(found) == 1 and found[0].startswith("missed: " + m.NO_RUNNING), found
 
 
+def test_dead_nodes_run_until_they_are_stale():
+    # "Running" is claims running and not stale (docs/verdicts.md): with every node
+    # killed at 10 s, NoRunning is not certain while the silence is under stale_after
+    # (8 s), and certain once it is well past it.
+    model = make_model([(10, "killed", "ms-1"), (10, "killed", "ms-2")])
+    certain = model.certain[(m.NO_RUNNING, None)]
+    assert not certain[model.index(T0 + 10 + TIMING.dead_after + TIMING.lag)]
+    assert certain[model.index(T0 + 10 + TIMING.stale_after + TIMING.lag + 2)]
+
+
 def test_flatness_sees_a_descriptor_leak_and_passes_a_flat_run():
     flat = [(T0 + i, 16000 + (i % 3), 11 + (i % 2), 13) for i in range(200)]
     report, found = m.flatness(flat, T0, T0 + 200, 30, 0.05, 2048, 2, 1)
