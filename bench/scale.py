@@ -147,7 +147,7 @@ def run(db, workdir, window_seconds, log=print):
     """Runs the scale benchmark against `db` (a running db_servers.Database) and
     returns its figures."""
     live = Listeners(TARGETS * NODES_PER_TARGET // 2)
-    dead = procs.closed_ports(TARGETS * NODES_PER_TARGET // 2)
+    dead = procs.closed_ports(TARGETS * NODES_PER_TARGET // 2, hold=False)
     names = create_targets(db, live.ports, dead)
     password_file = os.path.join(workdir, "scale.password")
     os.makedirs(workdir, exist_ok=True)

@@ -569,7 +569,7 @@ def test_bad_telemetry_path_is_refused(tmp_path):
 
 
 def test_several_listen_addresses(tmp_path):
-    ports = procs.closed_ports(2)
+    ports = procs.closed_ports(2, hold=False)  # the exporter listens on them
     ex = procs.start_exporter(offline_config(str(tmp_path)), str(tmp_path), args=[
         "--web.listen-address=127.0.0.1:%d" % ports[0],
         "--web.listen-address=127.0.0.2:%d" % ports[1]])

@@ -475,7 +475,7 @@ def test_probe_faults(db, tmp_path):
     # The http probe goes to a fixed port (the API port's role: an http probe of the
     # cluster port, service_port, is refused by the configuration), so the nodes are
     # told apart by their loopback address: one port on several 127.0.0.x hosts.
-    port = procs.closed_port(host="127.0.0.11")
+    port = procs.closed_port(host="127.0.0.11", hold=False)  # the listeners take it
     good = procs.HttpListener(host="127.0.0.11", port=port)
     silent = procs.TcpListener(host="127.0.0.12", hold=True, port=port)
     db.insert_mshost(1, name="good", service_ip="127.0.0.11", service_port=port)

@@ -383,9 +383,20 @@ class HttpListener:
         self._server.server_close()
 
 
-def closed_ports(count, host="127.0.0.1"):
-    """`count` distinct ports nothing listens on (bound together, then released):
-    probes get refused."""
+# Sockets behind closed_ports(): bound, never listening, kept for the life of the
+# test process.
+_held_closed = []
+
+
+def closed_ports(count, host="127.0.0.1", hold=True):
+    """`count` distinct ports nothing listens on: probes and connections are refused.
+
+    With hold (the default) each port stays bound, without listening, until the test
+    process ends: a released port can be handed out again at once, as another test's
+    server port or as the ephemeral port of a connection (the exporter's own probe,
+    which then connects to itself), and a "dead" node would answer (seen with suites
+    in parallel). hold=False releases them, for a caller that binds them itself.
+    """
     held = []
     try:
         for _ in range(count):
@@ -394,13 +405,16 @@ def closed_ports(count, host="127.0.0.1"):
             s.bind((host, 0))
         return [s.getsockname()[1] for s in held]
     finally:
-        for s in held:
-            s.close()
+        if hold:
+            _held_closed.extend(held)
+        else:
+            for s in held:
+                s.close()
 
 
-def closed_port(host="127.0.0.1"):
-    """A port nothing listens on (bound once, then released): probes get refused."""
-    return closed_ports(1, host)[0]
+def closed_port(host="127.0.0.1", hold=True):
+    """A port nothing listens on; see closed_ports."""
+    return closed_ports(1, host, hold)[0]
 
 
 @atexit.register
