@@ -396,7 +396,12 @@ def test_slow_clients_are_cut_off_and_do_not_delay_a_scrape(plain):
                 pass
             closed_after[i] = time.monotonic() - start
 
+    # The fewest over a moment: a descriptor the exporter opens for a moment (its
+    # database retry) must not raise the bar the slow clients have to reach.
     baseline = fd_count(plain.pid)
+    for _ in range(10):
+        time.sleep(0.02)
+        baseline = min(baseline, fd_count(plain.pid))
     threads = [threading.Thread(target=trickle, args=(i,), daemon=True)
                for i in range(SLOW)]
     threads.append(threading.Thread(target=silent, args=("silent",), daemon=True))
@@ -595,7 +600,10 @@ def test_a_crowd_of_idle_connections_does_not_delay_a_scrape(plain):
                "the crowd's descriptors closed")
     assert proc_status(plain.pid, "Threads") == baseline_threads
     rss = proc_status(plain.pid, "VmRSS")
-    assert rss <= baseline_rss + CROWD_RSS_KIB, (baseline_rss, rss)
+    # ASan keeps an allocator cache per thread, and the crowd reached CROWD workers
+    # (docs/soak.md): allowed once per connection there, not in the plain build.
+    allowed = CROWD_RSS_KIB + (64 * CROWD if procs.is_asan_build() else 0)
+    assert rss <= baseline_rss + allowed, (baseline_rss, rss)
     assert_still_serving(plain)
 
 

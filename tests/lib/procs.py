@@ -383,6 +383,12 @@ class HttpListener:
         self._server.server_close()
 
 
+def is_asan_build():
+    """Whether the exporter under test is built with AddressSanitizer."""
+    with open(os.path.join(BUILD_DIR, "mshost_exporter"), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 # Sockets behind closed_ports(): bound, never listening, kept for the life of the
 # test process.
 _held_closed = []
