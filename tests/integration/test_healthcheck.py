@@ -14,6 +14,7 @@ import subprocess
 
 import pytest
 
+from lib import pki as pki_lib  # noqa: E402
 from lib import procs  # noqa: E402  (conftest.py put tests/ on sys.path)
 from lib.prom_servers import wait_until  # noqa: E402
 
@@ -53,33 +54,16 @@ def healthcheck(*args, env=None):
     return run.returncode, run.stdout + run.stderr
 
 
-def openssl(*args):
-    run = subprocess.run(["openssl"] + list(args), capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=60)
-    assert run.returncode == 0, "openssl %s: %s" % (args[0], run.stderr)
-
-
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     """A CA; a server certificate for 127.0.0.1 and a second one with another key;
     a client certificate; one from another CA; the passwords in files."""
-    d = str(tmp_path_factory.mktemp("pki"))
-    path = lambda name: os.path.join(d, name)  # noqa: E731
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    for ca in ("ca", "rogue-ca"):
-        openssl("req", "-x509", *ec, "-keyout", path(ca + ".key"), "-out",
-                path(ca + ".pem"), "-days", "2", "-subj", "/CN=msx healthcheck " + ca)
-    with open(path("server.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
-    with open(path("client.ext"), "w") as f:
-        f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n")
-    for name, ca, ext in (("server", "ca", "server.ext"), ("other", "ca", "server.ext"),
-                          ("client", "ca", "client.ext"), ("rogue", "rogue-ca", "client.ext")):
-        openssl("req", "-new", *ec, "-keyout", path(name + ".key"), "-out",
-                path(name + ".csr"), "-subj", "/CN=" + name)
-        openssl("x509", "-req", "-in", path(name + ".csr"), "-CA", path(ca + ".pem"),
-                "-CAkey", path(ca + ".key"), "-CAcreateserial", "-out",
-                path(name + ".pem"), "-days", "2", "-extfile", path(ext))
+    path = pki_lib.make(str(tmp_path_factory.mktemp("pki")), "msx healthcheck",
+                        ("ca", "rogue-ca"),
+                        (("server", "server", "ca", "server"),
+                         ("other", "other", "ca", "server"),
+                         ("client", "client", "ca", "client"),
+                         ("rogue", "rogue", "rogue-ca", "client")))
     with open(path("password"), "w") as f:
         f.write(PASSWORD + "\n")
     with open(path("wrong-password"), "w") as f:

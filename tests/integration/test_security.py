@@ -29,6 +29,7 @@ import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+from lib import pki as pki_lib  # noqa: E402
 from lib import procs  # noqa: E402  (conftest.py put tests/ on sys.path)
 from lib.procs import value  # noqa: E402
 from lib.prom_servers import wait_until  # noqa: E402
@@ -124,35 +125,15 @@ def assert_still_serving(exporter):
 
 # --- HTTPS, client certificates, basic auth ---------------------------------------
 
-def openssl(*args):
-    run = subprocess.run(["openssl"] + list(args), capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=60)
-    assert run.returncode == 0, "openssl %s: %s" % (args[0], run.stderr)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     """A CA with a server certificate for IP 127.0.0.1 and a client certificate, and
     another CA with a client certificate of its own (same subject)."""
-    d = str(tmp_path_factory.mktemp("tls"))
-    path = lambda name: os.path.join(d, name)  # noqa: E731
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    for ca in ("ca", "other-ca"):
-        openssl("req", "-x509", *ec, "-keyout", path(ca + ".key"), "-out",
-                path(ca + ".pem"), "-days", "2", "-subj", "/CN=msx security " + ca)
-    with open(path("server.ext"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
-    with open(path("client.ext"), "w") as f:
-        f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n")
-    for name, subject, ca, ext in (("server", "server", "ca", "server.ext"),
-                                   ("client", "prometheus", "ca", "client.ext"),
-                                   ("rogue", "prometheus", "other-ca", "client.ext")):
-        openssl("req", "-new", *ec, "-keyout", path(name + ".key"), "-out",
-                path(name + ".csr"), "-subj", "/CN=" + subject)
-        openssl("x509", "-req", "-in", path(name + ".csr"), "-CA", path(ca + ".pem"),
-                "-CAkey", path(ca + ".key"), "-CAcreateserial", "-out",
-                path(name + ".pem"), "-days", "2", "-extfile", path(ext))
-    return path
+    return pki_lib.make(str(tmp_path_factory.mktemp("tls")), "msx security",
+                        ("ca", "other-ca"),
+                        (("server", "server", "ca", "server"),
+                         ("client", "prometheus", "ca", "client"),
+                         ("rogue", "prometheus", "other-ca", "client")))
 
 
 def test_https_with_client_certificate_and_basic_auth(certs, tmp_path):
@@ -613,12 +594,8 @@ def test_web_config_changes_apply_without_restart(certs, tmp_path):
     configuration, says so in the log and in a metric."""
     d = str(tmp_path)
     path = lambda name: os.path.join(d, name)  # noqa: E731
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-new", *ec, "-keyout", path("next.key"), "-out", path("next.csr"),
-            "-subj", "/CN=rotated")
-    openssl("x509", "-req", "-in", path("next.csr"), "-CA", certs("ca.pem"), "-CAkey",
-            certs("ca.key"), "-CAcreateserial", "-out", path("next.pem"), "-days", "2",
-            "-extfile", certs("server.ext"))
+    pki_lib.issue(path, "next", "rotated", certs("ca.pem"), certs("ca.key"),
+                  certs("server.ext"))
     for name in ("server.pem", "server.key"):
         with open(certs(name), "rb") as src, open(path("live-" + name), "wb") as dst:
             dst.write(src.read())
