@@ -69,13 +69,13 @@ class Timing:
     configured. fors: {alertname: for seconds}. margin: slack for scheduling delays on
     a loaded machine. bound: how long after its condition is certain (plus `for`) an
     alert may take to reach the recorder. silence_error: the exporter's error on
-    heartbeat silence beyond one heartbeat interval (DATETIME truncation, the offset
-    estimate). query_timeout: the exporter's, for when it notices a frozen database.
+    heartbeat silence beyond one heartbeat interval: DATETIME truncation (< 1 s) and
+    the offset estimate (up to 1 s below the smallest raw age, docs/verdicts.md). query_timeout: the exporter's, for when it notices a frozen database.
     """
 
     def __init__(self, poll=1.0, heartbeat=0.5, dead_after=4.0, stale_after=8.0,
                  fors=None, resend=5.0, margin=2.0, bound=10.0, step=0.1,
-                 silence_error=1.5, query_timeout=2.0):
+                 silence_error=2.0, query_timeout=2.0):
         self.poll = poll
         self.heartbeat = heartbeat
         self.dead_after = dead_after

@@ -26,7 +26,7 @@ size_t TargetJudge::JudgeNodes(double db_now_unix, double now_mono,
     if (row.last_update_unix) {
       node.raw_age_seconds = db_now_unix - *row.last_update_unix;
       const SilenceEstimate estimate = silence_.Observe(
-          row.msid, row.runid, *row.last_update_unix, node.raw_age_seconds);
+          row.msid, row.runid, *row.last_update_unix, db_now_unix);
       node.clock_offset_seconds = estimate.clock_offset_seconds;
       node.heartbeat_interval_seconds =
           intervals_.Observe(row.msid, db_now_unix, *row.last_update_unix);

@@ -9,20 +9,27 @@ namespace {
 
 // Simulates one node heartbeating every 1.5 s from a clock `offset` seconds behind
 // the database (negative: ahead), polled every 2 s. Times are database-clock seconds.
+// `whole_seconds`: last_update truncated as CloudStack's DATETIME column keeps it.
 class HeartbeatSim {
  public:
-  explicit HeartbeatSim(double offset) : offset_(offset) {}
+  explicit HeartbeatSim(double offset, double start = 100.0, bool whole_seconds = false)
+      : offset_(offset), start_(start), whole_seconds_(whole_seconds) {}
+  // Database time of the last heartbeat at database time t (if alive).
+  double BeatAt(double t) const { return std::floor((t - start_) / 1.5) * 1.5 + start_; }
   // The last_update the table holds at database time t (if alive).
   double LastUpdateAt(double t) const {
-    double beat = std::floor((t - start_) / 1.5) * 1.5 + start_;
-    return beat - offset_;
+    const double node_clock = BeatAt(t) - offset_;
+    return whole_seconds_ ? std::floor(node_clock) : node_clock;
   }
-  double start_ = 100.0;
+
+ private:
   double offset_;
+  double start_;
+  bool whole_seconds_;
 };
 
 SilenceEstimate Poll(SilenceTracker& tr, double t, double last_update, int64_t runid = 1) {
-  return tr.Observe(42, runid, last_update, t - last_update);
+  return tr.Observe(42, runid, last_update, t);
 }
 
 TEST(SilenceTest, FirstSightUsesRawAge) {
@@ -42,7 +49,63 @@ TEST(SilenceTest, RightClockSilenceStaysSmall) {
   HeartbeatSim sim(0);
   for (double t = 101; t < 200; t += 2) {
     auto e = Poll(tr, t, sim.LastUpdateAt(t));
-    EXPECT_LE(e.silence_seconds, 1.5 + 1e-9) << t;
+    // One heartbeat interval, plus at most the estimate's correction.
+    EXPECT_LE(e.silence_seconds, 1.5 + SilenceTracker::kMaxCorrectionSeconds) << t;
+  }
+}
+
+// Whole-second last_update values at every phase of heartbeat and poll, for clocks
+// right, behind and ahead: the estimate stays within its correction below the
+// smallest raw age, a live node never looks silent for more than its real silence plus
+// the correction and the truncation, and a dead node's silence is never more than
+// half a second short of the real one: it reaches dead_after on time.
+class WholeSecondsTest : public ::testing::TestWithParam<double> {};
+
+TEST_P(WholeSecondsTest, SilenceFollowsTheRealOneAtEveryPhase) {
+  const double offset = GetParam();
+  for (double phase = 0; phase < 3; phase += 0.1) {
+    SilenceTracker tr;
+    HeartbeatSim sim(offset, 100 + phase, /*whole_seconds=*/true);
+    double smallest_raw_age = 1e9;
+    double t = 103;
+    for (int poll = 0; poll < 40; ++poll, t += 2) {
+      const double last_update = sim.LastUpdateAt(t);
+      auto e = Poll(tr, t, last_update);
+      if (poll == 0) continue;
+      if (last_update != sim.LastUpdateAt(t - 2)) {
+        smallest_raw_age = std::min(smallest_raw_age, t - last_update);
+      }
+      ASSERT_TRUE(e.clock_offset_seconds.has_value());
+      EXPECT_LE(*e.clock_offset_seconds, smallest_raw_age) << "phase " << phase;
+      EXPECT_GE(*e.clock_offset_seconds,
+                smallest_raw_age - SilenceTracker::kMaxCorrectionSeconds)
+          << "phase " << phase;
+      EXPECT_LE(e.silence_seconds, t - sim.BeatAt(t) + 2.0) << "phase " << phase;
+    }
+    const double last_beat = sim.BeatAt(t);
+    const double frozen = sim.LastUpdateAt(t);  // the node dies here
+    for (t += 2; t < last_beat + 20; t += 2) {
+      EXPECT_GE(Poll(tr, t, frozen).silence_seconds, t - last_beat - 0.5)
+          << "phase " << phase << ", t " << t;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Offsets, WholeSecondsTest, ::testing::Values(0.0, 30.4, -17.7));
+
+// The case the smallest raw age alone got wrong: no change was seen sooner than 1 s
+// after its whole second, so the estimate was 1 s for a right clock, and a node that
+// died right after its heartbeat at 162.1 read 0.9 s less silent than it was
+// (detection ~1 s late at the defaults).
+TEST(SilenceTest, TruncationAndPollPhaseDoNotDelayADeadNode) {
+  SilenceTracker tr;
+  HeartbeatSim sim(0, 100.6, /*whole_seconds=*/true);
+  double t = 101;
+  for (; t < 162; t += 2) Poll(tr, t, sim.LastUpdateAt(t));
+  const double last_beat = sim.BeatAt(t);
+  const double frozen = sim.LastUpdateAt(t);
+  for (t += 2; t < last_beat + 20; t += 2) {
+    EXPECT_GE(Poll(tr, t, frozen).silence_seconds, t - last_beat - 0.5) << t;
   }
 }
 
@@ -93,7 +156,7 @@ TEST(SilenceTest, RestartKeepsTheOffsetUntilTheNewRunChanges) {
   // The new run's own changes replace the old window: a clock now right counts.
   Poll(tr, 143, 143, 2);
   e = Poll(tr, 145, 145, 2);
-  EXPECT_NEAR(*e.clock_offset_seconds, 0, 0.01);
+  EXPECT_NEAR(*e.clock_offset_seconds, 0, SilenceTracker::kMaxCorrectionSeconds);
 }
 
 // A node that never heartbeats again after the restart goes silent from there.
@@ -126,27 +189,34 @@ TEST(SilenceTest, ClockSteppedForwardAdaptsAtOnce) {
   HeartbeatSim ahead(-60);
   auto e = Poll(tr, t, ahead.LastUpdateAt(t));
   EXPECT_LE(e.silence_seconds, 1.6);
+  // The old changes' lower bounds now exceed the new upper one: the bounds disagree,
+  // and the smallest raw age is the estimate.
+  ASSERT_TRUE(e.clock_offset_seconds.has_value());
+  EXPECT_DOUBLE_EQ(*e.clock_offset_seconds, t - ahead.LastUpdateAt(t));
 }
 
 TEST(SilenceTest, RetainForgetsRemovedNodes) {
   SilenceTracker tr;
-  tr.Observe(1, 1, 100, 0);
-  tr.Observe(2, 1, 100, 0);
+  tr.Observe(1, 1, 100, 100);
+  tr.Observe(2, 1, 100, 100);
   tr.Retain({2});
   EXPECT_EQ(tr.TrackedNodes(), 1u);
 }
 
 TEST(SilenceTest, WindowIsBounded) {
   SilenceTracker tr;
-  // A low raw age long ago must fall out of the window.
-  tr.Observe(1, 1, 0, 0);
-  tr.Observe(1, 1, 1, -100);  // one odd observation: offset -100
+  // A low raw age long ago must fall out of the window. Values are not whole seconds
+  // (no truncation) and each change comes 1 s after the previous poll.
+  tr.Observe(1, 1, 0.5, 0.5);
+  tr.Observe(1, 1, 1.5, -98.5);  // one odd observation: raw age -100
   for (int i = 2; i < 2 + static_cast<int>(SilenceTracker::kWindow); ++i) {
-    tr.Observe(1, 1, i, 5);
+    tr.Observe(1, 1, i + 0.5, i + 5.5);
   }
-  auto e = tr.Observe(1, 1, 100, 5);
+  auto e = tr.Observe(1, 1, 100.5, 105.5);
   ASSERT_TRUE(e.clock_offset_seconds.has_value());
-  EXPECT_DOUBLE_EQ(*e.clock_offset_seconds, 5);
+  // Every change now proves the offset in [raw age 5 - 1 s since the previous poll, 5]:
+  // the middle.
+  EXPECT_DOUBLE_EQ(*e.clock_offset_seconds, 4.5);
 }
 
 }  // namespace
