@@ -69,13 +69,16 @@ class Timing:
     configured. fors: {alertname: for seconds}. margin: slack for scheduling delays on
     a loaded machine. bound: how long after its condition is certain (plus `for`) an
     alert may take to reach the recorder. silence_error: the exporter's error on
-    heartbeat silence beyond one heartbeat interval: DATETIME truncation (< 1 s) and
-    the offset estimate (up to 1 s below the smallest raw age, docs/verdicts.md). query_timeout: the exporter's, for when it notices a frozen database.
+    heartbeat silence beyond one heartbeat interval (DATETIME truncation, the offset
+    estimate). offset_correction: how far the offset estimate may sit below the
+    smallest raw age (docs/verdicts.md), which silence may read higher, never lower.
+    query_timeout: the exporter's, for when it notices a frozen database.
     """
 
     def __init__(self, poll=1.0, heartbeat=0.5, dead_after=4.0, stale_after=8.0,
                  fors=None, resend=5.0, margin=2.0, bound=10.0, step=0.1,
-                 silence_error=2.0, query_timeout=2.0):
+                 silence_error=1.5, query_timeout=2.0,
+                 offset_correction=1.0):
         self.poll = poll
         self.heartbeat = heartbeat
         self.dead_after = dead_after
@@ -88,6 +91,7 @@ class Timing:
         self.bound = bound
         self.step = step
         self.silence_error = silence_error
+        self.offset_correction = offset_correction
         self.query_timeout = query_timeout
 
     @property
@@ -339,7 +343,8 @@ class Model:
         alive = {f.listening for f in facts}
         s_min, s_max = gaps.span(lo_t, hi_t)
         lo = max(0.0, s_min - tm.silence_error)
-        hi = s_max + tm.heartbeat + tm.silence_error + self._extra_silence(node, t)
+        hi = (s_max + tm.heartbeat + tm.silence_error + tm.offset_correction
+              + self._extra_silence(node, t))
         if correction:
             lo, hi = correction(lo, hi)
         silences = {lo, hi}
@@ -365,7 +370,7 @@ class Model:
             # What the exporter had seen before the outage, for the correction.
             s_min, s_max = gaps.span(out_lo - tm.lag, out_hi)
             b_lo = max(0.0, s_min - tm.silence_error)
-            b_hi = s_max + tm.heartbeat + tm.silence_error
+            b_hi = s_max + tm.heartbeat + tm.silence_error + tm.offset_correction
             end = rec_hi + tm.stale_after + tm.lag
             for k in range(self.index(out_lo), self.index(end) + 1):
                 t = self.time(k)
