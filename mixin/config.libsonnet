@@ -5,6 +5,8 @@
 //   };
 //
 // docs/alerts.md ("Changing the mixin") has the whole recipe.
+local verdicts = import 'verdicts.libsonnet';
+
 {
   _config+:: {
     // The series of the CloudStack targets (cloudstack_mshost_*): every rule and panel
@@ -33,14 +35,14 @@
     dashboardURL: '',
     runbookURLPattern: '{{ with query `mshost_exporter_external_url_info{%s}` }}{{ . | first | label "url" }}{{ end }}/runbooks/%%s' % self.exporterSelector,
 
-    // `for` of each alert. The evaluator built into the exporter has the same defaults
+    // `for` of each alert: the verdicts' alerts' from verdicts.libsonnet, then the
+    // others. The evaluator built into the exporter has the same defaults
     // (docs/alerting.md); change both together.
     alertFor: {
-      CloudStackMgmtServerUpNotRunning: '0s',
-      CloudStackMgmtServerHeartbeatStale: '1m',
-      CloudStackMgmtServerUnreachable: '1m',
-      CloudStackMgmtServerDownButRunning: '1m',
-      CloudStackMgmtServerStopUnfinished: '1m',
+      [v.alert.name]: v.alert['for']
+      for v in verdicts
+      if std.objectHas(v, 'alert')
+    } + {
       CloudStackMgmtServerFlapping: '0s',
       CloudStackNoRunningMgmtServer: '0s',
       CloudStackMshostSourceDown: '1m',
@@ -51,13 +53,12 @@
       MshostExporterLoopbackProbe: '15m',
       MshostExporterRowsSkipped: '15m',
     },
-    // Severity of each alert (the same defaults as the built-in evaluator's).
+    // Severity of each alert (the same defaults as the built-in evaluator's), likewise.
     alertSeverity: {
-      CloudStackMgmtServerUpNotRunning: 'critical',
-      CloudStackMgmtServerHeartbeatStale: 'warning',
-      CloudStackMgmtServerUnreachable: 'warning',
-      CloudStackMgmtServerDownButRunning: 'warning',
-      CloudStackMgmtServerStopUnfinished: 'warning',
+      [v.alert.name]: v.alert.severity
+      for v in verdicts
+      if std.objectHas(v, 'alert')
+    } + {
       CloudStackMgmtServerFlapping: 'warning',
       CloudStackNoRunningMgmtServer: 'critical',
       CloudStackMshostSourceDown: 'critical',

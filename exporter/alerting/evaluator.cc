@@ -2,127 +2,13 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstdio>
 #include <optional>
-#include <tuple>
 #include <utility>
 
+#include "alerting/alert_text.h"
 
 namespace msx {
 namespace {
-
-std::string Seconds(double seconds) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1fs", seconds);
-  return text;
-}
-
-std::string StateText(const NodeStatus& node) {
-  return node.row.state ? *node.row.state : "<NULL>";
-}
-
-// The name, or the msid for a row without one.
-std::string ShortName(const NodeStatus& node) {
-  if (!node.row.name || node.row.name->empty()) return std::to_string(node.row.msid);
-  return *node.row.name;
-}
-
-// "ms1 (msid 42, target prod)".
-std::string Subject(const NodeStatus& node, const std::string& target) {
-  const std::string name =
-      node.row.name && !node.row.name->empty() ? *node.row.name : "(unnamed)";
-  return name + " (msid " + std::to_string(node.row.msid) + ", target " + target + ")";
-}
-
-std::string SilenceText(const NodeStatus& node) {
-  if (!node.has_heartbeat()) return "it has never heartbeated (last_update is NULL)";
-  return "its heartbeat has been silent for " + Seconds(node.silence_seconds);
-}
-
-std::string ProbeText(const NodeStatus& node) {
-  if (!node.probe) return "probing is off";
-  const std::string where = node.probe_address.empty() ? "" : " of " + node.probe_address;
-  if (node.probe->success) return "the probe" + where + " succeeded";
-  const std::string why = node.probe->error.empty() ? "failed" : node.probe->error;
-  return "the probe" + where + " failed: " + why;
-}
-
-// (4, 20, 1) from "4.20.1.0"; nullopt when the text does not start with a version.
-std::optional<std::tuple<int, int, int>> ParseVersion(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  int major = 0, minor = 0, patch = 0;
-  if (std::sscanf(text->c_str(), "%d.%d.%d", &major, &minor, &patch) < 2) {
-    return std::nullopt;
-  }
-  return std::make_tuple(major, minor, patch);
-}
-
-// Whether CloudStack will ever set this node's row Down by itself, which tells the
-// person on call whether they must act (docs/verdicts.md, "What peers do"): only a
-// live peer running 4.20.1 or later does, only for a row in state Up, about 150 s
-// after its last heartbeat.
-std::string WillCloudStackClear(const NodeStatus& node, const Snapshot& snapshot) {
-  if (node.row.state != std::string("Up")) {
-    return "CloudStack will never set this row Down by itself: peers clear only rows "
-           "in state Up.";
-  }
-  bool any_peer = false;
-  bool any_new_peer = false;
-  bool any_unknown_peer = false;
-  for (const NodeStatus& peer : snapshot.nodes) {
-    if (peer.row.msid == node.row.msid || !ClaimsRunning(peer.row.state) ||
-        peer.silence_seconds > peer.stale_after_seconds || !peer.has_heartbeat()) {
-      continue;
-    }
-    any_peer = true;
-    const auto version = ParseVersion(peer.row.version);
-    if (!version) {
-      any_unknown_peer = true;
-    } else if (*version >= std::make_tuple(4, 20, 1)) {
-      any_new_peer = true;
-    }
-  }
-  if (!any_peer) {
-    return "CloudStack will never set this row Down by itself: no other management "
-           "server is running.";
-  }
-  if (any_new_peer) {
-    return "A live peer running 4.20.1 or later will set this row Down about 150 s "
-           "after its last heartbeat; until then other nodes and load balancers trust "
-           "it.";
-  }
-  if (any_unknown_peer) {
-    return "CloudStack may not set this row Down by itself: only peers running 4.20.1 "
-           "or later do, and the live peers' versions are unknown.";
-  }
-  return "CloudStack will never set this row Down by itself: the live peers run "
-         "versions before 4.20.1, which leave a dead node's row as it is.";
-}
-
-// What the node holds, from the last read of agents and jobs: "ms-2 is gone; 37 agents
-// (35 Up, 2 Disconnected) and 4 jobs in progress are still attached to it." Empty
-// when they were never read (no grants), so the description never guesses.
-std::string LoadText(const NodeStatus& node, bool gone) {
-  if (!node.load) return "";
-  const NodeLoad& load = *node.load;
-  if (load.agents_total == 0 && load.jobs_in_progress == 0) {
-    return gone ? " " + ShortName(node) + " is gone; no agents and no jobs in progress "
-                  "were attached to it."
-                : " No agents and no jobs in progress are attached to it.";
-  }
-  std::string counts = DescribeLoad(load);
-  if (load.agents.size() > 1) {
-    std::string by_status;
-    for (const auto& [status, count] : load.agents) {
-      by_status += (by_status.empty() ? "" : ", ") + std::to_string(count) + " " + status;
-    }
-    const size_t agents_end = counts.find(" and ");
-    counts.insert(agents_end, " (" + by_status + ")");
-  }
-  if (gone)
-    return " " + ShortName(node) + " is gone; " + counts + " are still attached to it.";
-  return " " + counts + " are attached to it.";
-}
 
 std::string KeyOf(const std::string& alertname, const std::string& msid) {
   return alertname + "/" + msid;
@@ -336,9 +222,6 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
   if (!snapshot.up) return out;  // node alerts are frozen
 
   for (const NodeStatus& node : snapshot.nodes) {
-    const std::string server = "Management server " + ShortName(node);
-    const std::string subject = Subject(node, target);
-    const std::string state = StateText(node);
     auto add = [&](const char* alertname, const std::string& summary,
                    const std::string& description) {
       Condition c{rule_named(alertname),
@@ -349,64 +232,22 @@ std::vector<Evaluator::Condition> Evaluator::Conditions(const Snapshot& snapshot
       c.annotations["description"] = description;
       out.push_back(std::move(c));
     };
-    switch (node.verdict) {
-      case Verdict::kUpNotRunning:
-        add(kAlertUpNotRunning, server + " is marked running but is gone",
-            "The cloud.mshost row of " + subject + " says " + state + ", but " +
-                SilenceText(node) + " (dead_after " + Seconds(node.dead_after_seconds) +
-                ") and " + ProbeText(node) +
-                ". Other nodes, load balancers and admins still trust it "
-                "(apache/cloudstack#9722). " +
-                WillCloudStackClear(node, snapshot) + LoadText(node, true));
-        break;
-      case Verdict::kStopUnfinished:
-        add(kAlertStopUnfinished, server + " stopped without finishing its stop",
-            "The cloud.mshost row of " + subject + " says " + state +
-                " (the operator asked it to stop), but " + SilenceText(node) +
-                " (dead_after " + Seconds(node.dead_after_seconds) + ") and " +
-                ProbeText(node) +
-                ": the process is gone but its stop never wrote Down "
-                "(apache/cloudstack#9722). " +
-                WillCloudStackClear(node, snapshot) + LoadText(node, true));
-        break;
-      case Verdict::kUpHeartbeatStale:
-        add(kAlertHeartbeatStale, server + " answers but does not heartbeat",
-            subject + " is marked " + state + " and " + ProbeText(node) + ", but " +
-                SilenceText(node) + " (stale_after " + Seconds(node.stale_after_seconds) +
-                "): the process hangs, cannot reach the database, or is shutting down. " +
-                WillCloudStackClear(node, snapshot) + LoadText(node, false));
-        break;
-      case Verdict::kUpUnreachable:
-        add(kAlertUnreachable, server + " heartbeats but cannot be reached",
-            subject + " is marked " + state + " and keeps heartbeating, but " +
-                ProbeText(node) +
-                ": a firewall, a wrong probe address (service_ip is often 127.0.0.1) or "
-                "a cluster port that stopped listening." +
-                LoadText(node, false));
-        break;
-      case Verdict::kDownButRunning:
-        add(kAlertDownButRunning, server + " is marked Down but still answers",
-            "The cloud.mshost row of " + subject + " says Down, but " + ProbeText(node) +
-                ": a process that did not stop, or another service on its cluster port." +
-                LoadText(node, false));
-        break;
-      case Verdict::kOk:
-      case Verdict::kMaintenance:  // planned work
-      case Verdict::kSuperseded:   // an old identity of a live host
-      case Verdict::kUnknown:
-        break;
+    if (const std::optional<VerdictAlert>& alert = FactsOf(node.verdict).alert) {
+      add(alert->name, ExpandAlertText(alert->summary, node, snapshot, target),
+          ExpandAlertText(alert->description, node, snapshot, target));
     }
     auto history = restarts_.find(node.row.msid);
     if (history != restarts_.end() &&
         history->second.change_times_mono.size() > kFlappingMaxRestarts) {
-      add(kAlertFlapping, server + " keeps restarting",
-          subject + " got " + std::to_string(history->second.change_times_mono.size()) +
+      add(kAlertFlapping, "Management server " + ShortName(node) + " keeps restarting",
+          Subject(node, target) + " got " +
+              std::to_string(history->second.change_times_mono.size()) +
               " new runids within 15 minutes (more than " +
               std::to_string(kFlappingMaxRestarts) + "), " +
               std::to_string(node.restarts) +
               " since the exporter started: a crash loop, an OOM kill or a watchdog "
               "restarting it. State " +
-              state + ", runid " + std::to_string(node.row.runid) + "." +
+              StateText(node) + ", runid " + std::to_string(node.row.runid) + "." +
               LoadText(node, false));
     }
   }

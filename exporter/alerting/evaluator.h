@@ -5,9 +5,10 @@
 // -> resolved, like a Prometheus rule, and says which alerts are due for Alertmanager:
 // every transition at once, and each firing or recently resolved alert again every
 // resend_interval. The rules (docs/alerting.md, "The rules"):
-//   - node alerts, from each node's verdict: up_not_running, up_heartbeat_stale,
-//     up_unreachable and down_but_running; and Flapping, more than 3 runid changes of
-//     one node within 15 minutes (from the snapshot's restart counters);
+//   - node alerts, from each node's verdict: the alert of its row in kVerdicts
+//     (model/verdict.h), its text expanded by alert_text.h; and Flapping, more than 3
+//     runid changes of one node within 15 minutes (from the snapshot's restart
+//     counters);
 //   - CloudStackNoRunningMgmtServer: the target has been read at least once and none
 //     of its nodes both claims running and is ok. A table with no current rows fires
 //     too (nothing runs); a target never read does not (SourceDown covers it);

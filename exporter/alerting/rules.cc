@@ -1,25 +1,36 @@
 #include "alerting/rules.h"
 
+#include <iterator>
+
 #include "common/names.h"
+#include "model/verdict.h"
 
 namespace msx {
+namespace {
 
-const std::vector<AlertRule>& DefaultAlertRules() {
-  // docs/alerting.md has the severities and `for` durations. Alerts about one node wait
-  // a minute unless the node is plainly dead or restarting: a JVM pause or a short
-  // network blip must not page.
-  static const std::vector<AlertRule> kRules = {
-      {kAlertUpNotRunning, "critical", 0, true},
-      {kAlertHeartbeatStale, "warning", 60, true},
-      {kAlertUnreachable, "warning", 60, true},
-      {kAlertDownButRunning, "warning", 60, true},
-      {kAlertStopUnfinished, "warning", 60, true},
+std::vector<AlertRule> BuildDefaultAlertRules() {
+  std::vector<AlertRule> rules;
+  for (const VerdictFacts& facts : kVerdicts) {
+    if (!facts.alert) continue;
+    rules.push_back({facts.alert->name, facts.alert->severity, facts.alert->for_seconds,
+                     /*per_node=*/true});
+  }
+  // docs/alerting.md has the severities and `for` durations.
+  const AlertRule others[] = {
       {kAlertNoRunningMgmtServer, "critical", 0, false},
       {kAlertSourceDown, "critical", 60, false},
       {kAlertFlapping, "warning", 0, true},
       // Severity "none": routed to a dead-man's switch, never to a person.
       {kAlertWatchdog, "none", 0, false},
   };
+  rules.insert(rules.end(), std::begin(others), std::end(others));
+  return rules;
+}
+
+}  // namespace
+
+const std::vector<AlertRule>& DefaultAlertRules() {
+  static const std::vector<AlertRule> kRules = BuildDefaultAlertRules();
   return kRules;
 }
 

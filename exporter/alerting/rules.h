@@ -2,8 +2,10 @@
 // settings, and the `for` duration and severity each rule gets after the config's
 // `alerting.rules` overrides.
 //
-// Adding an alert: one line in kAlertTable (rules.cc) and its condition in the
-// evaluator; the configuration loader asks FindAlertRule(), so there is no second
+// A verdict's alert is part of its row in kVerdicts (model/verdict.h); the table
+// here takes it from there, so a new verdict alert needs nothing in alerting/. Any
+// other alert: a row in DefaultAlertRules() (rules.cc) and its condition in the
+// evaluator. The configuration loader asks FindAlertRule(), so there is no second
 // list. The names are also what alerts/*.rules.yml and the runbooks in docs/runbooks/
 // use (tests compare them).
 //
@@ -18,12 +20,7 @@
 
 namespace msx {
 
-// The alert names.
-inline constexpr char kAlertUpNotRunning[] = "CloudStackMgmtServerUpNotRunning";
-inline constexpr char kAlertHeartbeatStale[] = "CloudStackMgmtServerHeartbeatStale";
-inline constexpr char kAlertUnreachable[] = "CloudStackMgmtServerUnreachable";
-inline constexpr char kAlertDownButRunning[] = "CloudStackMgmtServerDownButRunning";
-inline constexpr char kAlertStopUnfinished[] = "CloudStackMgmtServerStopUnfinished";
+// The names of the alerts that are not about a verdict.
 inline constexpr char kAlertNoRunningMgmtServer[] = "CloudStackNoRunningMgmtServer";
 inline constexpr char kAlertSourceDown[] = "CloudStackMshostSourceDown";
 inline constexpr char kAlertFlapping[] = "CloudStackMgmtServerFlapping";
@@ -63,8 +60,8 @@ struct AlertingConfig {
   bool operator==(const AlertingConfig& o) const { return Tie() == o.Tie(); }
 };
 
-// The table with its default severities and `for` durations, in the order of
-// docs/alerting.md.
+// The table with its default severities and `for` durations: the verdicts' alerts in
+// the order of kVerdicts, then the others in the order of docs/alerting.md.
 const std::vector<AlertRule>& DefaultAlertRules();
 // The rule called `alertname`, or nullptr.
 const AlertRule* FindAlertRule(std::string_view alertname);

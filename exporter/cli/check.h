@@ -35,10 +35,9 @@ struct CheckReport {
   std::vector<std::string> lines;
 };
 
-// Per node: ok is OK; up_heartbeat_stale, up_unreachable and down_but_running are
-// WARNING; up_not_running is CRITICAL. A target whose last read failed is UNKNOWN
-// (its nodes are not judged), and a target with no node that both claims running
-// and is ok is CRITICAL. Across lines the code is the worst, in the order
+// Per node: its verdict's level (LevelOf, the `check` column of docs/verdicts.md,
+// "Order of decision"). A target whose last read failed is UNKNOWN (its nodes are not
+// judged), and a target with no node that both claims running and is ok is CRITICAL. Across lines the code is the worst, in the order
 // CRITICAL > UNKNOWN > WARNING > OK (a real outage found elsewhere outranks one
 // target we could not read).
 CheckReport JudgeStatus(const StatusModel& model);

@@ -1,5 +1,6 @@
 // The alerts about CloudStack: the same names, severities and meanings as the
-// evaluator built into the exporter (docs/alerting.md, "The rules").
+// evaluator built into the exporter (docs/alerting.md, "The rules"). One per verdict
+// that pages, from verdicts.libsonnet, and the alerts that are not about a verdict.
 //
 // High availability: two exporter replicas scraped by one Prometheus give every series
 // twice, differing only in the replica labels (_config.replicaLabels, `instance` by
@@ -19,33 +20,7 @@
 // Half 2 matters even on frozen data: `for` clocks keep running and increase() windows
 // keep sliding, so without it a pending alert would fire and Flapping would resolve.
 local p = import '../lib/promql.libsonnet';
-
-// The sentence that says whether CloudStack will ever set the row Down by itself
-// (docs/verdicts.md, "What peers do to a silent node's row"): only a live peer (claims
-// running and not stale: verdict ok or up_unreachable, state not Down) running 4.20.1
-// or later does, and only for a row in state Up. The same text as the built-in
-// evaluator's. Needs $sel (the scrape's series) and $node (the node's) in scope.
-local willCloudStackClearIt = |||
-  {{ $peers := printf "((cloudstack_mshost_verdict{%s,verdict=~'ok|up_unreachable'} == 1) unless on (msid) (cloudstack_mshost_state{%s,state='Down'} == 1) unless on (msid) cloudstack_mshost_info{%s,msid='%s'})" $sel $sel $sel $labels.msid -}}
-  {{ $v4201 := "4[.]20[.]0*[1-9].*|4[.](2[1-9]|[3-9][0-9]|[1-9][0-9][0-9]+)([^0-9].*)?|([5-9]|[1-9][0-9]+)[.][0-9].*" -}}
-  {{ if not (printf "cloudstack_mshost_state{%s,state='Up'} == 1" $node | query) -}}
-  CloudStack will never set this row Down by itself: peers clear only rows in state Up.
-  {{- else if printf "%s and on (msid) cloudstack_mshost_info{%s,version=~'%s'}" $peers $sel $v4201 | query -}}
-  A live peer running 4.20.1 or later will set this row Down about 150 s after its last heartbeat; until then other nodes and load balancers trust it.
-  {{- else if not (query $peers) -}}
-  CloudStack will never set this row Down by itself: no other management server is running.
-  {{- else if printf "%s unless on (msid) cloudstack_mshost_info{%s,version=~'[0-9]+[.][0-9].*'}" $peers $sel | query -}}
-  CloudStack may not set this row Down by itself: only peers running 4.20.1 or later do, and the live peers' versions are unknown.
-  {{- else -}}
-  CloudStack will never set this row Down by itself: the live peers run versions before 4.20.1, which leave a dead node's row as it is.
-  {{- end }}
-|||;
-
-// The series of one target in template queries: the replicas' copies are alike, so
-// `first` of any of them will do.
-local selectors = |||
-  {{ $sel := printf "job='%s',target='%s'" $labels.job $labels.target }}{{ $node := printf "%s,msid='%s'" $sel $labels.msid -}}
-|||;
+local verdicts = import '../verdicts.libsonnet';
 
 {
   local cfg = self._config,
@@ -93,68 +68,12 @@ local selectors = |||
   prometheusAlerts+:: {
     groups+: [{
       name: 'cloudstack-mshost',
+      // The verdicts' alerts (verdicts.libsonnet), then the others.
       rules: [
-        alert(
-          'CloudStackMgmtServerUpNotRunning',
-          verdictAlert('CloudStackMgmtServerUpNotRunning', 'up_not_running'),
-          'Management server {{ or $labels.name $labels.msid }} is marked running but is gone',
-          selectors + |||
-            The cloud.mshost row of {{ or $labels.name "(unnamed)" }} (msid {{ $labels.msid }}, target
-            {{ $labels.target }}) says {{ with printf "cloudstack_mshost_state{%s} == 1" $node | query }}{{ . | first | label "state" }}{{ else }}it runs{{ end }}, but
-            {{ with printf "cloudstack_mshost_heartbeat_silence_seconds{%s}" $node | query }}its heartbeat has been silent for {{ . | first | value | humanizeDuration }}{{ with printf "cloudstack_mshost_dead_after_seconds{%s}" $node | query }} (dead_after {{ . | first | value | humanizeDuration }}){{ end }}{{ else }}it has never heartbeated (last_update is NULL){{ end }}
-            and {{ with printf "cloudstack_mshost_probe_success{%s}" $node | query }}nothing answers its liveness probe{{ else }}probing is off{{ end }}.
-            Other nodes, load balancers and admins still trust it (apache/cloudstack#9722).
-          ||| + willCloudStackClearIt,
-        ),
-        alert(
-          'CloudStackMgmtServerHeartbeatStale',
-          verdictAlert('CloudStackMgmtServerHeartbeatStale', 'up_heartbeat_stale'),
-          'Management server {{ or $labels.name $labels.msid }} answers but does not heartbeat',
-          selectors + |||
-            {{ or $labels.name "(unnamed)" }} (msid {{ $labels.msid }}, target {{ $labels.target }}) is marked
-            {{ with printf "cloudstack_mshost_state{%s} == 1" $node | query }}{{ . | first | label "state" }}{{ else }}running{{ end }}
-            and answers its liveness probe, but
-            {{ with printf "cloudstack_mshost_heartbeat_silence_seconds{%s}" $node | query }}has not written a heartbeat for {{ . | first | value | humanizeDuration }}{{ with printf "cloudstack_mshost_stale_after_seconds{%s}" $node | query }} (stale_after {{ . | first | value | humanizeDuration }}){{ end }}{{ else }}has never written a heartbeat (last_update is NULL){{ end }}:
-            the process hangs, cannot reach the database, or is shutting down.
-          ||| + willCloudStackClearIt,
-        ),
-        alert(
-          'CloudStackMgmtServerUnreachable',
-          verdictAlert('CloudStackMgmtServerUnreachable', 'up_unreachable'),
-          'Management server {{ or $labels.name $labels.msid }} heartbeats but cannot be reached',
-          |||
-            {{ or $labels.name "(unnamed)" }} (msid {{ $labels.msid }}, target {{ $labels.target }}) is marked
-            running and keeps heartbeating, but the exporter's liveness probe fails: a firewall,
-            a wrong probe address (service_ip is often 127.0.0.1) or a cluster port that
-            stopped listening.
-          |||,
-        ),
-        alert(
-          'CloudStackMgmtServerDownButRunning',
-          verdictAlert('CloudStackMgmtServerDownButRunning', 'down_but_running'),
-          'Management server {{ or $labels.name $labels.msid }} is marked Down but still answers',
-          |||
-            The cloud.mshost row of {{ or $labels.name "(unnamed)" }} (msid {{ $labels.msid }}, target
-            {{ $labels.target }}) says Down, but something still answers its liveness probe:
-            a process that did not stop, or another service on its cluster port.
-          |||,
-        ),
-        // stop_unfinished is only judged for ReadyToShutDown and ShuttingDown rows, and
-        // peers clear only rows in state Up: CloudStack never clears this row.
-        alert(
-          'CloudStackMgmtServerStopUnfinished',
-          verdictAlert('CloudStackMgmtServerStopUnfinished', 'stop_unfinished'),
-          'Management server {{ or $labels.name $labels.msid }} stopped without finishing its stop',
-          selectors + |||
-            The cloud.mshost row of {{ or $labels.name "(unnamed)" }} (msid {{ $labels.msid }}, target
-            {{ $labels.target }}) says {{ with printf "cloudstack_mshost_state{%s} == 1" $node | query }}{{ . | first | label "state" }}{{ else }}it is stopping{{ end }}
-            (the operator asked it to stop), but
-            {{ with printf "cloudstack_mshost_heartbeat_silence_seconds{%s}" $node | query }}its heartbeat has been silent for {{ . | first | value | humanizeDuration }}{{ with printf "cloudstack_mshost_dead_after_seconds{%s}" $node | query }} (dead_after {{ . | first | value | humanizeDuration }}){{ end }}{{ else }}it has never heartbeated (last_update is NULL){{ end }}
-            and {{ with printf "cloudstack_mshost_probe_success{%s}" $node | query }}nothing answers its liveness probe{{ else }}probing is off{{ end }}:
-            the process is gone but its stop never wrote Down (apache/cloudstack#9722).
-            CloudStack will never set this row Down by itself: peers clear only rows in state Up.
-          |||,
-        ),
+        alert(v.alert.name, verdictAlert(v.alert.name, v.name), v.alert.summary, v.alert.description)
+        for v in verdicts
+        if std.objectHas(v, 'alert')
+      ] + [
         // floor(): increase() extrapolates to the window's edges, so 3 restarts can read
         // as 3.05; the contract says "more than 3 restarts".
         local restarts = 'floor(increase(%s[%s]))' % [p.m('cloudstack_mshost_restarts_total', cfg.mshostSelector), cfg.flappingWindow];

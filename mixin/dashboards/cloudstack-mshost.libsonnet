@@ -5,6 +5,8 @@
 // target series of the variables), %(ti)s (the same, one replica), %(e)s (the
 // exporter's series) and %(w)s (the replica labels), filled in by q().
 local p = import '../lib/promql.libsonnet';
+// Colours and value mappings: one per verdict, in the order of their codes.
+local verdictsByCode = std.sort(import '../verdicts.libsonnet', function(v) v.code);
 
 {
   local cfg = self._config,
@@ -521,138 +523,19 @@ local p = import '../lib/promql.libsonnet';
               {
                 matcher: {
                   id: 'byName',
-                  options: 'ok',
+                  options: v.name,
                 },
                 properties: [
                   {
                     id: 'color',
                     value: {
                       mode: 'fixed',
-                      fixedColor: 'green',
+                      fixedColor: v.color,
                     },
                   },
                 ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'down_but_running',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'orange',
-                    },
-                  },
-                ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'up_unreachable',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'yellow',
-                    },
-                  },
-                ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'up_heartbeat_stale',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'orange',
-                    },
-                  },
-                ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'up_not_running',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'red',
-                    },
-                  },
-                ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'unknown',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'text',
-                    },
-                  },
-                ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'maintenance',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'blue',
-                    },
-                  },
-                ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'superseded',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'purple',
-                    },
-                  },
-                ],
-              },
-              {
-                matcher: {
-                  id: 'byName',
-                  options: 'stop_unfinished',
-                },
-                properties: [
-                  {
-                    id: 'color',
-                    value: {
-                      mode: 'fixed',
-                      fixedColor: 'orange',
-                    },
-                  },
-                ],
-              },
+              }
+              for v in verdictsByCode
             ],
           },
           options: {
@@ -937,51 +820,12 @@ local p = import '../lib/promql.libsonnet';
                       {
                         type: 'value',
                         options: {
-                          ok: {
-                            text: 'ok',
-                            color: 'green',
-                            index: 0,
-                          },
-                          down_but_running: {
-                            text: 'down_but_running',
-                            color: 'orange',
-                            index: 1,
-                          },
-                          up_unreachable: {
-                            text: 'up_unreachable',
-                            color: 'yellow',
-                            index: 2,
-                          },
-                          up_heartbeat_stale: {
-                            text: 'up_heartbeat_stale',
-                            color: 'orange',
-                            index: 3,
-                          },
-                          up_not_running: {
-                            text: 'up_not_running',
-                            color: 'red',
-                            index: 4,
-                          },
-                          unknown: {
-                            text: 'unknown',
-                            color: 'text',
-                            index: 5,
-                          },
-                          maintenance: {
-                            text: 'maintenance',
-                            color: 'blue',
-                            index: 6,
-                          },
-                          superseded: {
-                            text: 'superseded',
-                            color: 'purple',
-                            index: 7,
-                          },
-                          stop_unfinished: {
-                            text: 'stop_unfinished',
-                            color: 'orange',
-                            index: 8,
-                          },
+                          [v.name]: {
+                            text: v.name,
+                            color: v.color,
+                            index: v.code,
+                          }
+                          for v in verdictsByCode
                         },
                       },
                     ],
@@ -1567,51 +1411,12 @@ local p = import '../lib/promql.libsonnet';
                 {
                   type: 'value',
                   options: {
-                    '0': {
-                      text: 'ok',
-                      color: 'green',
-                      index: 0,
-                    },
-                    '1': {
-                      text: 'down_but_running',
-                      color: 'orange',
-                      index: 1,
-                    },
-                    '2': {
-                      text: 'up_unreachable',
-                      color: 'yellow',
-                      index: 2,
-                    },
-                    '3': {
-                      text: 'up_heartbeat_stale',
-                      color: 'orange',
-                      index: 3,
-                    },
-                    '4': {
-                      text: 'up_not_running',
-                      color: 'red',
-                      index: 4,
-                    },
-                    '5': {
-                      text: 'unknown',
-                      color: 'text',
-                      index: 5,
-                    },
-                    '6': {
-                      text: 'maintenance',
-                      color: 'blue',
-                      index: 6,
-                    },
-                    '7': {
-                      text: 'superseded',
-                      color: 'purple',
-                      index: 7,
-                    },
-                    '8': {
-                      text: 'stop_unfinished',
-                      color: 'orange',
-                      index: 8,
-                    },
+                    [std.toString(v.code)]: {
+                      text: v.name,
+                      color: v.color,
+                      index: v.code,
+                    }
+                    for v in verdictsByCode
                   },
                 },
               ],

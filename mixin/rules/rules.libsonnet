@@ -2,6 +2,7 @@
 // labels away (two exporter replicas count each node once) and keep every other label,
 // those a scrape config adds included.
 local p = import '../lib/promql.libsonnet';
+local byCode = std.sort(import '../verdicts.libsonnet', function(v) v.code);
 
 {
   local cfg = self._config,
@@ -40,17 +41,13 @@ local p = import '../lib/promql.libsonnet';
             up: m('cloudstack_mshost_up'),
           },
         },
-        // One number per node for the dashboard's verdict timeline:
-        // 0 ok, 1 down_but_running, 2 up_unreachable, 3 up_heartbeat_stale,
-        // 4 up_not_running, 5 unknown, 6 maintenance, 7 superseded, 8 stop_unfinished
-        // (dashboards/ maps them back to names and colours). New verdicts get new codes,
-        // so recorded history keeps its meaning.
+        // One number per node for the dashboard's verdict timeline: each verdict's code
+        // (verdicts.libsonnet; dashboards/ maps them back to names and colours).
         {
           record: 'node:cloudstack_mshost_verdict:code',
           expr: 'max without (verdict, %s) (\n%s\n)\n' % [without, std.join('\n', [
-            '  %s(%s == 1) * %d' % [if i == 0 then '   ' else 'or ', p.m('cloudstack_mshost_verdict', cfg.mshostSelector, 'verdict="%s"' % v[0]), v[1]]
-            for i in std.range(0, 8)
-            for v in [[['ok', 0], ['down_but_running', 1], ['up_unreachable', 2], ['up_heartbeat_stale', 3], ['up_not_running', 4], ['unknown', 5], ['maintenance', 6], ['superseded', 7], ['stop_unfinished', 8]][i]]
+            '  %s(%s == 1) * %d' % [if i == 0 then '   ' else 'or ', p.m('cloudstack_mshost_verdict', cfg.mshostSelector, 'verdict="%s"' % byCode[i].name), byCode[i].code]
+            for i in std.range(0, std.length(byCode) - 1)
           ])],
         },
       ],

@@ -507,6 +507,22 @@ def test_documented_example_validates():
         assert errors == []
 
 
+def test_schema_takes_every_documented_verdict_and_those_to_come():
+    """The schema's verdict is open (docs/status-api.md: clients must accept verdicts
+    they do not know), but still a verdict's shape: every verdict of docs/verdicts.md's
+    "Order of decision" and a new one pass, a state, a label or nothing does not."""
+    with open(os.path.join(DOCS, "verdicts.md"), encoding="utf-8") as f:
+        text = f.read()
+    table = text.split("## Order of decision", 1)[1].split("\n\n| verdict |", 1)[1]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", table.split("\n\n", 1)[0], re.M)
+    assert "up_not_running" in documented and "ok" in documented, documented
+    verdict = jsonschema.Draft202012Validator(schema()["$defs"]["verdict"])
+    for good in documented + ["example_dead"]:
+        assert verdict.is_valid(good), good
+    for bad in ["", "Up", "up-not-running", "up_not_running ", 4, None]:
+        assert not verdict.is_valid(bad), bad
+
+
 # --- every cell, against known JSON -----------------------------------------------
 
 NOW = 1700000000.0  # 2023-11-14 22:13:20 UTC

@@ -1,4 +1,5 @@
-"""The alerts as the exporter's contract names them (docs/alerting.md, "The rules") and
+"""The alerts as the exporter's contract names them (docs/alerting.md, "The rules", and
+docs/verdicts.md, "Order of decision", for the verdicts' alerts) and
 as alerts/cloudstack-mshost.rules.yml defines them, as plain dicts, for tests that
 compare alert lists.
 
@@ -15,7 +16,7 @@ rule_alerts() minus PROMETHEUS_ONLY (tests/promside/test_rules.py checks that). 
 two metric sets together must equal what a live exporter exposes
 (tests/promside/test_queries.py checks that).
 The contract's lists are the copies below (_CONTRACT_COPY, _CONTRACT_METRICS_COPY),
-which docs/alerting.md and docs/http.md publish: the repository stands on its own, so
+which docs/alerting.md, docs/verdicts.md and docs/http.md publish: the repository stands on its own, so
 nothing outside it is read.
 """
 import os

@@ -141,14 +141,19 @@ def test_expressions_use_only_contract_metrics():
 
 
 def builtin_alerts():
-    """{alertname: {"severity", "for_seconds"}} of the built-in evaluator's table
-    (exporter/alerting/rules.cc, DefaultAlertRules, names from rules.h)."""
-    src = os.path.join(catalog.REPO, "exporter", "alerting")
+    """{alertname: {"severity", "for_seconds"}} of the built-in evaluator's table: the
+    verdicts' alerts from their rows (exporter/model/verdict.h, kVerdicts), the others
+    from exporter/alerting/rules.cc (DefaultAlertRules, names from rules.h)."""
+    exporter = os.path.join(catalog.REPO, "exporter")
+    with open(os.path.join(exporter, "model", "verdict.h"), encoding="utf-8") as f:
+        rows = re.findall(r'VerdictAlert\{\s*"(\w+)", "(\w+)", (\d+),', f.read())
+    src = os.path.join(exporter, "alerting")
     with open(os.path.join(src, "rules.h"), encoding="utf-8") as f:
         names = dict(re.findall(r'inline constexpr char (kAlert\w+)\[\] = "(\w+)";', f.read()))
     with open(os.path.join(src, "rules.cc"), encoding="utf-8") as f:
-        rows = re.findall(r'\{(kAlert\w+), "(\w+)", (\d+), (?:true|false)\}', f.read())
-    return {names[k]: {"severity": sev, "for_seconds": float(secs)} for k, sev, secs in rows}
+        rows += [(names[k], sev, secs) for k, sev, secs in
+                 re.findall(r'\{(kAlert\w+), "(\w+)", (\d+), (?:true|false)\}', f.read())]
+    return {name: {"severity": sev, "for_seconds": float(secs)} for name, sev, secs in rows}
 
 
 def test_builtin_evaluator_has_the_contract_alerts_plus_its_watchdog():
