@@ -3,6 +3,7 @@ dashboards/cloudstack-mshost.json) are what mixin/build.sh makes of the jsonnet
 source, byte for byte, and the mixin's parameters change what they say."""
 import json
 import os
+import re
 import subprocess
 import tempfile
 
@@ -100,3 +101,28 @@ def test_config_overrides_reach_every_rule_and_panel():
     assert running["targets"][0]["expr"] == (
         'max without (instance, replica) (cloudstack_mshost_running_nodes{job="cs", '
         'job=~"$job", target=~"$target", cloudstack=~"$cloudstack", region=~"$region"})')
+
+
+def table_verdicts(path, section):
+    """The verdicts of the first table under `section` (a Markdown heading), in order."""
+    with open(os.path.join(catalog.REPO, path), encoding="utf-8") as f:
+        text = f.read()
+    assert section in text, (path, section)
+    rows = []
+    for line in text.split(section, 1)[1].splitlines():
+        if line.startswith("| `"):
+            rows.append(line.split("`")[1])
+        elif rows and not line.startswith("|"):
+            break
+    return rows
+
+
+def test_readme_docs_mixin_and_exporter_list_the_same_verdicts():
+    docs = table_verdicts("docs/verdicts.md", "## Order of decision")
+    readme = table_verdicts("README.md", "## Verdicts")
+    assert docs == readme, "README's verdict table differs from docs/verdicts.md's order"
+    with open(os.path.join(catalog.REPO, "exporter", "model", "verdict.h"), encoding="utf-8") as f:
+        exporter = re.findall(r'\{Verdict::k\w+, "(\w+)", \d+, VerdictLevel', f.read())
+    mixin = [v["name"] for v in evaluate("import 'verdicts.libsonnet'")]
+    assert len(docs) >= 9 and sorted(docs) == sorted(exporter) == sorted(mixin), (
+        docs, exporter, mixin)
