@@ -7,17 +7,35 @@
 namespace msx {
 namespace {
 
+const char* LevelClass(VerdictLevel level) {
+  switch (level) {
+    case VerdictLevel::kOk:
+      return "l-ok";
+    case VerdictLevel::kWarning:
+      return "l-warning";
+    case VerdictLevel::kCritical:
+      return "l-critical";
+    case VerdictLevel::kUnknown:
+      break;
+  }
+  return "l-unknown";
+}
+
 // The script's settings travel as data attributes of <body>, so the script itself is
 // one constant text. The ranks are VerdictSeverityRank's, the exporter's one order of
-// severity.
+// severity; a verdict's colour is its level's (model/verdict.h), so a new verdict is
+// coloured without a change here.
 std::string BodyAttributes(double refresh_seconds) {
   nlohmann::json rank = nlohmann::json::object();
+  nlohmann::json level = nlohmann::json::object();
   for (Verdict verdict : kAllVerdicts) {
     rank[VerdictName(verdict)] = VerdictSeverityRank(verdict);
+    level[VerdictName(verdict)] = LevelClass(LevelOf(verdict));
   }
   const long refresh_ms = std::max(100L, std::lround(refresh_seconds * 1000));
   return " data-refresh-ms=\"" + std::to_string(refresh_ms) + "\" data-verdict-rank=\"" +
-         HtmlEscape(rank.dump()) + "\"";
+         HtmlEscape(rank.dump()) + "\" data-verdict-level=\"" + HtmlEscape(level.dump()) +
+         "\"";
 }
 
 // `json` made safe as the content of a <script type="application/json"> element,
@@ -71,10 +89,10 @@ p{margin:.2em 0}
 table{border-collapse:collapse;font-size:.9em}
 th,td{border:1px solid #bbb;padding:2px 6px;text-align:left;white-space:nowrap}
 th{background:#eee}
-.v-ok{background:#bfb}
-.v-up_not_running{background:#f88;font-weight:bold}
-.v-up_heartbeat_stale,.v-up_unreachable,.v-down_but_running{background:#fc6}
-.v-unknown{background:#ccc}
+.l-ok{background:#bfb}
+.l-critical{background:#f88;font-weight:bold}
+.l-warning{background:#fc6}
+.l-unknown{background:#ccc}
 .db.up{color:#060}
 .db.down,.bad,.p-failed,.sev-critical{color:#a00}
 .db.down,.bad,.sev-critical{font-weight:bold}
@@ -101,6 +119,7 @@ const char kScript[] = R"js(<script>
   var body = document.body;
   var refreshMs = Number(body.getAttribute("data-refresh-ms"));
   var rank = JSON.parse(body.getAttribute("data-verdict-rank"));
+  var level = JSON.parse(body.getAttribute("data-verdict-level"));
   var live = document.getElementById("live");
   var nodeColumns = ["name", "msid", "state", "verdict", "heartbeat age", "silence",
     "stale / dead after", "heartbeat interval", "clock offset", "probe", "probed at",
@@ -156,7 +175,7 @@ const char kScript[] = R"js(<script>
     var never = n.last_update === null;
     var probeClass = "probe" + (n.probe === null ? "" : n.probe.success ? " p-ok" : " p-failed");
     return [["name", n.name], ["msid", n.msid], ["state", n.state],
-      ["verdict v-" + n.verdict, VerdictText(n)],
+      ["verdict v-" + n.verdict + " " + LevelClassOf(n.verdict), VerdictText(n)],
       ["age", never ? "never" : FormatOptionalDuration(n.raw_age_seconds)],
       ["silence", never ? "never" : FormatOptionalDuration(n.silence_seconds)],
       ["thresholds", FormatDuration(n.stale_after_seconds) + " / " +
@@ -191,6 +210,9 @@ const char kScript[] = R"js(<script>
     return [b.up && loose === "" ? "blast" : "blast bad", text];
   }
   function RankOf(verdict) { return rank.hasOwnProperty(verdict) ? rank[verdict] : 99; }
+  function LevelClassOf(verdict) {
+    return level.hasOwnProperty(verdict) ? level[verdict] : "l-unknown";
+  }
   function WorstFirst(nodes) {
     return nodes.map(function (n, i) { return [n, i]; }).sort(function (a, b) {
       return RankOf(a[0].verdict) - RankOf(b[0].verdict) || a[1] - b[1];

@@ -346,7 +346,7 @@ def test_page_redraws_in_place_with_killed_node_first_and_names_as_text(bed):
         assert cell(top, "name") == "ms-2"
         assert cell(top, "verdict") == "up_not_running"
         verdict_class = next(c for c, _, _ in top["cells"] if c.startswith("verdict"))
-        assert verdict_class.split() == ["verdict", "v-up_not_running"]  # the colour
+        assert verdict_class.split() == ["verdict", "v-up_not_running", "l-critical"]  # the colour
         assert cell(top, "state") == "Up"
         assert cell(top, "probe").startswith("failed")
         assert [row["verdict"] for row in nodes[1:]] == ["ok", "ok"]

@@ -353,6 +353,13 @@ TEST(StatusPageTest, SelfContainedAndUpdatesInPlace) {
   EXPECT_THAT(page, Not(HasSubstr("location.reload")));
   EXPECT_THAT(page, HasSubstr("fetch(\"api/v1/status\""));
   EXPECT_THAT(page, HasSubstr("data-refresh-ms=\"2000\""));
+  // Every verdict is coloured by its level, the ones that page nobody included.
+  for (Verdict verdict : kAllVerdicts) {
+    const std::string name = VerdictName(verdict);
+    EXPECT_THAT(page, HasSubstr("&quot;" + name + "&quot;:&quot;l-")) << name;
+  }
+  EXPECT_THAT(page, HasSubstr("&quot;stop_unfinished&quot;:&quot;l-warning&quot;"));
+  EXPECT_THAT(page, HasSubstr("&quot;maintenance&quot;:&quot;l-ok&quot;"));
   // Data reaches the document only as text.
   EXPECT_THAT(page, Not(HasSubstr("innerHTML")));
   EXPECT_THAT(page, Not(HasSubstr("outerHTML")));
