@@ -345,8 +345,8 @@ def test_page_redraws_in_place_with_killed_node_first_and_names_as_text(bed):
         top = nodes[0]
         assert cell(top, "name") == "ms-2"
         assert cell(top, "verdict") == "up_not_running"
-        verdict_class = next(c for c, _, _ in top["cells"] if c.startswith("verdict"))
-        assert verdict_class.split() == ["verdict", "v-up_not_running", "l-critical"]  # the colour
+        klass = next(c for c, _, _ in top["cells"] if c.startswith("verdict"))
+        assert klass.split() == ["verdict", "v-up_not_running", "l-critical"]  # the colour
         assert cell(top, "state") == "Up"
         assert cell(top, "probe").startswith("failed")
         assert [row["verdict"] for row in nodes[1:]] == ["ok", "ok"]
@@ -657,13 +657,24 @@ def cells(*pairs):
     return [[klass, text, 0] for klass, text in pairs]
 
 
+# The level class each verdict's cell carries (its colour; docs/status-api.md).
+LEVEL_CLASS = {"up_not_running": "l-critical", "stop_unfinished": "l-warning",
+               "up_heartbeat_stale": "l-warning", "up_unreachable": "l-warning",
+               "down_but_running": "l-warning", "unknown": "l-unknown", "ok": "l-ok",
+               "maintenance": "l-ok", "superseded": "l-ok"}
+
+
+def verdict_class(verdict):
+    return "verdict v-%s %s" % (verdict, LEVEL_CLASS[verdict])
+
+
 def node_cells(msid, name, verdict, age="2.0s", silence="2.0s", offset="-",
                probe=("probe p-ok", "ok 0.4 ms"), address=None, state="Up",
                version="4.20.0.0", started="2023-11-14 19:26:40 UTC", restarts="0",
                alert_count="0", thresholds="10s / 5.0s", interval="1.5s",
                jvm="- / -", boot="-", agents="-", jobs="-"):
     return cells(("name", name), ("msid", str(msid)), ("state", state),
-                 ("verdict v-" + verdict, verdict), ("age", age), ("silence", silence),
+                 (verdict_class(verdict), verdict), ("age", age), ("silence", silence),
                  ("thresholds", thresholds), ("interval", interval),
                  ("offset", offset), probe,
                  ("address", address or "10.0.0.%d:9090" % msid), ("version", version),
@@ -761,7 +772,7 @@ def check_first(tab):
         ("2", "up_unreachable"), ("5", "down_but_running"), ("7", "unknown"),
         ("1", "ok"), ("4", "ok")]
     for row in order["nodes"]:  # colour and word: the class colours, the text says
-        assert row["cells"][3] == ["verdict v-" + row["verdict"], row["verdict"], 0]
+        assert row["cells"][3] == [verdict_class(row["verdict"]), row["verdict"], 0]
     assert order["structure"] == ["H2.", "P.db up", "P.poll", "TABLE.nodes", "H3.",
                                   "P.none", "H3.", "P.none"]
     assert order["lines"][1:] == [
