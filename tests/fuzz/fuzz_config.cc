@@ -29,7 +29,9 @@ namespace {
 const std::string kConfigPath = std::string(MSX_FUZZ_TESTDATA_DIR) + "/config/fuzz.yml";
 constexpr char kPasswordEnv[] = "MSX_FUZZ_PASSWORD";
 constexpr char kEnvSecret[] = "fuzz-env-secret-4f1c";
-constexpr char kFileSecret[] = "full secret";  // tests/testdata/config/secrets/db.pass
+// tests/testdata/config/secrets/db.pass. Not made of words: "full secret" once
+// appeared in a message as YAML folded "verify_full" and "secrets/db.pass" together.
+constexpr char kFileSecret[] = "file-secret-7d3a";
 
 // Reading /dev/zero, /dev/stdin or /proc/kmsg as a password file never ends: that is
 // the user's choice of file, not a parsing bug, so such inputs are not run.

@@ -141,7 +141,7 @@ TEST(ConfigLoaderTest, FullFileReadsEveryKey) {
   EXPECT_EQ(db.port, 6432);
   EXPECT_EQ(db.user, "exporter");
   EXPECT_EQ(db.password_file, kDir + "secrets/db.pass");
-  EXPECT_EQ(db.password, "full secret");
+  EXPECT_EQ(db.password, "file-secret-7d3a");
   EXPECT_EQ(db.name, "cloudstack");
   EXPECT_EQ(db.connect_timeout_seconds, 1.5);
   EXPECT_EQ(db.query_timeout_seconds, 4);
