@@ -71,7 +71,11 @@ struct HttpServerOptions {
   // about 20 KiB. Lowered to fit the open-files limit.
   int threads = 640;
   int connection_queue = 16;  // accepted connections waiting for a thread
-  int listen_backlog = 128;   // connections the kernel holds before accept
+  // Connections the kernel holds before accept. Above the pool's idle crowd (about
+  // 600) so that a burst of connections completes its handshakes at once: past the
+  // backlog the kernel drops SYNs and clients retry after 1, 3, 7 s, longer than a
+  // first connection waits for its request (docs/security.md).
+  int listen_backlog = 1024;
   // A new connection's TLS handshake, and its first request line and headers, must
   // each complete within this however they trickle in; it also bounds each wait
   // to read a body or to write a response.
