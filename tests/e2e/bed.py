@@ -120,6 +120,16 @@ class VerdictWatcher:
                 out.append(verdict)
         return out
 
+    def timeline(self, msid, since=0.0):
+        """For an assertion's message: "+SECONDS verdict" at each change of msid's
+        verdict from `since` on, so a failure says when an unexpected verdict came
+        (before the act: the node itself stalled; after it: something answered)."""
+        out = []
+        for t, verdict, state in self.history(msid, since):
+            if not out or out[-1][1] != verdict:
+                out.append(("+%.1fs" % (t - since), verdict, state))
+        return out
+
     def current(self, msid):
         h = self.history(msid)
         return h[-1][1:] if h else (None, None)

@@ -261,7 +261,8 @@ def test_reidentify_raises_nothing_for_the_old_row(case, version, how):
     # port (up_unreachable); an old Down row answered by the new process is
     # down_but_running until it is stale. Neither lasts long enough to page.
     transient = "up_unreachable" if how == "kill" else "down_but_running"
-    assert case.watcher.verdicts(old, t0) <= {"ok", transient, "superseded"}
+    assert case.watcher.verdicts(old, t0) <= {"ok", transient, "superseded"}, \
+        case.watcher.timeline(old, t0)
     assert case.watcher.verdicts(new) == {"ok"}
     case.others_ok(("ms-2",), t0)
     assert case.pages() == []
@@ -286,7 +287,8 @@ def test_cut_off_from_every_port_raises_no_no_running(case, version):
         assert alert["labels"] == node_labels(UNREACHABLE, "warning", msid, name)
     time.sleep(STALE_AFTER)  # well past stale_after and dead_after: heartbeats keep it fresh
     for msid in msids:
-        assert case.watcher.verdicts(msid, t0) == {"ok", "up_unreachable"}
+        assert case.watcher.verdicts(msid, t0) == {"ok", "up_unreachable"}, \
+            case.watcher.timeline(msid, t0)
     assert case.watcher.min_running(t0) == 3
     assert case.exporter.status()["targets"][0]["running_nodes"] == 3
 
@@ -364,7 +366,8 @@ def test_unfinished_stop_is_stop_unfinished(case, version, abort):
     case.wait_resolved(STOP_UNFINISHED, msid, 2 * POLL_INTERVAL + 3)
     wait_until(lambda: case.watcher.current(msid) == ("ok", "Up"), 2, "ms-2 ok and Up")
     # On the way: the process is gone while its heartbeat is still fresh.
-    assert case.watcher.verdicts(msid, t0) <= {"ok", "up_unreachable", "stop_unfinished"}
+    assert case.watcher.verdicts(msid, t0) <= {"ok", "up_unreachable", "stop_unfinished"}, \
+        case.watcher.timeline(msid, t0)
     case.others_ok(("ms-2",), t0)
     assert case.pushed_names() == {STOP_UNFINISHED}
     assert {a["labels"]["msid"] for _, a in case.pages()} == {msid}
@@ -402,7 +405,8 @@ def test_up_and_killed_is_up_not_running(case, version, how):
         time.sleep(max(0.0, PEER_THRESHOLD + 1 - (time.monotonic() - t0)))
         assert case.watcher.current(msid) == ("up_not_running", "Up")
         assert case.recorder.firing(alertname=UP_NOT_RUNNING, msid=msid)
-    assert case.watcher.verdicts(msid, t0) <= {"ok", "up_unreachable", "up_not_running"}
+    assert case.watcher.verdicts(msid, t0) <= {"ok", "up_unreachable", "up_not_running"}, \
+        case.watcher.timeline(msid, t0)
     case.others_ok(("ms-2",), t0)
     assert case.pushed_names() == {UP_NOT_RUNNING}
     assert {a["labels"]["msid"] for _, a in case.pages()} == {msid}

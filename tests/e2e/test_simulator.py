@@ -93,6 +93,32 @@ def test_kill_leaves_row_up_and_port_closed(db, cluster):
     assert row(db, msid)["last_update"] == frozen["last_update"]
 
 
+def bindable(port):
+    """What lib/ports.free_port asks before it hands a port to another test's server."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def test_a_dead_nodes_port_stays_its_own(db, cluster):
+    """While nothing listens on a node's ports, the simulator holds them bound: another
+    test's server cannot take one and answer the exporter's probe for a dead node. The
+    node's restart listens on them again."""
+    ports = (cluster.nodes["ms-2"]["port"], cluster.nodes["ms-1"]["port"])
+    cluster.act("kill", "ms-2")
+    cluster.act("partition", "ms-1")
+    for port in ports:
+        assert not connects(port)
+        assert not bindable(port)
+    cluster.act("start", "ms-2")
+    cluster.act("resume", "ms-1")
+    for port in ports:
+        wait_until(lambda: connects(port), 5, "port %d open again" % port)
+
+
 def test_stop_sets_down(db, cluster):
     msid, port = cluster.msid("ms-1"), cluster.nodes["ms-1"]["port"]
     cluster.act("stop", "ms-1")

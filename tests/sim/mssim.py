@@ -441,6 +441,7 @@ class Node(threading.Thread):
         self.listening = False
         self.starting = False  # --listen-delay: the row says Up, the ports are not open yet
         self.listener = None
+        self.placeholders = {}  # port -> its placeholder while nothing listens (_hold)
         self.port = self._reserve_port()
         # --api-port: the API/UI port (http.port 8080 in CloudStack), kept open and
         # closed with the cluster port.
@@ -500,7 +501,27 @@ class Node(threading.Thread):
         # The port is chosen once and kept across restarts, as cluster.servlet.port is.
         # Below the ephemeral range (lib/ports.py): otherwise a probe of a stopped node
         # could be given that very port as its local one and connect to itself.
-        return free_port()
+        port = free_port()
+        self.placeholders[port] = self._hold(port)
+        return port
+
+    @staticmethod
+    def _hold(port):
+        """A socket bound to port that does not listen: connections are refused, as to
+        a stopped node, and lib/ports.free_port (which binds without SO_REUSEADDR) in
+        another test cannot pick the port and start its own server on it, which the
+        exporter would then probe as this node, alive (seen with suites in parallel).
+        SO_REUSEADDR lets it bind over the connections a listener left in TIME_WAIT.
+        None if the port is taken after all: the node then runs without the guard."""
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as e:
+            s.close()
+            emit("warning", message="cannot hold port %d while nothing listens: %s" % (port, e))
+            return None
+        return s
 
     def node_clock(self, precise=False):
         """The node's own UTC wall clock, skewed by its offset, as CloudStack's
@@ -536,15 +557,23 @@ class Node(threading.Thread):
         return s
 
     def _open_listener(self):
-        self.listener = self._listen(self.port)
+        self.listener = self._listen_instead_of_placeholder(self.port)
         if self.api_port is not None:
-            self.api_listener = self._listen(self.api_port)
+            self.api_listener = self._listen_instead_of_placeholder(self.api_port)
         self._set(listening=True)
+
+    def _listen_instead_of_placeholder(self, port):
+        placeholder = self.placeholders.pop(port, None)
+        if placeholder is not None:
+            placeholder.close()
+        return self._listen(port)
 
     def _close_listener(self):
         for s in (self.listener, self.api_listener):
             if s is not None:
+                port = s.getsockname()[1]
                 s.close()
+                self.placeholders[port] = self._hold(port)
         self.listener = self.api_listener = None
         for conn, _ in self.held:
             conn.close()
