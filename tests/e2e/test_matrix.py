@@ -137,6 +137,13 @@ class Case:
     def msids(self):
         return [self.sim.msid(n) for n in self.sim.nodes]
 
+    def story(self, msid, since):
+        """For an assertion's message: msid's verdicts from `since` on, with when each
+        came, and every heartbeat the simulator wrote late (the node was stalled)."""
+        late = [(e["node"], e["late_s"]) for e in self.sim.events
+                if e["event"] == "heartbeat_late"]
+        return {"verdicts": self.watcher.timeline(msid, since), "late_heartbeats": late}
+
     def node(self, msid):
         """The node's entry in /api/v1/status."""
         for n in self.exporter.status()["targets"][0]["nodes"]:
@@ -262,7 +269,7 @@ def test_reidentify_raises_nothing_for_the_old_row(case, version, how):
     # down_but_running until it is stale. Neither lasts long enough to page.
     transient = "up_unreachable" if how == "kill" else "down_but_running"
     assert case.watcher.verdicts(old, t0) <= {"ok", transient, "superseded"}, \
-        case.watcher.timeline(old, t0)
+        case.story(old, t0)
     assert case.watcher.verdicts(new) == {"ok"}
     case.others_ok(("ms-2",), t0)
     assert case.pages() == []
@@ -288,7 +295,7 @@ def test_cut_off_from_every_port_raises_no_no_running(case, version):
     time.sleep(STALE_AFTER)  # well past stale_after and dead_after: heartbeats keep it fresh
     for msid in msids:
         assert case.watcher.verdicts(msid, t0) == {"ok", "up_unreachable"}, \
-            case.watcher.timeline(msid, t0)
+            case.story(msid, t0)
     assert case.watcher.min_running(t0) == 3
     assert case.exporter.status()["targets"][0]["running_nodes"] == 3
 
@@ -367,7 +374,7 @@ def test_unfinished_stop_is_stop_unfinished(case, version, abort):
     wait_until(lambda: case.watcher.current(msid) == ("ok", "Up"), 2, "ms-2 ok and Up")
     # On the way: the process is gone while its heartbeat is still fresh.
     assert case.watcher.verdicts(msid, t0) <= {"ok", "up_unreachable", "stop_unfinished"}, \
-        case.watcher.timeline(msid, t0)
+        case.story(msid, t0)
     case.others_ok(("ms-2",), t0)
     assert case.pushed_names() == {STOP_UNFINISHED}
     assert {a["labels"]["msid"] for _, a in case.pages()} == {msid}
@@ -406,7 +413,7 @@ def test_up_and_killed_is_up_not_running(case, version, how):
         assert case.watcher.current(msid) == ("up_not_running", "Up")
         assert case.recorder.firing(alertname=UP_NOT_RUNNING, msid=msid)
     assert case.watcher.verdicts(msid, t0) <= {"ok", "up_unreachable", "up_not_running"}, \
-        case.watcher.timeline(msid, t0)
+        case.story(msid, t0)
     case.others_ok(("ms-2",), t0)
     assert case.pushed_names() == {UP_NOT_RUNNING}
     assert {a["labels"]["msid"] for _, a in case.pages()} == {msid}

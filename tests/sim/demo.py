@@ -301,7 +301,7 @@ def describe(event):
         return "%s %s" % (who, what % event.get("peer_msid"))
     extra = []
     for key in ("state", "runid", "old_msid", "port", "api_port", "clock_offset_s", "during",
-                "error"):
+                "error", "late_s"):
         if key in event:
             extra.append("%s=%s" % (key, event[key]))
     for key in ("row_down", "aborted"):

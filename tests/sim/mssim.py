@@ -928,6 +928,12 @@ class Node(threading.Thread):
                 step()
             if self.heartbeating and time.monotonic() >= self.next_heartbeat:
                 self._heartbeat()
+                late = time.monotonic() - self.next_heartbeat
+                if late > max(1.0, self.args.heartbeat_interval):
+                    # A loaded machine can hold the node (or its database) for seconds:
+                    # the exporter then rightly sees it stale, and a test's failure
+                    # message should say so rather than blame the exporter.
+                    emit("heartbeat_late", **self._fields(late_s=round(late, 2)))
                 # Scheduled from the previous slot, so a slow database does not drift
                 # the rate; but never more than one catch-up beat.
                 self.next_heartbeat = max(self.next_heartbeat + self.args.heartbeat_interval,
