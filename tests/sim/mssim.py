@@ -510,7 +510,7 @@ class Node(threading.Thread):
         """A socket bound to port that does not listen: connections are refused, as to
         a stopped node, and lib/ports.free_port (which binds without SO_REUSEADDR) in
         another test cannot pick the port and start its own server on it, which the
-        exporter would then probe as this node, alive (seen with suites in parallel).
+        exporter would then probe as this node, alive (with suites in parallel).
         SO_REUSEADDR lets it bind over the connections a listener left in TIME_WAIT.
         None if the port is taken after all: the node then runs without the guard."""
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -519,7 +519,7 @@ class Node(threading.Thread):
             s.bind(("127.0.0.1", port))
         except OSError as e:
             s.close()
-            emit("warning", message="cannot hold port %d while nothing listens: %s" % (port, e))
+            log("cannot hold port %d while nothing listens: %s" % (port, e))
             return None
         return s
 
