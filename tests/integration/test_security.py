@@ -451,12 +451,15 @@ def test_oversized_and_overfull_requests_are_refused(plain, tmp_path):
     assert curl(*extra(MAX_HEADERS - 2), url + "/metrics") == (0, "431")
     assert curl(*extra(500), url + "/metrics") == (0, "431")
     # Bodies over MAX_BODY_BYTES, announced or chunked, are refused without reading them.
+    # The client gets the 413; closing with its body unread makes the kernel reset the
+    # connection, which curl, still sending, may see after the answer (exit 56).
     big = tmp_path / "big"
     big.write_bytes(b"x" * (8 * 1024 * 1024))
     started = time.monotonic()
-    assert curl("-X", "POST", "--data-binary", "@%s" % big, url + "/-/reload") == (0, "413")
-    assert curl("-X", "POST", "-H", "Transfer-Encoding: chunked", "-H", "Expect:",
-                "--data-binary", "@%s" % big, url + "/-/reload") == (0, "413")
+    for body_args in ([], ["-H", "Transfer-Encoding: chunked", "-H", "Expect:"]):
+        code, status = curl("-X", "POST", *body_args, "--data-binary", "@%s" % big,
+                            url + "/-/reload")
+        assert status == "413" and code in (0, 56), (body_args, code, status)
     assert time.monotonic() - started < SLACK
     assert curl("-X", "POST", "--data-binary", "x" * MAX_BODY_BYTES,
                 url + "/-/reload") == (0, "200")
